@@ -1,0 +1,5 @@
+//! sohoa: turns garbled OCR of scanned Vietnamese administrative reports into clean Vietnamese
+//! and extracts what the reports say into JSON records.
+
+pub mod record;
+pub mod text;

@@ -1,0 +1,253 @@
+//! The JSON record: what one document says, as data other systems consume.
+//!
+//! This is a wire format (contract version [`SCHEMA_VERSION`]): field names and meanings are
+//! fixed; new optional fields may be added. `sohoa schema` prints the JSON Schema generated from
+//! these types, and the integration tests deserialize every record with `deny_unknown_fields`,
+//! so a renamed field fails the build's tests rather than a consumer's job.
+//!
+//! Conventions (see `../shared/gold/extract/CONVENTIONS.md`):
+//! - dates are ISO: `YYYY-MM-DD`, `YYYY-MM` when the day is blank, `--MM-DD` when no year is known;
+//! - document symbols are in their official form with `Đ` where due (`118/2025/NĐ-CP`);
+//! - numbers are plain JSON numbers (`26.082` → 26082, `91,15` → 91.15);
+//! - `null` means the document does not say.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Number;
+
+/// The version of the record contract written in every record's `schema_version`.
+pub const SCHEMA_VERSION: &str = "1";
+
+/// Where something was found: 1-based line of the original input and byte offsets into the
+/// original input (restoration keeps lines aligned, so provenance survives cleaning).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Span {
+    /// 1-based line number in the original input.
+    pub line: usize,
+    /// Byte offset (inclusive) into the original input.
+    pub start: usize,
+    /// Byte offset (exclusive) into the original input.
+    pub end: usize,
+}
+
+/// One document's record.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Record {
+    /// Always [`SCHEMA_VERSION`].
+    pub schema_version: String,
+    pub source: Source,
+    pub header: Header,
+    /// Every citation of another document that has a number or symbol, one per mention.
+    pub references: Vec<Reference>,
+    /// Every calendar date or partial date in the text.
+    pub dates: Vec<DateMention>,
+    /// Every mention of an agency or body, abbreviations expanded.
+    pub agencies: Vec<Agency>,
+    /// Quantitative statements: counts with units, money, ratios, percentages.
+    pub indicators: Vec<Indicator>,
+    /// Things a reviewer should look at (inconsistent numbers, doubtful reads).
+    pub warnings: Vec<Warning>,
+}
+
+/// The input a record was made from.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// The path as given, or `null` for standard input or a stream record.
+    pub path: Option<String>,
+    /// SHA-256 of the input bytes, lower-case hex.
+    pub sha256: String,
+    /// Size of the input in bytes.
+    pub bytes: u64,
+}
+
+/// The document's own identity, from its Nghị định 30/2020 header and signature block.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Header {
+    /// Full name of the issuing body, abbreviations expanded.
+    pub issuer: Option<String>,
+    /// The body printed above the issuer, or `null`.
+    pub parent_issuer: Option<String>,
+    /// Type name as in Nghị định 30/2020 (`Báo cáo`, `Quyết định`…).
+    pub doc_type: Option<String>,
+    /// The number part as printed (`284`), `null` when left blank.
+    pub number: Option<String>,
+    /// Number and symbol normalised (`284/BC-UBND`); the symbol part alone when the number is blank.
+    pub symbol: Option<String>,
+    /// Place name of the date line.
+    pub place: Option<String>,
+    /// ISO issue date (`YYYY-MM-DD`, or `YYYY-MM` when the day is blank).
+    pub issue_date: Option<String>,
+    /// The trích yếu (subject), lines joined with single spaces.
+    pub title: Option<String>,
+    pub signer: Signer,
+    /// Each item of `Nơi nhận` / `Kính gửi`, without list dashes and trailing `;`.
+    pub recipients: Vec<String>,
+}
+
+/// The signature block.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Signer {
+    /// `TM`, `KT`, `TL`, `TUQ`, `Q` or `null`.
+    pub authority: Option<String>,
+    /// Position in normal case (`Chủ tịch`).
+    pub position: Option<String>,
+    /// The person's name.
+    pub name: Option<String>,
+}
+
+/// A cited document.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reference {
+    /// Full type name (`Kế hoạch`), or `null` when the text gives none and the symbol has no code.
+    pub doc_type: Option<String>,
+    /// Official form of the symbol (`02-KH/BCĐTW`).
+    pub symbol: String,
+    /// The number part (`02`), when there is one.
+    pub number: Option<String>,
+    /// ISO date of the cited document when the text gives it right there.
+    pub date: Option<String>,
+    /// Issuing body when stated in the same sentence.
+    pub issuer: Option<String>,
+    pub span: Span,
+}
+
+/// A date in the text.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DateMention {
+    /// The date as printed (restored text).
+    pub text: String,
+    /// ISO form: `YYYY-MM-DD`, `YYYY-MM` or `--MM-DD`.
+    pub iso: String,
+    pub span: Span,
+}
+
+/// A mention of an agency or body.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Agency {
+    /// Full name, abbreviations expanded (`Ủy ban nhân dân tỉnh Quảng Ngãi`).
+    pub name: String,
+    /// The abbreviation used in the text, if any (`UBND`).
+    pub abbr: Option<String>,
+    /// The text as it appears in the (restored) document.
+    pub surface: String,
+    pub span: Span,
+}
+
+/// How a figure is qualified in the text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Qualifier {
+    /// `trên`, `hơn`: more than
+    Gt,
+    /// `dưới`: less than
+    Lt,
+    /// `khoảng`, `gần`: approximately
+    Approx,
+}
+
+/// A quantitative statement.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Indicator {
+    /// The indicator's name as the text gives it (`Tổng số hồ sơ tiếp nhận`).
+    pub label: Option<String>,
+    /// A plain count or amount (money in đồng: `18.315 triệu đồng` → 18315000000).
+    pub value: Option<Number>,
+    /// Numerator of a ratio `a/b`.
+    pub numerator: Option<Number>,
+    /// Denominator of a ratio `a/b`.
+    pub denominator: Option<Number>,
+    /// A percentage (`6.76%` → 6.76).
+    pub percent: Option<Number>,
+    /// The unit (`hồ sơ`, `TTHC`, `đồng`).
+    pub unit: Option<String>,
+    /// `gt`, `lt`, `approx` when the text qualifies the figure.
+    pub qualifier: Option<Qualifier>,
+    pub span: Span,
+}
+
+/// Something a reviewer should look at.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Warning {
+    /// A short machine-readable kind (`percent_mismatch`, `no_header`…).
+    pub kind: String,
+    /// A human-readable explanation.
+    pub message: String,
+    pub span: Option<Span>,
+}
+
+/// What is written instead of a record when an input could not be processed, so that nothing
+/// is lost silently: `{"source": {...}, "error": {"kind", "message"}}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorRecord {
+    pub source: Source,
+    pub error: ErrorInfo,
+}
+
+/// A machine-readable error kind and a human message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorInfo {
+    /// `invalid_utf8`, `binary`, `io`, `too_large`, `bad_json`…
+    pub kind: String,
+    pub message: String,
+}
+
+impl Record {
+    /// An empty record for `source` (what an empty document yields).
+    pub fn empty(source: Source) -> Record {
+        Record {
+            schema_version: SCHEMA_VERSION.to_string(),
+            source,
+            ..Record::default()
+        }
+    }
+}
+
+/// The JSON Schema of [`Record`], as printed by `sohoa schema`.
+pub fn schema() -> serde_json::Value {
+    let schema = schemars::schema_for!(Record);
+    serde_json::to_value(schema).unwrap_or(serde_json::Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_record_round_trips_strictly() {
+        let r = Record::empty(Source {
+            path: Some("a.txt".into()),
+            sha256: "00".into(),
+            bytes: 0,
+        });
+        let json = serde_json::to_string(&r).unwrap();
+        let back: Record = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, r);
+        assert!(json.starts_with(r#"{"schema_version":"1","source":"#));
+    }
+
+    #[test]
+    fn unknown_fields_are_rejected() {
+        let bad = r#"{"line":1,"start":0,"end":1,"col":3}"#;
+        assert!(serde_json::from_str::<Span>(bad).is_err());
+    }
+
+    #[test]
+    fn schema_names_the_contract_fields() {
+        let s = schema().to_string();
+        for field in ["schema_version", "header", "references", "dates", "agencies", "indicators"] {
+            assert!(s.contains(field), "{field}");
+        }
+    }
+}

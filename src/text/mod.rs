@@ -1,0 +1,3 @@
+//! Text primitives shared by the restorer and the extractors.
+
+pub mod vietnamese;
