@@ -246,7 +246,14 @@ mod tests {
     #[test]
     fn schema_names_the_contract_fields() {
         let s = schema().to_string();
-        for field in ["schema_version", "header", "references", "dates", "agencies", "indicators"] {
+        for field in [
+            "schema_version",
+            "header",
+            "references",
+            "dates",
+            "agencies",
+            "indicators",
+        ] {
             assert!(s.contains(field), "{field}");
         }
     }
