@@ -1,0 +1,297 @@
+//! Splitting OCR text into tokens with byte spans.
+//!
+//! The restorer rewrites whole tokens and copies everything between them verbatim, so the
+//! tokenizer decides what may change at all. It keeps together what OCR turned a letter into —
+//! digits and symbols inside a word (`s6`, `x4`, `1ap`, `hi¢u`, `K&`, `u’o’ng`) — and it
+//! protects what must pass through unchanged: URLs, e-mail addresses, numbers.
+
+use super::vietnamese::is_vietnamese_letter;
+
+/// What a token is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenKind {
+    /// Letters, possibly with digits or letter-like symbols inside: a candidate for repair.
+    Word,
+    /// Digits, possibly with `.`, `,`, `/` between them (`26.082`, `19/6/2025`).
+    Number,
+    /// URLs and e-mail addresses: never changed.
+    Protected,
+}
+
+/// A token: `text[start..end]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Token {
+    pub start: usize,
+    pub end: usize,
+    pub kind: TokenKind,
+    /// True when the token directly follows a Number with no space (`20thang`): the restorer
+    /// writes a space there when it turns the word into a syllable (`20 tháng`).
+    pub glued: bool,
+}
+
+impl Token {
+    /// The token's text in `src`.
+    pub fn text<'a>(&self, src: &'a str) -> &'a str {
+        &src[self.start..self.end]
+    }
+}
+
+/// Symbols that an English OCR model reads for Vietnamese letters (`¢`=ệ, `€`=ề, `&`=ở,
+/// `¥`=ỹ, `£`=ễ, `§`=ş, `@`=ô): they stay inside a word token.
+#[inline]
+pub fn is_letter_symbol(c: char) -> bool {
+    matches!(
+        c,
+        '¢' | '€' | '&' | '¥' | '£' | '§' | '@' | '©' | '®' | '°' | 'ø' | 'ß'
+    )
+}
+
+/// Apostrophes and primes OCR puts where a horn or hook was (`u’o’ng` = ương, `THU'C` = THỰC).
+#[inline]
+fn is_inner_mark(c: char) -> bool {
+    matches!(c, '\'' | '’' | '‘' | '`' | '´')
+}
+
+#[inline]
+fn is_word_char(c: char) -> bool {
+    is_vietnamese_letter(c) || c.is_ascii_digit() || is_letter_symbol(c) || c.is_alphabetic()
+}
+
+/// Appends the tokens of `text` to `out` (cleared first). Offsets are byte offsets into `text`.
+pub fn tokenize(text: &str, out: &mut Vec<Token>) {
+    out.clear();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        // Whitespace-separated chunks first: URLs and e-mails are whole chunks.
+        if bytes[i].is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        let chunk_end = text[i..]
+            .find(|c: char| c.is_whitespace())
+            .map_or(text.len(), |p| i + p);
+        let chunk = &text[i..chunk_end];
+        if let Some((a, b)) = protected_span(chunk) {
+            out.push(Token {
+                start: i + a,
+                end: i + b,
+                kind: TokenKind::Protected,
+                glued: false,
+            });
+            i = chunk_end;
+            continue;
+        }
+        tokenize_chunk(text, i, chunk_end, out);
+        i = chunk_end;
+    }
+}
+
+/// The byte range of a URL or e-mail address in a whitespace-free `chunk`, without the
+/// brackets, quotes and punctuation around it.
+fn protected_span(chunk: &str) -> Option<(usize, usize)> {
+    const OPEN: &[char] = &['(', '[', '<', '"', '“', '\'', '‘'];
+    const CLOSE: &[char] = &['.', ',', ';', ':', ')', ']', '>', '"', '”', '’', '\''];
+    let lead = chunk.len() - chunk.trim_start_matches(OPEN).len();
+    let core = chunk[lead..].trim_end_matches(CLOSE);
+    let starts = |p: &str| {
+        core.get(..p.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(p))
+    };
+    let is_url = (starts("http://") || starts("https://") || starts("www.")) && core.len() > 7;
+    let is_mail = core.find('@').is_some_and(|at| {
+        let (user, domain) = (&core[..at], &core[at + 1..]);
+        !user.is_empty()
+            && domain.contains('.')
+            && domain
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
+    });
+    (is_url || is_mail).then_some((lead, lead + core.len()))
+}
+
+/// Tokenizes `text[start..end]` (no whitespace inside) into words and numbers.
+fn tokenize_chunk(text: &str, start: usize, end: usize, out: &mut Vec<Token>) {
+    let chunk = &text[start..end];
+    let mut iter = chunk.char_indices().peekable();
+    while let Some((off, c)) = iter.next() {
+        if !is_word_char(c) {
+            continue;
+        }
+        // A run of word characters, with apostrophes allowed between word characters.
+        let run_start = off;
+        let mut run_end = off + c.len_utf8();
+        while let Some(&(o, d)) = iter.peek() {
+            if is_word_char(d) {
+                run_end = o + d.len_utf8();
+                iter.next();
+            } else if is_inner_mark(d) {
+                // keep the mark only if a word character follows
+                let next_is_word = chunk[o + d.len_utf8()..]
+                    .chars()
+                    .next()
+                    .is_some_and(is_word_char);
+                if next_is_word {
+                    run_end = o + d.len_utf8();
+                    iter.next();
+                } else {
+                    break;
+                }
+            } else if matches!(d, '.' | ',' | '/')
+                && chunk[run_start..run_end]
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b',' | b'/'))
+                && chunk[o + 1..]
+                    .chars()
+                    .next()
+                    .is_some_and(|n| n.is_ascii_digit())
+            {
+                // `26.082`, `19/6/2025`: separators between digits stay inside a number.
+                run_end = o + 1;
+                iter.next();
+            } else {
+                break;
+            }
+        }
+        push_run(text, start + run_start, start + run_end, out);
+    }
+}
+
+/// Classifies one run of word characters, splitting a leading number glued to a word
+/// (`20thang` → `20` + `thang`).
+fn push_run(text: &str, start: usize, end: usize, out: &mut Vec<Token>) {
+    let run = &text[start..end];
+    let letters = run.chars().filter(|c| c.is_alphabetic()).count();
+    let digits = run.bytes().filter(u8::is_ascii_digit).count();
+    if letters == 0 {
+        let kind = if digits > 0 {
+            TokenKind::Number
+        } else {
+            TokenKind::Word // a lone letter-symbol like `&`: a word the restorer may keep
+        };
+        if digits == 0 && run.chars().all(is_letter_symbol) {
+            return; // `&` alone is punctuation
+        }
+        out.push(Token {
+            start,
+            end,
+            kind,
+            glued: false,
+        });
+        return;
+    }
+    // A leading run of two or more digits followed by at least two letters is a number glued
+    // to a word; a single digit may be a misread letter (`1ap` = lập, `6ng` = ông).
+    let lead_digits = run.bytes().take_while(u8::is_ascii_digit).count();
+    if lead_digits >= 2 {
+        let rest = &run[lead_digits..];
+        let rest_letters = rest.chars().take_while(|c| c.is_alphabetic()).count();
+        if rest_letters >= 2 {
+            out.push(Token {
+                start,
+                end: start + lead_digits,
+                kind: TokenKind::Number,
+                glued: false,
+            });
+            out.push(Token {
+                start: start + lead_digits,
+                end,
+                kind: TokenKind::Word,
+                glued: true,
+            });
+            return;
+        }
+    }
+    // Mostly digits (`2Q25`, `4G`): a code, not a word.
+    let kind = if digits > letters {
+        TokenKind::Number
+    } else {
+        TokenKind::Word
+    };
+    out.push(Token {
+        start,
+        end,
+        kind,
+        glued: false,
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(s: &str) -> Vec<(String, TokenKind)> {
+        let mut v = Vec::new();
+        tokenize(s, &mut v);
+        v.iter().map(|t| (t.text(s).to_string(), t.kind)).collect()
+    }
+
+    fn words(s: &str) -> Vec<String> {
+        toks(s).into_iter().map(|(t, _)| t).collect()
+    }
+
+    #[test]
+    fn keeps_confusable_symbols_inside_words() {
+        assert_eq!(words("S6: 284 /BC-UBND"), ["S6", "284", "BC", "UBND"]);
+        assert_eq!(words("hi¢u qua, K& hoach"), ["hi¢u", "qua", "K&", "hoach"]);
+        assert_eq!(words("Trung u’o’ng ‘vé’"), ["Trung", "u’o’ng", "vé"]);
+        assert_eq!(words("Thanh1ap x4 1ap"), ["Thanh1ap", "x4", "1ap"]);
+        assert_eq!(words("KH&CN; & BCVT"), ["KH&CN", "BCVT"]);
+    }
+
+    #[test]
+    fn numbers_and_codes() {
+        use TokenKind::*;
+        assert_eq!(
+            toks("ngày 19/6/2025, 26.082 hồ sơ (6.76%) 2Q25"),
+            [
+                ("ngày".into(), Word),
+                ("19/6/2025".into(), Number),
+                ("26.082".into(), Number),
+                ("hồ".into(), Word),
+                ("sơ".into(), Word),
+                ("6.76".into(), Number),
+                ("2Q25".into(), Number),
+            ]
+        );
+        assert_eq!(
+            words("13- NQ/TU 02-KH/BCDTW"),
+            ["13", "NQ", "TU", "02", "KH", "BCDTW"]
+        );
+    }
+
+    #[test]
+    fn glued_number_is_split() {
+        let mut v = Vec::new();
+        tokenize("ngay 20thang 11", &mut v);
+        let s = "ngay 20thang 11";
+        assert_eq!(v[1].text(s), "20");
+        assert_eq!(v[2].text(s), "thang");
+        assert!(v[2].glued);
+    }
+
+    #[test]
+    fn urls_and_mail_are_protected() {
+        use TokenKind::*;
+        assert_eq!(
+            toks("xem https://dichvucong.gov.vn/p/home. hoac mail a.b@quangngai.gov.vn;"),
+            [
+                ("xem".into(), Word),
+                ("https://dichvucong.gov.vn/p/home".into(), Protected),
+                ("hoac".into(), Word),
+                ("mail".into(), Word),
+                ("a.b@quangngai.gov.vn".into(), Protected),
+            ]
+        );
+    }
+
+    #[test]
+    fn spans_are_char_boundaries() {
+        let s = "Ủy ban — “Đảng” ¢€ x";
+        let mut v = Vec::new();
+        tokenize(s, &mut v);
+        for t in &v {
+            assert!(s.is_char_boundary(t.start) && s.is_char_boundary(t.end));
+        }
+    }
+}
