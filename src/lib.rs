@@ -1,8 +1,12 @@
 //! sohoa: turns garbled OCR of scanned Vietnamese administrative reports into clean Vietnamese
 //! and extracts what the reports say into JSON records.
 
+pub mod batch;
+pub mod extract;
 pub mod input;
 pub mod offsets;
+pub mod pipeline;
 pub mod record;
+pub mod restore;
 pub mod split;
 pub mod text;

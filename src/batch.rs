@@ -1,0 +1,239 @@
+//! Batch processing of files and folders: `sohoa run INPUT... --out DIR`.
+//!
+//! For each input `DIR/<relative path>.clean.txt` and `DIR/<relative path>.json` are written
+//! (the `.txt` extension of the input is dropped), and `DIR/records.jsonl` gets one line per
+//! input in input order: the record, or an error record when the input could not be processed,
+//! so nothing is lost silently. Files are processed in parallel; the outputs do not depend on
+//! the number of threads. Every output file is written to a temporary name and renamed, so an
+//! interrupted run never leaves a half-written output behind.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::input::{self, DecodeOptions};
+use crate::pipeline::{DocError, Engine};
+
+/// One file to process.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Job {
+    /// The file to read.
+    pub path: PathBuf,
+    /// Its path relative to the input it was found under (the file name for a file input).
+    pub relative: PathBuf,
+}
+
+/// Expands the inputs: files as given, folders walked (sorted) for `*.txt`.
+pub fn collect_jobs(inputs: &[PathBuf]) -> io::Result<Vec<Job>> {
+    let mut jobs = Vec::new();
+    for input in inputs {
+        let meta = fs::metadata(input)
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", input.display())))?;
+        if meta.is_dir() {
+            let mut found = Vec::new();
+            walk(input, &mut found)?;
+            found.sort();
+            for path in found {
+                let relative = path.strip_prefix(input).unwrap_or(&path).to_path_buf();
+                jobs.push(Job { path, relative });
+            }
+        } else {
+            let relative = PathBuf::from(input.file_name().unwrap_or(input.as_os_str()));
+            jobs.push(Job {
+                path: input.clone(),
+                relative,
+            });
+        }
+    }
+    Ok(jobs)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
+    let entries = fs::read_dir(dir)
+        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", dir.display())))?;
+    for entry in entries {
+        let entry = entry?;
+        let path = entry.path();
+        let ty = entry.file_type()?;
+        if ty.is_dir() {
+            walk(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "txt")
+            && (ty.is_file() || ty.is_symlink() && path.is_file())
+        {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// The output paths of a job under `out`.
+pub fn output_paths(out: &Path, job: &Job) -> (PathBuf, PathBuf) {
+    let stem = job.relative.with_extension("");
+    let base = out.join(stem);
+    let mut clean = base.clone().into_os_string();
+    clean.push(".clean.txt");
+    let mut json = base.into_os_string();
+    json.push(".json");
+    (PathBuf::from(clean), PathBuf::from(json))
+}
+
+/// What happened to one job.
+#[derive(Debug)]
+pub struct Outcome {
+    pub job: Job,
+    /// The `records.jsonl` line (record or error record), without newline.
+    pub line: String,
+    pub bytes: u64,
+    pub error: Option<String>,
+}
+
+/// Summary of a batch.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Summary {
+    pub documents: usize,
+    pub failed: usize,
+    pub bytes: u64,
+}
+
+/// Writes `contents` to `path` atomically (temporary file in the same folder, then rename).
+pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".{}.tmp", std::process::id()));
+    let tmp = PathBuf::from(tmp);
+    let result = (|| {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(contents)?;
+        f.sync_data()?;
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Processes one job and writes its two outputs.
+pub fn run_job(engine: &Engine, job: &Job, out: &Path, opts: DecodeOptions) -> Outcome {
+    let path_str = job.path.to_string_lossy().into_owned();
+    let bytes = match fs::read(&job.path) {
+        Ok(b) => b,
+        Err(e) => {
+            let err = DocError::Io(e);
+            let source = crate::record::Source {
+                path: Some(path_str.clone()),
+                sha256: String::new(),
+                bytes: 0,
+            };
+            return failed(job, &err, source, 0);
+        }
+    };
+    let source = input::source_of(Some(&path_str), &bytes);
+    match engine.process(Some(&path_str), &bytes, opts) {
+        Ok(p) => {
+            let (clean_path, json_path) = output_paths(out, job);
+            let json = serde_json::to_string_pretty(&p.record).unwrap_or_default();
+            let written = write_atomic(&clean_path, p.clean.as_bytes())
+                .and_then(|()| write_atomic(&json_path, format!("{json}\n").as_bytes()));
+            match written {
+                Ok(()) => Outcome {
+                    job: job.clone(),
+                    line: serde_json::to_string(&p.record).unwrap_or_default(),
+                    bytes: bytes.len() as u64,
+                    error: None,
+                },
+                Err(e) => failed(job, &DocError::Io(e), source, bytes.len() as u64),
+            }
+        }
+        Err(err) => failed(job, &err, source, bytes.len() as u64),
+    }
+}
+
+fn failed(job: &Job, err: &DocError, source: crate::record::Source, bytes: u64) -> Outcome {
+    let rec = err.to_record(source);
+    Outcome {
+        job: job.clone(),
+        line: serde_json::to_string(&rec).unwrap_or_default(),
+        bytes,
+        error: Some(format!("{}: {err}", job.path.display())),
+    }
+}
+
+/// Runs a whole batch: every job in parallel, then `records.jsonl` in input order.
+/// `on_done` is called once per finished job (from worker threads), e.g. for a progress bar.
+pub fn run(
+    engine: &Engine,
+    jobs: &[Job],
+    out: &Path,
+    opts: DecodeOptions,
+    on_done: &(dyn Fn(&Outcome) + Sync),
+) -> io::Result<(Summary, Vec<Outcome>)> {
+    fs::create_dir_all(out)?;
+    let outcomes: Vec<Outcome> = jobs
+        .par_iter()
+        .map(|job| {
+            let o = run_job(engine, job, out, opts);
+            on_done(&o);
+            o
+        })
+        .collect();
+    let mut jsonl = String::new();
+    let mut summary = Summary::default();
+    for o in &outcomes {
+        jsonl.push_str(&o.line);
+        jsonl.push('\n');
+        summary.documents += 1;
+        summary.bytes += o.bytes;
+        if o.error.is_some() {
+            summary.failed += 1;
+        }
+    }
+    write_atomic(&out.join("records.jsonl"), jsonl.as_bytes())?;
+    Ok((summary, outcomes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_paths_drop_the_txt_extension() {
+        let job = Job {
+            path: "in/a/b.txt".into(),
+            relative: "a/b.txt".into(),
+        };
+        let (c, j) = output_paths(Path::new("out"), &job);
+        assert_eq!(c, Path::new("out/a/b.clean.txt"));
+        assert_eq!(j, Path::new("out/a/b.json"));
+    }
+
+    #[test]
+    fn folders_are_walked_sorted_for_txt() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        fs::create_dir_all(d.join("sub")).unwrap();
+        for f in ["b.txt", "a.txt", "sub/c.txt", "note.md"] {
+            fs::write(d.join(f), "x").unwrap();
+        }
+        let jobs = collect_jobs(&[d.to_path_buf()]).unwrap();
+        let rel: Vec<_> = jobs
+            .iter()
+            .map(|j| j.relative.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(rel, ["a.txt", "b.txt", "sub/c.txt"]);
+    }
+
+    #[test]
+    fn atomic_write_replaces() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x/y.txt");
+        write_atomic(&p, b"one").unwrap();
+        write_atomic(&p, b"two").unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"two");
+        assert_eq!(fs::read_dir(dir.path().join("x")).unwrap().count(), 1);
+    }
+}

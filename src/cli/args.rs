@@ -1,0 +1,68 @@
+//! The argument grammar (clap derive).
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+const EXAMPLES: &str = "\
+Examples:
+  sohoa clean scan.txt > scan.clean.txt        restore one OCR file
+  cat scan.txt | sohoa clean                   the same through a pipe
+  sohoa clean --mark scan.txt                  show doubtful words as [word|alt1|alt2]
+  sohoa extract report.txt                     the JSON record of one report
+  sohoa extract --jsonl a.txt b.txt            one JSON line per document
+  sohoa run archive/ --out out/                a whole folder: out/**.clean.txt, out/**.json,
+                                               out/records.jsonl
+  sohoa schema                                 the JSON Schema of the record
+
+Exit codes: 0 all good; 1 some inputs failed (the rest were processed);
+            2 usage error, model error or output not writable.";
+
+/// Restore garbled OCR text of Vietnamese administrative reports and extract their
+/// document numbers, dates, agencies and figures as JSON.
+#[derive(Debug, Parser)]
+#[command(name = "sohoa", version, about, after_help = EXAMPLES)]
+pub struct Cli {
+    /// Load the model from this folder instead of the embedded default (see `sohoa train`).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub model: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(long, short = 'j', global = true, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Replace invalid UTF-8 with U+FFFD instead of rejecting the input.
+    #[arg(long, global = true)]
+    pub lossy: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the restored text (line N of the output restores line N of the input).
+    Clean {
+        /// Input files; none or `-` reads standard input.
+        paths: Vec<PathBuf>,
+        /// Mark doubtful words as `[chosen|alternative|…]` for review.
+        #[arg(long)]
+        mark: bool,
+    },
+    /// Print the JSON record of each document (pretty for one, JSON Lines for several).
+    Extract {
+        /// Input files; none or `-` reads standard input.
+        paths: Vec<PathBuf>,
+        /// JSON Lines even for a single document.
+        #[arg(long)]
+        jsonl: bool,
+    },
+    /// Process files and folders (walked for *.txt) into an output folder.
+    Run {
+        /// Files and folders.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Output folder: <relative path>.clean.txt, <relative path>.json, records.jsonl.
+        #[arg(long, short = 'o', value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Print the JSON Schema of the record.
+    Schema,
+}

@@ -1,0 +1,323 @@
+//! Viterbi decoding of a paragraph lattice under a trigram language model.
+//!
+//! The lattice has one position between every two decodable tokens of a paragraph. An [`Edge`]
+//! is one reading of a stretch of tokens: usually one token read as one word, but also one
+//! token read as two words (a merge by OCR: `Thanh1ap` = thành lập) or two tokens read as one
+//! word (a split by OCR: `hi u` = hiệu), or a token that emits nothing into the language model
+//! (a URL). The decoder finds the path minimising
+//! `Σ edge.cost + lm_weight · Σ −ln P(w | two previous words)`, with the context flowing across
+//! line breaks, so the whole paragraph is decoded at once.
+//!
+//! States are `(previous word, word)` pairs, kept in a beam per position; all buffers live in
+//! [`DecodeScratch`] and are reused, so decoding allocates nothing once warmed up.
+
+/// A word of the language model's vocabulary.
+pub type WordId = u32;
+
+/// Sentence start and end, as in the language model.
+pub const BOS: WordId = 0;
+pub const EOS: WordId = 1;
+
+/// What the decoder needs from a language model: natural-log `P(w3 | w1 w2)`.
+pub trait Scorer {
+    fn logprob(&self, w1: WordId, w2: WordId, w3: WordId) -> f32;
+}
+
+/// One reading of the tokens between positions `from` and `to`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Edge {
+    pub from: u32,
+    pub to: u32,
+    /// The words this reading puts into the language model (`n_words` of them, 0..=2).
+    pub words: [WordId; 2],
+    pub n_words: u8,
+    /// Channel cost and penalties (−ln, ≥ 0).
+    pub cost: f32,
+    /// Index into the caller's own table of readings.
+    pub payload: u32,
+}
+
+/// The readings of one paragraph. Edges must be pushed in order of `from`.
+#[derive(Clone, Debug, Default)]
+pub struct Lattice {
+    edges: Vec<Edge>,
+    /// `starts[p]..starts[p + 1]` are the edges leaving position `p`.
+    starts: Vec<u32>,
+    positions: u32,
+}
+
+impl Lattice {
+    /// Clears the lattice for a paragraph of `positions` decodable tokens.
+    pub fn reset(&mut self, positions: usize) {
+        self.edges.clear();
+        self.starts.clear();
+        self.positions = positions as u32;
+    }
+
+    /// Adds an edge; edges must come in non-decreasing order of `from`.
+    pub fn push(&mut self, e: Edge) {
+        debug_assert!(e.to > e.from && e.to <= self.positions);
+        debug_assert!(self.edges.last().is_none_or(|l| l.from <= e.from));
+        self.edges.push(e);
+    }
+
+    /// Number of positions (tokens).
+    pub fn positions(&self) -> usize {
+        self.positions as usize
+    }
+
+    /// All edges.
+    pub fn edges(&self) -> &[Edge] {
+        &self.edges
+    }
+
+    fn index(&mut self) {
+        self.starts.clear();
+        let mut e = 0usize;
+        for p in 0..=self.positions {
+            while e < self.edges.len() && self.edges[e].from < p {
+                e += 1;
+            }
+            self.starts.push(e as u32);
+        }
+        self.starts.push(self.edges.len() as u32);
+    }
+
+    fn leaving(&self, p: usize) -> &[Edge] {
+        &self.edges[self.starts[p] as usize..self.starts[p + 1] as usize]
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct State {
+    w1: WordId,
+    w2: WordId,
+    cost: f32,
+    /// Index of the previous state in the arena (u32::MAX for the start).
+    back: u32,
+    /// Index of the edge that led here.
+    edge: u32,
+}
+
+/// Reusable buffers for [`decode`].
+#[derive(Debug, Default)]
+pub struct DecodeScratch {
+    pending: Vec<Vec<State>>,
+    arena: Vec<State>,
+}
+
+/// Decoding knobs.
+#[derive(Clone, Copy, Debug)]
+pub struct DecodeParams {
+    /// Weight of the language model against the channel.
+    pub lm_weight: f32,
+    /// States kept per position.
+    pub beam: usize,
+}
+
+/// Finds the best path; writes the chosen edge indices (into `lattice.edges()`) to `out`, in
+/// order. A position with no leaving edge makes the lattice unusable: the caller always adds
+/// a keep-as-is reading, and if it did not, `out` is left empty.
+pub fn decode<S: Scorer + ?Sized>(
+    lattice: &mut Lattice,
+    lm: &S,
+    params: DecodeParams,
+    scratch: &mut DecodeScratch,
+    out: &mut Vec<u32>,
+) {
+    out.clear();
+    lattice.index();
+    let n = lattice.positions();
+    if n == 0 {
+        return;
+    }
+    let beam = params.beam.max(1);
+    if scratch.pending.len() < n + 1 {
+        scratch.pending.resize_with(n + 1, Vec::new);
+    }
+    for v in &mut scratch.pending[..=n] {
+        v.clear();
+    }
+    scratch.arena.clear();
+    scratch.pending[0].push(State {
+        w1: BOS,
+        w2: BOS,
+        cost: 0.0,
+        back: u32::MAX,
+        edge: u32::MAX,
+    });
+
+    for p in 0..n {
+        // Settle the states of position p: best per (w1, w2), then the beam.
+        let mut here = std::mem::take(&mut scratch.pending[p]);
+        prune(&mut here, beam);
+        let base = scratch.arena.len() as u32;
+        scratch.arena.extend_from_slice(&here);
+        here.clear();
+        scratch.pending[p] = here;
+        let settled = base as usize..scratch.arena.len();
+        let first_edge = lattice.starts[p] as usize;
+        for (k, e) in lattice.leaving(p).iter().enumerate() {
+            let edge_idx = (first_edge + k) as u32;
+            for si in settled.clone() {
+                let s = scratch.arena[si];
+                let (mut w1, mut w2, mut cost) = (s.w1, s.w2, s.cost + e.cost);
+                for &w in &e.words[..usize::from(e.n_words)] {
+                    cost -= params.lm_weight * lm.logprob(w1, w2, w);
+                    w1 = w2;
+                    w2 = w;
+                }
+                scratch.pending[e.to as usize].push(State {
+                    w1,
+                    w2,
+                    cost,
+                    back: si as u32,
+                    edge: edge_idx,
+                });
+            }
+        }
+    }
+
+    // Close the paragraph with </s> and pick the best final state.
+    let mut best: Option<(f32, usize)> = None;
+    let finals = std::mem::take(&mut scratch.pending[n]);
+    let base = scratch.arena.len();
+    scratch.arena.extend_from_slice(&finals);
+    scratch.pending[n] = finals;
+    for i in base..scratch.arena.len() {
+        let s = scratch.arena[i];
+        let c = s.cost - params.lm_weight * lm.logprob(s.w1, s.w2, EOS);
+        if best.is_none_or(|(bc, bi)| c < bc || (c == bc && i < bi)) {
+            best = Some((c, i));
+        }
+    }
+    let Some((_, mut i)) = best else { return };
+    while scratch.arena[i].back != u32::MAX {
+        out.push(scratch.arena[i].edge);
+        i = scratch.arena[i].back as usize;
+    }
+    out.reverse();
+}
+
+/// Keeps the best state per `(w1, w2)` and then the `beam` best, deterministically.
+fn prune(states: &mut Vec<State>, beam: usize) {
+    states.sort_unstable_by(|a, b| {
+        (a.w1, a.w2)
+            .cmp(&(b.w1, b.w2))
+            .then(a.cost.total_cmp(&b.cost))
+            .then(a.back.cmp(&b.back))
+            .then(a.edge.cmp(&b.edge))
+    });
+    states.dedup_by(|later, earlier| later.w1 == earlier.w1 && later.w2 == earlier.w2);
+    if states.len() > beam {
+        states.sort_unstable_by(|a, b| {
+            a.cost
+                .total_cmp(&b.cost)
+                .then(a.back.cmp(&b.back))
+                .then(a.edge.cmp(&b.edge))
+        });
+        states.truncate(beam);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    /// A bigram "model" from a table; everything else gets ln(0.001).
+    struct Bigrams(HashMap<(WordId, WordId), f32>);
+
+    impl Scorer for Bigrams {
+        fn logprob(&self, _w1: WordId, w2: WordId, w3: WordId) -> f32 {
+            self.0.get(&(w2, w3)).copied().unwrap_or(0.001f32.ln())
+        }
+    }
+
+    fn edge(from: u32, to: u32, words: &[WordId], cost: f32, payload: u32) -> Edge {
+        let mut w = [0; 2];
+        w[..words.len()].copy_from_slice(words);
+        Edge {
+            from,
+            to,
+            words: w,
+            n_words: words.len() as u8,
+            cost,
+            payload,
+        }
+    }
+
+    fn run(l: &mut Lattice, lm: &Bigrams) -> Vec<u32> {
+        let mut out = Vec::new();
+        let params = DecodeParams {
+            lm_weight: 1.0,
+            beam: 8,
+        };
+        decode(l, lm, params, &mut DecodeScratch::default(), &mut out);
+        out.iter().map(|&e| l.edges()[e as usize].payload).collect()
+    }
+
+    // words: 10 = "số", 11 = "sở", 12 = "hóa", 13 = "chuyển", 14 = "đổi"
+    fn lm() -> Bigrams {
+        Bigrams(HashMap::from([
+            ((13, 14), 0.9f32.ln()),
+            ((14, 10), 0.8f32.ln()),
+            ((14, 11), 0.01f32.ln()),
+            ((10, 12), 0.5f32.ln()),
+            ((11, 12), 0.001f32.ln()),
+        ]))
+    }
+
+    #[test]
+    fn context_beats_a_cheaper_channel() {
+        // "chuyển đổi s6": the channel slightly prefers sở, the LM strongly prefers số.
+        let mut l = Lattice::default();
+        l.reset(3);
+        l.push(edge(0, 1, &[13], 0.0, 100));
+        l.push(edge(1, 2, &[14], 0.0, 101));
+        l.push(edge(2, 3, &[11], 1.0, 102)); // sở
+        l.push(edge(2, 3, &[10], 1.5, 103)); // số
+        assert_eq!(run(&mut l, &lm()), [100, 101, 103]);
+    }
+
+    #[test]
+    fn a_token_can_be_read_as_two_words_or_two_tokens_as_one() {
+        // position 0: "chuyểnđổi" glued (one token → two words) vs kept
+        // positions 1..3: "s" "6" merged into số, or kept apart
+        let mut l = Lattice::default();
+        l.reset(3);
+        l.push(edge(0, 1, &[2], 3.0, 1)); // keep unknown
+        l.push(edge(0, 1, &[13, 14], 1.0, 2)); // split reading
+        l.push(edge(1, 2, &[2], 3.0, 3));
+        l.push(edge(1, 3, &[10], 1.0, 4)); // merge reading
+        l.push(edge(2, 3, &[2], 3.0, 5));
+        assert_eq!(run(&mut l, &lm()), [2, 4]);
+    }
+
+    #[test]
+    fn silent_edges_keep_the_context() {
+        // "đổi <url> s6": the URL emits no word, so số still follows đổi.
+        let mut l = Lattice::default();
+        l.reset(3);
+        l.push(edge(0, 1, &[14], 0.0, 1));
+        l.push(edge(1, 2, &[], 0.0, 2));
+        l.push(edge(2, 3, &[11], 1.0, 3));
+        l.push(edge(2, 3, &[10], 1.5, 4));
+        assert_eq!(run(&mut l, &lm()), [1, 2, 4]);
+    }
+
+    #[test]
+    fn empty_lattice_gives_empty_path() {
+        let mut l = Lattice::default();
+        l.reset(0);
+        assert!(run(&mut l, &lm()).is_empty());
+    }
+
+    #[test]
+    fn missing_edges_give_empty_path_not_a_panic() {
+        let mut l = Lattice::default();
+        l.reset(2);
+        l.push(edge(0, 1, &[10], 0.0, 1));
+        assert!(run(&mut l, &lm()).is_empty());
+    }
+}
