@@ -2,6 +2,7 @@
 //! and extracts what the reports say into JSON records.
 
 pub mod batch;
+pub mod eval;
 pub mod extract;
 pub mod input;
 pub mod offsets;

@@ -1,0 +1,3 @@
+//! Measuring sohoa against gold data: `sohoa eval …`.
+
+pub mod restore;
