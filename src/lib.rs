@@ -2,12 +2,17 @@
 //! and extracts what the reports say into JSON records.
 
 pub mod batch;
+pub mod channel;
 pub mod eval;
 pub mod extract;
 pub mod input;
+pub mod lexicon;
+pub mod lm;
+pub mod model;
 pub mod offsets;
 pub mod pipeline;
 pub mod record;
 pub mod restore;
 pub mod split;
 pub mod text;
+pub mod train;

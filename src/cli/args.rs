@@ -65,4 +65,64 @@ pub enum Command {
     },
     /// Print the JSON Schema of the record.
     Schema,
+    /// Rebuild the model files from the shared corpus, lexicon and parallel pairs.
+    Train {
+        /// The shared data folder (corpus/, lexicon/, parallel/).
+        #[arg(long, default_value = "../shared", value_name = "DIR")]
+        shared: PathBuf,
+        /// Where to write lm.bin, channel.tsv and lexicon.tsv.
+        #[arg(long, short = 'o', default_value = "dictionaries", value_name = "DIR")]
+        out: PathBuf,
+        /// Further clean texts for the language model.
+        #[arg(long = "extra", value_name = "FILE", default_values = [
+            "fixtures/001_372855f636130f4e.txt",
+            "fixtures/002_7251359187763003.txt",
+        ])]
+        extra: Vec<PathBuf>,
+    },
+    /// Measure accuracy and speed against gold data.
+    #[command(subcommand)]
+    Eval(EvalCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvalCommand {
+    /// Syllable accuracy of restoring INPUT against its line-aligned GOLD.
+    Restore {
+        /// The OCR text.
+        input: PathBuf,
+        /// The hand-restored text, line-aligned with INPUT.
+        gold: PathBuf,
+        /// Also print up to this many wrong tokens.
+        #[arg(long, default_value_t = 0)]
+        errors: usize,
+    },
+    /// Syllable accuracy on the held-out synthetic OCR pairs (parallel/*.tsv).
+    Pairs {
+        #[arg(long, default_value = "../shared", value_name = "DIR")]
+        shared: PathBuf,
+        /// At most this many pairs (0 = all held-out pairs).
+        #[arg(long, default_value_t = 0)]
+        limit: usize,
+        #[arg(long, default_value_t = 0)]
+        errors: usize,
+    },
+    /// Syllable accuracy on held-out corpus paragraphs with every mark removed.
+    Stripped {
+        #[arg(long, default_value = "../shared", value_name = "DIR")]
+        shared: PathBuf,
+        /// Evaluate about this many bytes of held-out text.
+        #[arg(long, default_value_t = 1_000_000)]
+        bytes: usize,
+        #[arg(long, default_value_t = 0)]
+        errors: usize,
+    },
+    /// Share of tokens left identical when clean text is fed as input (no harm).
+    Unchanged {
+        /// Clean files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[arg(long, default_value_t = 0)]
+        errors: usize,
+    },
 }

@@ -7,11 +7,14 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 
 use sohoa::batch;
+use sohoa::eval;
 use sohoa::input::{self, DecodeOptions};
+use sohoa::model::Model;
 use sohoa::pipeline::{DocError, Engine};
 use sohoa::record;
+use sohoa::restore::Restorer;
 
-use super::args::{Cli, Command};
+use super::args::{Cli, Command, EvalCommand};
 use super::exit;
 use super::output;
 
@@ -28,13 +31,19 @@ pub fn dispatch(cli: &Cli) -> Result<i32> {
         Command::Clean { paths, mark } => clean(&load_engine(cli)?, paths, *mark, opts),
         Command::Extract { paths, jsonl } => extract(&load_engine(cli)?, paths, *jsonl, opts),
         Command::Run { inputs, out } => run(&load_engine(cli)?, inputs, out, opts),
+        Command::Train { shared, out, extra } => train(shared, out, extra),
+        Command::Eval(e) => eval(&load_engine(cli)?, e, opts),
     }
 }
 
 /// Loads the model once and builds the engines.
 fn load_engine(cli: &Cli) -> Result<Engine> {
-    let _ = &cli.model;
-    Ok(Engine::new(sohoa::restore::Restorer))
+    let model = match &cli.model {
+        Some(dir) => Model::from_dir(dir),
+        None => Model::embedded(),
+    }
+    .context("cannot load the model")?;
+    Ok(Engine::new(Restorer::builder(model).build()))
 }
 
 /// The inputs of a filter command: `None` stands for standard input.
@@ -73,7 +82,7 @@ fn clean(engine: &Engine, paths: &[PathBuf], mark: bool, opts: DecodeOptions) ->
         match text {
             Ok(text) => {
                 let restored = if mark {
-                    engine.restorer.restore(&text).text
+                    marked(engine, &text)
                 } else {
                     engine.restore(&text).text
                 };
@@ -181,4 +190,128 @@ fn run(engine: &Engine, inputs: &[PathBuf], out: &Path, opts: DecodeOptions) -> 
     } else {
         exit::OK
     })
+}
+
+/// Below this confidence a word is shown with its alternatives by `clean --mark`.
+const MARK_BELOW: f32 = 0.8;
+
+/// The restored text with doubtful words written `[chosen|alternative|…]`.
+fn marked(engine: &Engine, text: &str) -> String {
+    let (restored, reports) = engine.restorer.restore_report(text);
+    let mut out = String::with_capacity(restored.text.len() + reports.len() * 4);
+    let mut cursor = 0;
+    for rep in reports
+        .iter()
+        .filter(|r| r.confidence < MARK_BELOW && !r.alternatives.is_empty())
+    {
+        out.push_str(&restored.text[cursor..rep.r_start]);
+        out.push('[');
+        out.push_str(&rep.chosen);
+        for alt in &rep.alternatives {
+            out.push('|');
+            out.push_str(alt);
+        }
+        out.push(']');
+        cursor = rep.r_end;
+    }
+    out.push_str(&restored.text[cursor..]);
+    out
+}
+
+fn train(shared: &Path, out: &Path, extra: &[PathBuf]) -> Result<i32> {
+    let started = Instant::now();
+    let mut log = |m: &str| {
+        eprintln!(
+            "sohoa train [{:>6.1} s] {m}",
+            started.elapsed().as_secs_f64()
+        )
+    };
+    let model = sohoa::train::train(shared, extra, &mut log)?;
+    model
+        .write_dir(out)
+        .with_context(|| format!("cannot write the model to {}", out.display()))?;
+    log(&format!("wrote {}", out.display()));
+    Ok(exit::OK)
+}
+
+fn read_text(path: &Path, opts: DecodeOptions) -> Result<String> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(input::decode(&bytes, opts)
+        .with_context(|| path.display().to_string())?
+        .into_owned())
+}
+
+/// Restores `input`, scores it against `gold` and prints the report with the speed.
+fn report(engine: &Engine, input: &str, gold: &str, kinds: bool, errors: usize) -> Result<()> {
+    let started = Instant::now();
+    let restored = engine.restore(input);
+    let secs = started.elapsed().as_secs_f64();
+    let score = eval::restore::score(&restored.text, gold, kinds.then_some(input));
+    let mut out = output::stdout();
+    write!(out, "{score}")?;
+    writeln!(
+        out,
+        "restored {:.2} MB in {:.2} s ({:.2} MB/s)",
+        input.len() as f64 / 1e6,
+        secs,
+        input.len() as f64 / 1e6 / secs.max(1e-9)
+    )?;
+    for (line, got, want) in score.examples.iter().take(errors) {
+        writeln!(out, "  line {line}: {got:?} for {want:?}")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn eval(engine: &Engine, cmd: &EvalCommand, opts: DecodeOptions) -> Result<i32> {
+    match cmd {
+        EvalCommand::Restore {
+            input,
+            gold,
+            errors,
+        } => {
+            let input = read_text(input, opts)?;
+            let gold = read_text(gold, opts)?;
+            report(engine, &input, &gold, true, *errors)?;
+        }
+        EvalCommand::Pairs {
+            shared,
+            limit,
+            errors,
+        } => {
+            let mut pairs = eval::data::held_out_pairs(shared)?;
+            if *limit > 0 {
+                pairs.truncate(*limit);
+            }
+            let input: Vec<&str> = pairs.iter().map(|(g, _)| g.as_str()).collect();
+            let gold: Vec<&str> = pairs.iter().map(|(_, c)| c.as_str()).collect();
+            println!("{} held-out synthetic OCR pairs", pairs.len());
+            report(
+                engine,
+                &input.join("\n\n"),
+                &gold.join("\n\n"),
+                true,
+                *errors,
+            )?;
+        }
+        EvalCommand::Stripped {
+            shared,
+            bytes,
+            errors,
+        } => {
+            let paras = eval::data::held_out_paragraphs(shared, *bytes)?;
+            let gold = paras.join("\n\n");
+            let input = sohoa::text::vietnamese::strip_marks(&gold);
+            println!("{} held-out corpus paragraphs, marks removed", paras.len());
+            report(engine, &input, &gold, false, *errors)?;
+        }
+        EvalCommand::Unchanged { files, errors } => {
+            for f in files {
+                let text = read_text(f, opts)?;
+                println!("{}", f.display());
+                report(engine, &text, &text, false, *errors)?;
+            }
+        }
+    }
+    Ok(exit::OK)
 }

@@ -1,3 +1,4 @@
 //! Measuring sohoa against gold data: `sohoa eval …`.
 
+pub mod data;
 pub mod restore;

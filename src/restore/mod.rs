@@ -1,20 +1,342 @@
-//! Restoration: TEMPORARY identity restorer while the engine is integrated.
-pub mod decode;
+//! Restoration: the noisy-channel repair of OCR text.
+//!
+//! For each paragraph (a run of non-blank lines) the tokens are read into a lattice of
+//! candidate readings — each word token as one lexicon word, as two words (OCR glued them), or
+//! together with its neighbour as one word (OCR split it) — scored by the learned OCR error
+//! model, and the best path under the syllable trigram language model is decoded over the whole
+//! paragraph (see [`decode`]). The chosen words are written back in the case pattern of the
+//! input; everything that is not a rewritten token (spaces, punctuation, numbers, URLs, line
+//! ends) is copied verbatim, so output line N is the restoration of input line N.
+//!
+//! [`Restorer`] is built once from a [`Model`] and is immutable and `Send + Sync`; per-thread
+//! buffers and the cache of candidate lists live in a [`Session`].
 
+pub mod candidates;
+pub mod decode;
+mod render;
+
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rayon::prelude::*;
+
+use crate::channel::CandidateIndex;
+use crate::model::Model;
 use crate::offsets::OffsetMap;
 
-#[derive(Debug)]
-pub struct Restorer;
-#[derive(Debug, Clone, Default)]
+pub use candidates::Reading;
+pub use render::TokenReport;
+
+/// Decoding knobs, set on [`RestorerBuilder`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Params {
+    /// Weight of the language model's −ln P against the channel's.
+    pub lm_weight: f32,
+    /// Weight of the channel's −ln P(observed | intended).
+    pub channel_weight: f32,
+    /// States kept per lattice position.
+    pub beam: usize,
+    /// Candidate readings kept per token.
+    pub max_candidates: usize,
+    /// Channel cost above which a candidate is not considered.
+    pub max_cost: f32,
+    /// Readings worse than the token's best by more than this are dropped before decoding.
+    pub margin: f32,
+    /// Cost of leaving a token that is not in the lexicon as it is.
+    pub keep_cost: f32,
+    /// Extra cost of reading one token as two words.
+    pub split_penalty: f32,
+    /// Extra cost of reading two tokens as one word.
+    pub merge_penalty: f32,
+    /// Splits are tried when the best whole-token reading costs more than this.
+    pub split_trigger: f32,
+}
+
+impl Default for Params {
+    fn default() -> Params {
+        Params {
+            lm_weight: 1.0,
+            channel_weight: 1.0,
+            beam: 16,
+            max_candidates: 8,
+            max_cost: 14.0,
+            margin: 10.0,
+            keep_cost: 9.0,
+            split_penalty: 4.0,
+            merge_penalty: 4.0,
+            split_trigger: 5.0,
+        }
+    }
+}
+
+/// Builds a [`Restorer`] from a model, with knobs.
+pub struct RestorerBuilder {
+    model: Model,
+    params: Params,
+}
+
+impl RestorerBuilder {
+    /// Sets all knobs at once.
+    pub fn params(mut self, params: Params) -> Self {
+        self.params = params;
+        self
+    }
+
+    /// Weight of the language model.
+    pub fn lm_weight(mut self, w: f32) -> Self {
+        self.params.lm_weight = w;
+        self
+    }
+
+    /// States kept per position.
+    pub fn beam(mut self, b: usize) -> Self {
+        self.params.beam = b;
+        self
+    }
+
+    /// Builds the candidate index and the restorer.
+    pub fn build(self) -> Restorer {
+        let vocab = self.model.lm.vocab();
+        let index = CandidateIndex::build(
+            self.model
+                .lexicon
+                .words()
+                .filter_map(|w| vocab.id(w).map(|id| (id, w))),
+        );
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+        Restorer {
+            model: self.model,
+            index,
+            params: self.params,
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+}
+
+/// The restoration engine. Immutable; share it by reference across threads.
+pub struct Restorer {
+    model: Model,
+    index: CandidateIndex,
+    params: Params,
+    /// Distinguishes restorers in the per-thread session cache.
+    id: u64,
+}
+
+/// The result of restoring a text.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Restored {
+    /// The restored text, line-aligned with the input.
     pub text: String,
+    /// Maps byte offsets of `text` back to the input.
     pub map: OffsetMap,
 }
+
+/// Per-thread buffers and the cache of candidate lists. Reuse one per worker thread.
+#[derive(Default)]
+pub struct Session {
+    owner: u64,
+    cands: candidates::Scratch,
+    para: render::ParagraphScratch,
+}
+
+/// Paragraphs per parallel work item when one large text is restored.
+const PARALLEL_CHUNK_BYTES: usize = 32 * 1024;
+
+thread_local! {
+    static SESSION: RefCell<Session> = RefCell::new(Session::default());
+}
+
 impl Restorer {
-    pub fn restore(&self, text: &str) -> Restored {
-        Restored {
-            text: text.to_string(),
-            map: OffsetMap::identity(),
+    /// A builder over `model` with the default knobs.
+    pub fn builder(model: Model) -> RestorerBuilder {
+        RestorerBuilder {
+            model,
+            params: Params::default(),
         }
+    }
+
+    /// The model this restorer was built from.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// The knobs in use.
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    /// Restores `text`. Large texts are split into paragraph groups decoded in parallel;
+    /// the result does not depend on the number of threads.
+    pub fn restore(&self, text: &str) -> Restored {
+        if text.len() <= PARALLEL_CHUNK_BYTES {
+            return self.with_session(|s| self.restore_with(text, s));
+        }
+        let chunks = paragraph_chunks(text, PARALLEL_CHUNK_BYTES);
+        let parts: Vec<(usize, Restored)> = chunks
+            .par_iter()
+            .map(|&(start, end)| {
+                let r = self.with_session(|s| self.restore_with(&text[start..end], s));
+                (start, r)
+            })
+            .collect();
+        let mut out = Restored {
+            text: String::with_capacity(text.len() + text.len() / 8),
+            map: OffsetMap::identity(),
+        };
+        for (start, part) in parts {
+            out.map.extend_shifted(&part.map, start, out.text.len());
+            out.text.push_str(&part.text);
+        }
+        out
+    }
+
+    /// Restores `text` with an explicit session (no parallelism inside).
+    pub fn restore_with(&self, text: &str, session: &mut Session) -> Restored {
+        if session.owner != self.id {
+            *session = Session {
+                owner: self.id,
+                ..Session::default()
+            };
+        }
+        let mut out = Restored {
+            text: String::with_capacity(text.len() + text.len() / 8),
+            map: OffsetMap::identity(),
+        };
+        for (start, end, is_para) in paragraphs(text) {
+            if is_para {
+                render::restore_paragraph(self, text, start, end, session, &mut out, None);
+            } else {
+                out.text.push_str(&text[start..end]);
+            }
+        }
+        out
+    }
+
+    /// Restores `text` and reports every word token: what was read, what was chosen, the
+    /// alternatives and a confidence (for `sohoa clean --mark` and reviewers' tools).
+    pub fn restore_report(&self, text: &str) -> (Restored, Vec<TokenReport>) {
+        self.with_session(|session| {
+            if session.owner != self.id {
+                *session = Session {
+                    owner: self.id,
+                    ..Session::default()
+                };
+            }
+            let mut out = Restored {
+                text: String::with_capacity(text.len() + text.len() / 8),
+                map: OffsetMap::identity(),
+            };
+            let mut reports = Vec::new();
+            for (start, end, is_para) in paragraphs(text) {
+                if is_para {
+                    render::restore_paragraph(
+                        self,
+                        text,
+                        start,
+                        end,
+                        session,
+                        &mut out,
+                        Some(&mut reports),
+                    );
+                } else {
+                    out.text.push_str(&text[start..end]);
+                }
+            }
+            (out, reports)
+        })
+    }
+
+    fn with_session<R>(&self, f: impl FnOnce(&mut Session) -> R) -> R {
+        SESSION.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut s) => f(&mut s),
+            // Re-entrant use on one thread (not expected): use a fresh session.
+            Err(_) => f(&mut Session::default()),
+        })
+    }
+
+    pub(crate) fn index(&self) -> &CandidateIndex {
+        &self.index
+    }
+}
+
+/// Splits `text` into alternating runs: paragraphs (maximal runs of lines with something
+/// other than whitespace) and separators (blank lines), as `(start, end, is_paragraph)`.
+/// A paragraph ends after its last line's terminator.
+fn paragraphs(text: &str) -> impl Iterator<Item = (usize, usize, bool)> + '_ {
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        if pos >= text.len() {
+            return None;
+        }
+        let start = pos;
+        let first_blank = line_is_blank(text, pos);
+        while pos < text.len() && line_is_blank(text, pos) == first_blank {
+            pos = line_end(text, pos);
+        }
+        Some((start, pos, !first_blank))
+    })
+}
+
+/// End of the line starting at `pos`, including its `\n`.
+fn line_end(text: &str, pos: usize) -> usize {
+    text[pos..].find('\n').map_or(text.len(), |i| pos + i + 1)
+}
+
+fn line_is_blank(text: &str, pos: usize) -> bool {
+    text[pos..line_end(text, pos)].trim().is_empty()
+}
+
+/// Groups paragraphs into chunks of about `target` bytes, cut only at paragraph boundaries.
+fn paragraph_chunks(text: &str, target: usize) -> Vec<(usize, usize)> {
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    for (_, end, _) in paragraphs(text) {
+        if end - start >= target {
+            chunks.push((start, end));
+            start = end;
+        }
+    }
+    if start < text.len() {
+        chunks.push((start, text.len()));
+    }
+    chunks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paragraphs_alternate_and_cover_the_text() {
+        let t = "a b\nc\n\n  \nd\r\n\ne";
+        let p: Vec<_> = paragraphs(t).collect();
+        assert_eq!(
+            p,
+            [
+                (0, 6, true),
+                (6, 10, false),
+                (10, 13, true),
+                (13, 14, false),
+                (14, 15, true)
+            ]
+        );
+        assert!(paragraphs("").next().is_none());
+    }
+
+    #[test]
+    fn chunks_cover_everything_at_paragraph_boundaries() {
+        let t = "x\n\n".repeat(100);
+        let c = paragraph_chunks(&t, 10);
+        assert_eq!(c.first().map(|c| c.0), Some(0));
+        assert_eq!(c.last().map(|c| c.1), Some(t.len()));
+        for w in c.windows(2) {
+            assert_eq!(w[0].1, w[1].0);
+        }
+    }
+
+    #[test]
+    fn restorer_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Restorer>();
     }
 }

@@ -161,6 +161,19 @@ fn tokenize_chunk(text: &str, start: usize, end: usize, out: &mut Vec<Token>) {
 /// (`20thang` → `20` + `thang`).
 fn push_run(text: &str, start: usize, end: usize, out: &mut Vec<Token>) {
     let run = &text[start..end];
+    // `KH&CN`, `BCVT&CĐS`: an ampersand between two capitalised abbreviations is "and", not a
+    // misread letter (`K&` = Kế, `S&` = Sở keep theirs).
+    if let Some(amp) = run.find('&') {
+        let (left, right) = (&run[..amp], &run[amp + 1..]);
+        let caps = |s: &str| {
+            s.chars().count() >= 2 && s.chars().all(|c| c.is_uppercase() || c.is_ascii_digit())
+        };
+        if caps(left) && right.split('&').next().is_some_and(caps) {
+            push_run(text, start, start + amp, out);
+            push_run(text, start + amp + 1, end, out);
+            return;
+        }
+    }
     let letters = run.chars().filter(|c| c.is_alphabetic()).count();
     let digits = run.bytes().filter(u8::is_ascii_digit).count();
     if letters == 0 {
@@ -236,7 +249,10 @@ mod tests {
         assert_eq!(words("hi¢u qua, K& hoach"), ["hi¢u", "qua", "K&", "hoach"]);
         assert_eq!(words("Trung u’o’ng ‘vé’"), ["Trung", "u’o’ng", "vé"]);
         assert_eq!(words("Thanh1ap x4 1ap"), ["Thanh1ap", "x4", "1ap"]);
-        assert_eq!(words("KH&CN; & BCVT"), ["KH&CN", "BCVT"]);
+        assert_eq!(
+            words("KH&CN; & BCVT&CĐS S&"),
+            ["KH", "CN", "BCVT", "CĐS", "S&"]
+        );
     }
 
     #[test]

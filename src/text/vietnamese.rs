@@ -174,27 +174,31 @@ pub enum CasePattern {
 }
 
 impl CasePattern {
-    /// The pattern of the letters in `s` (non-letters are ignored; a single capital is Title).
+    /// The pattern of the letters in `s`. A single capital at the start is Title (`Số`); a
+    /// token whose letters are all capitals is Upper when it has more than one letter or does
+    /// not start with its capital (`0D` = `QĐ`: the digit stood for a capital too).
     pub fn of(s: &str) -> CasePattern {
         let mut upper = 0usize;
         let mut lower = 0usize;
-        let mut first_upper = None;
-        for c in s.chars().filter(|c| c.is_alphabetic()) {
-            let u = c.is_uppercase();
-            if first_upper.is_none() {
-                first_upper = Some(u);
+        let mut first_is_upper_letter = false;
+        for (i, c) in s.chars().enumerate() {
+            if !c.is_alphabetic() {
+                continue;
             }
-            if u {
+            if c.is_uppercase() {
                 upper += 1;
+                if i == 0 {
+                    first_is_upper_letter = true;
+                }
             } else {
                 lower += 1;
             }
         }
-        match (first_upper, upper, lower) {
-            (None, _, _) | (_, 0, _) => CasePattern::Lower,
-            (_, _, 0) if upper > 1 => CasePattern::Upper,
-            (Some(true), 1, _) => CasePattern::Title,
-            (Some(true), _, _) if upper > lower => CasePattern::Upper,
+        match (upper, lower) {
+            (0, _) => CasePattern::Lower,
+            (1, _) if first_is_upper_letter => CasePattern::Title,
+            (_, 0) => CasePattern::Upper,
+            (u, l) if u > l && first_is_upper_letter => CasePattern::Upper,
             _ => CasePattern::Mixed,
         }
     }
@@ -262,6 +266,10 @@ mod tests {
         assert_eq!(CasePattern::of("T"), CasePattern::Title);
         assert_eq!(CasePattern::of("s6"), CasePattern::Lower);
         assert_eq!(CasePattern::of("iPhone"), CasePattern::Mixed);
+        assert_eq!(CasePattern::of("S6"), CasePattern::Title);
+        assert_eq!(CasePattern::of("0D"), CasePattern::Upper);
+        assert_eq!(CasePattern::of("HQI"), CasePattern::Upper);
+        assert_eq!(CasePattern::of("K&"), CasePattern::Title);
         let mut s = String::new();
         CasePattern::Upper.apply("đổi", &mut s);
         CasePattern::Title.apply("đổi", &mut s);

@@ -1,0 +1,123 @@
+//! The model: everything the restorer knows, as stored on disk.
+//!
+//! Three files in `dictionaries/`, rebuilt by `sohoa train` from `../shared`:
+//! - `lm.bin` — the syllable trigram language model (binary, magic + version checked);
+//! - `channel.tsv` — the learned OCR error model (human-reviewable weights);
+//! - `lexicon.tsv` — the words a token may be restored to.
+//!
+//! The default model is compiled into the binary ([`Model::embedded`]), so sohoa works with no
+//! set-up; `--model DIR` loads another folder with the same three files.
+
+use std::path::{Path, PathBuf};
+
+use crate::channel::{ChannelError, ErrorModel};
+use crate::lexicon::{Lexicon, LexiconError};
+use crate::lm::{LmError, NgramLm};
+
+/// File names inside a model folder.
+pub const LM_FILE: &str = "lm.bin";
+pub const CHANNEL_FILE: &str = "channel.tsv";
+pub const LEXICON_FILE: &str = "lexicon.tsv";
+
+static EMBEDDED_LM: &[u8] = include_bytes!("../dictionaries/lm.bin");
+static EMBEDDED_CHANNEL: &str = include_str!("../dictionaries/channel.tsv");
+static EMBEDDED_LEXICON: &str = include_str!("../dictionaries/lexicon.tsv");
+
+/// Why a model could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("language model {what}: {source}")]
+    Lm {
+        what: String,
+        #[source]
+        source: LmError,
+    },
+    #[error("error model {what}: {source}")]
+    Channel {
+        what: String,
+        #[source]
+        source: ChannelError,
+    },
+    #[error("lexicon {what}: {source}")]
+    Lexicon {
+        what: String,
+        #[source]
+        source: LexiconError,
+    },
+}
+
+/// The stored model.
+pub struct Model {
+    pub lm: NgramLm,
+    pub channel: ErrorModel,
+    pub lexicon: Lexicon,
+}
+
+impl Model {
+    /// The model compiled into the binary.
+    pub fn embedded() -> Result<Model, ModelError> {
+        Model::from_parts(
+            "(embedded)",
+            EMBEDDED_LM,
+            EMBEDDED_CHANNEL,
+            EMBEDDED_LEXICON,
+        )
+    }
+
+    /// Loads the three model files from a folder.
+    pub fn from_dir(dir: &Path) -> Result<Model, ModelError> {
+        let read = |name: &str| {
+            let path = dir.join(name);
+            std::fs::read(&path).map_err(|source| ModelError::Io { path, source })
+        };
+        let lm = read(LM_FILE)?;
+        let channel = read(CHANNEL_FILE)?;
+        let lexicon = read(LEXICON_FILE)?;
+        let text = |bytes: Vec<u8>, name: &str| {
+            String::from_utf8(bytes).map_err(|e| ModelError::Io {
+                path: dir.join(name),
+                source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+            })
+        };
+        let channel = text(channel, CHANNEL_FILE)?;
+        let lexicon = text(lexicon, LEXICON_FILE)?;
+        Model::from_parts(&dir.display().to_string(), &lm, &channel, &lexicon)
+    }
+
+    /// Builds a model from the contents of the three files; `what` names them in errors.
+    pub fn from_parts(
+        what: &str,
+        lm: &[u8],
+        channel: &str,
+        lexicon: &str,
+    ) -> Result<Model, ModelError> {
+        Ok(Model {
+            lm: NgramLm::from_bytes(lm).map_err(|source| ModelError::Lm {
+                what: format!("{what}/{LM_FILE}"),
+                source,
+            })?,
+            channel: ErrorModel::from_tsv(channel).map_err(|source| ModelError::Channel {
+                what: format!("{what}/{CHANNEL_FILE}"),
+                source,
+            })?,
+            lexicon: Lexicon::from_tsv(lexicon).map_err(|source| ModelError::Lexicon {
+                what: format!("{what}/{LEXICON_FILE}"),
+                source,
+            })?,
+        })
+    }
+
+    /// Writes the three files into `dir`.
+    pub fn write_dir(&self, dir: &Path) -> std::io::Result<()> {
+        std::fs::create_dir_all(dir)?;
+        crate::batch::write_atomic(&dir.join(LM_FILE), &self.lm.to_bytes())?;
+        crate::batch::write_atomic(&dir.join(CHANNEL_FILE), self.channel.to_tsv().as_bytes())?;
+        crate::batch::write_atomic(&dir.join(LEXICON_FILE), self.lexicon.to_tsv().as_bytes())
+    }
+}

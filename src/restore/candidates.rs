@@ -1,0 +1,196 @@
+//! Candidate readings of one OCR token.
+//!
+//! A token is looked up in the lexicon through the learned error model (the candidate index
+//! does a weighted edit-distance search), giving words `w` with channel cost
+//! `−ln P(token | w)`. Tokens that OCR glued together (`Thanh1ap`, `SOKHOA`, `XaTayTra`) also
+//! get two-word readings from every split point; a token that is not in the lexicon also keeps
+//! a reading as itself, so names and codes the model does not know pass through unchanged when
+//! nothing credible replaces them.
+//!
+//! The readings of a token depend only on its text, so they are cached per session: a report
+//! repeats the same few thousand tokens, and the cache makes the search a one-time cost.
+
+use std::collections::HashMap;
+
+use crate::channel::{Candidate, SearchScratch};
+use crate::lm::{NgramLm, UNK};
+use crate::text::vietnamese::canonical_tone_placement;
+
+use super::decode::WordId;
+use super::Restorer;
+
+/// One way to read a token.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Reading {
+    /// The word(s) read (`n` of them).
+    pub words: [WordId; 2],
+    pub n: u8,
+    /// For two words: the char index in the token where the second word's letters begin
+    /// (used to give each word the case of its own part).
+    pub split: u16,
+    /// Channel cost and penalties (−ln).
+    pub cost: f32,
+    /// Leave the token as it is.
+    pub keep: bool,
+}
+
+/// Most distinct tokens cached per session before the cache is cleared (bounds memory).
+const CACHE_LIMIT: usize = 200_000;
+
+/// Candidates kept per searched string (whole tokens and split parts).
+const SEARCH_TOP: usize = 12;
+
+/// Per-session buffers and caches.
+#[derive(Default)]
+pub struct Scratch {
+    readings: HashMap<Box<str>, Box<[Reading]>>,
+    searched: HashMap<Box<str>, Box<[Candidate]>>,
+    out: Vec<Candidate>,
+    search: SearchScratch,
+    key: String,
+    work: Vec<Reading>,
+}
+
+/// The lexicon key of a token: lower case, traditional tone placement.
+pub fn key_of(token: &str, out: &mut String) {
+    out.clear();
+    out.extend(token.chars().flat_map(char::to_lowercase));
+    if let std::borrow::Cow::Owned(c) = canonical_tone_placement(out) {
+        *out = c;
+    }
+}
+
+/// The channel search for one string, cached.
+fn search<'a>(r: &Restorer, s: &'a mut Scratch, key: &str) -> &'a [Candidate] {
+    if !s.searched.contains_key(key) {
+        if s.searched.len() >= CACHE_LIMIT {
+            s.searched.clear();
+        }
+        let p = r.params();
+        r.index().search(
+            &r.model().channel,
+            key,
+            p.max_cost,
+            &mut s.out,
+            &mut s.search,
+        );
+        s.out.truncate(SEARCH_TOP);
+        s.searched.insert(key.into(), s.out.as_slice().into());
+    }
+    s.searched.get(key).map_or(&[], |v| v)
+}
+
+/// The readings of `token` (original case), best first.
+pub fn readings<'a>(r: &Restorer, token: &str, s: &'a mut Scratch) -> &'a [Reading] {
+    let mut key = std::mem::take(&mut s.key);
+    key_of(token, &mut key);
+    if !s.readings.contains_key(key.as_str()) {
+        if s.readings.len() >= CACHE_LIMIT {
+            s.readings.clear();
+        }
+        let list = compute(r, &key, s);
+        s.readings.insert(key.as_str().into(), list);
+    }
+    let found = s.readings.get(key.as_str()).map_or(&[][..], |v| &v[..]);
+    s.key = key;
+    found
+}
+
+/// The readings of two adjacent tokens read as one word (`hi u` = hiệu), best first.
+pub fn merged(r: &Restorer, a: &str, b: &str, s: &mut Scratch, out: &mut Vec<Reading>) {
+    out.clear();
+    let mut key = String::with_capacity(a.len() + b.len());
+    key_of(a, &mut key);
+    let mut kb = String::new();
+    key_of(b, &mut kb);
+    key.push_str(&kb);
+    let p = *r.params();
+    let lm: &NgramLm = &r.model().lm;
+    let cands = search(r, s, &key);
+    for c in cands.iter().take(3) {
+        let _ = lm;
+        out.push(Reading {
+            words: [c.id, 0],
+            n: 1,
+            split: 0,
+            cost: p.channel_weight * c.cost + p.merge_penalty,
+            keep: false,
+        });
+    }
+}
+
+fn compute(r: &Restorer, key: &str, s: &mut Scratch) -> Box<[Reading]> {
+    let p = *r.params();
+    let vocab = r.model().lm.vocab();
+    let mut work = std::mem::take(&mut s.work);
+    work.clear();
+    let self_id = vocab.id(key);
+    let mut has_self = false;
+    for c in search(r, s, key) {
+        has_self |= Some(c.id) == self_id;
+        work.push(Reading {
+            words: [c.id, 0],
+            n: 1,
+            split: 0,
+            cost: p.channel_weight * c.cost,
+            keep: false,
+        });
+    }
+    if !has_self {
+        // Not a lexicon word (a name, a code, a loanword): it may stay as it is.
+        let (id, cost) = match self_id {
+            Some(id) => (id, p.keep_cost * 0.5),
+            None => (UNK, p.keep_cost),
+        };
+        work.push(Reading {
+            words: [id, 0],
+            n: 1,
+            split: 0,
+            cost,
+            keep: true,
+        });
+    }
+    let best_whole = work.iter().map(|w| w.cost).fold(f32::INFINITY, f32::min);
+    let n_chars = key.chars().count();
+    if n_chars >= 4 && (best_whole > p.split_trigger || n_chars >= 7) {
+        add_splits(r, key, s, &mut work);
+    }
+    work.sort_by(|a, b| {
+        a.cost
+            .total_cmp(&b.cost)
+            .then(a.words.cmp(&b.words))
+            .then(a.split.cmp(&b.split))
+    });
+    let best = work.first().map_or(0.0, |w| w.cost);
+    work.retain(|w| w.cost <= best + p.margin);
+    work.truncate(p.max_candidates.max(1));
+    let list: Box<[Reading]> = work.as_slice().into();
+    s.work = work;
+    list
+}
+
+/// Two-word readings from every split point of `key`.
+fn add_splits(r: &Restorer, key: &str, s: &mut Scratch, work: &mut Vec<Reading>) {
+    let p = *r.params();
+    let bounds: Vec<usize> = key.char_indices().map(|(i, _)| i).skip(1).collect();
+    for (ci, &b) in bounds.iter().enumerate() {
+        let (left, right) = key.split_at(b);
+        // Keep the two best of each side.
+        let l: Vec<Candidate> = search(r, s, left).iter().take(2).copied().collect();
+        if l.is_empty() {
+            continue;
+        }
+        let rr: Vec<Candidate> = search(r, s, right).iter().take(2).copied().collect();
+        for a in &l {
+            for c in &rr {
+                work.push(Reading {
+                    words: [a.id, c.id],
+                    n: 2,
+                    split: (ci + 1) as u16,
+                    cost: p.channel_weight * (a.cost + c.cost) + p.split_penalty,
+                    keep: false,
+                });
+            }
+        }
+    }
+}

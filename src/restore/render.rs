@@ -1,0 +1,284 @@
+//! From a paragraph's tokens to its lattice, and from the decoded path back to text.
+
+use crate::lm::{NUM, UNK};
+use crate::offsets::Segment;
+use crate::text::tokenize::{tokenize, Token, TokenKind};
+use crate::text::vietnamese::CasePattern;
+
+use super::candidates::{self, Reading};
+use super::decode::{self, DecodeParams, DecodeScratch, Edge, Lattice, Scorer, WordId};
+use super::{Restored, Restorer, Session};
+
+/// What one word token became, for review (`sohoa clean --mark`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TokenReport {
+    /// Byte range of the token(s) in the input.
+    pub start: usize,
+    pub end: usize,
+    /// Byte range of what was written in the restored text.
+    pub r_start: usize,
+    pub r_end: usize,
+    /// The token as read by OCR.
+    pub observed: String,
+    /// What was written.
+    pub chosen: String,
+    /// Other readings, best first.
+    pub alternatives: Vec<String>,
+    /// Probability-like confidence in the chosen reading against its alternatives, 0..1.
+    pub confidence: f32,
+}
+
+/// One lattice edge's meaning.
+#[derive(Clone, Copy, Debug)]
+struct EdgeInfo {
+    tok: u32,
+    n_toks: u8,
+    reading: Reading,
+}
+
+/// Per-thread buffers for one paragraph.
+#[derive(Default)]
+pub struct ParagraphScratch {
+    tokens: Vec<Token>,
+    lattice: Lattice,
+    decode: DecodeScratch,
+    path: Vec<u32>,
+    infos: Vec<EdgeInfo>,
+    merged: Vec<Reading>,
+}
+
+impl Scorer for crate::lm::NgramLm {
+    #[inline]
+    fn logprob(&self, w1: WordId, w2: WordId, w3: WordId) -> f32 {
+        crate::lm::NgramLm::logprob(self, w1, w2, w3)
+    }
+}
+
+/// Longest token (in chars) that may be merged with its neighbour.
+const MERGE_MAX_PART: usize = 4;
+/// Longest merged token (in chars).
+const MERGE_MAX_TOTAL: usize = 7;
+
+/// Restores `text[start..end]` (one paragraph) and appends it to `out`.
+pub fn restore_paragraph(
+    r: &Restorer,
+    text: &str,
+    start: usize,
+    end: usize,
+    session: &mut Session,
+    out: &mut Restored,
+    mut reports: Option<&mut Vec<TokenReport>>,
+) {
+    let para = &text[start..end];
+    let Session {
+        cands, para: ps, ..
+    } = session;
+    tokenize(para, &mut ps.tokens);
+    let n = ps.tokens.len();
+    ps.lattice.reset(n);
+    ps.infos.clear();
+    let push =
+        |lattice: &mut Lattice, infos: &mut Vec<EdgeInfo>, t: usize, n_toks: u8, rd: Reading| {
+            infos.push(EdgeInfo {
+                tok: t as u32,
+                n_toks,
+                reading: rd,
+            });
+            lattice.push(Edge {
+                from: t as u32,
+                to: (t + usize::from(n_toks)) as u32,
+                words: rd.words,
+                n_words: rd.n,
+                cost: rd.cost,
+                payload: (infos.len() - 1) as u32,
+            });
+        };
+    for t in 0..n {
+        let tok = ps.tokens[t];
+        match tok.kind {
+            TokenKind::Number | TokenKind::Protected => {
+                let n_words = u8::from(tok.kind == TokenKind::Number);
+                let rd = Reading {
+                    words: [NUM, 0],
+                    n: n_words,
+                    split: 0,
+                    cost: 0.0,
+                    keep: true,
+                };
+                push(&mut ps.lattice, &mut ps.infos, t, 1, rd);
+            }
+            TokenKind::Word => {
+                for rd in candidates::readings(r, tok.text(para), cands) {
+                    push(&mut ps.lattice, &mut ps.infos, t, 1, *rd);
+                }
+                if let Some(next) = ps.tokens.get(t + 1) {
+                    if mergeable(para, &tok, next) {
+                        candidates::merged(
+                            r,
+                            tok.text(para),
+                            next.text(para),
+                            cands,
+                            &mut ps.merged,
+                        );
+                        for rd in &ps.merged {
+                            push(&mut ps.lattice, &mut ps.infos, t, 2, *rd);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let p = r.params();
+    decode::decode(
+        &mut ps.lattice,
+        &r.model().lm,
+        DecodeParams {
+            lm_weight: p.lm_weight,
+            beam: p.beam,
+        },
+        &mut ps.decode,
+        &mut ps.path,
+    );
+    if ps.path.is_empty() && n > 0 {
+        out.text.push_str(para);
+        return;
+    }
+    let vocab = r.model().lm.vocab();
+    let mut cursor = 0;
+    let mut words_on_path: Vec<WordId> = Vec::new();
+    let want_reports = reports.is_some();
+    for &ei in &ps.path {
+        let e = ps.lattice.edges()[ei as usize];
+        let info = ps.infos[e.payload as usize];
+        let first = ps.tokens[info.tok as usize];
+        let last = ps.tokens[info.tok as usize + usize::from(info.n_toks) - 1];
+        out.text.push_str(&para[cursor..first.start]);
+        let o_start = start + first.start;
+        let o_end = start + last.end;
+        let r_start = out.text.len();
+        let observed = &para[first.start..last.end];
+        if info.reading.keep {
+            out.text.push_str(observed);
+        } else {
+            if first.glued {
+                out.text.push(' ');
+            }
+            write_reading(vocab, &info.reading, first.text(para), &mut out.text);
+            if &out.text[r_start..] == observed {
+                // unchanged: no segment
+            } else {
+                out.map.push(Segment {
+                    o_start,
+                    o_end,
+                    r_start,
+                    r_end: out.text.len(),
+                });
+            }
+        }
+        if want_reports {
+            words_on_path.extend_from_slice(&e.words[..usize::from(e.n_words)]);
+        }
+        if let (Some(reps), TokenKind::Word) = (reports.as_deref_mut(), first.kind) {
+            let lead = out.text[r_start..].len() - out.text[r_start..].trim_start().len();
+            reps.push(TokenReport {
+                start: o_start,
+                end: o_end,
+                r_start: r_start + lead,
+                r_end: out.text.len(),
+                observed: observed.to_string(),
+                chosen: out.text[r_start..].trim_start().to_string(),
+                alternatives: Vec::new(),
+                confidence: 1.0,
+            });
+            let rep_idx = reps.len() - 1;
+            let at = words_on_path.len() - usize::from(e.n_words);
+            let rep = &mut reps[rep_idx];
+            score_alternatives(r, ps, &e, info, first.text(para), &words_on_path, at, rep);
+        }
+        cursor = last.end;
+    }
+    out.text.push_str(&para[cursor..]);
+}
+
+/// Two word tokens may be one word split by OCR when only spaces separate them on one line
+/// and both are short.
+fn mergeable(para: &str, a: &Token, b: &Token) -> bool {
+    if b.kind != TokenKind::Word || b.glued {
+        return false;
+    }
+    let gap = &para[a.end..b.start];
+    if gap.is_empty() || !gap.bytes().all(|c| c == b' ') || gap.len() > 2 {
+        return false;
+    }
+    let (la, lb) = (a.text(para).chars().count(), b.text(para).chars().count());
+    la.min(lb) <= 2 && la.max(lb) <= MERGE_MAX_PART && la + lb <= MERGE_MAX_TOTAL
+}
+
+/// Writes a reading's word(s) in the case pattern of the observed token (each word of a split
+/// reading in the case of its own part).
+fn write_reading(vocab: &crate::lm::Vocab, rd: &Reading, observed: &str, out: &mut String) {
+    if rd.n == 2 {
+        let split = observed
+            .char_indices()
+            .nth(usize::from(rd.split))
+            .map_or(observed.len(), |(i, _)| i);
+        let (a, b) = observed.split_at(split);
+        CasePattern::of(a).apply(vocab.word(rd.words[0]), out);
+        out.push(' ');
+        CasePattern::of(b).apply(vocab.word(rd.words[1]), out);
+    } else if rd.n == 1 && rd.words[0] != UNK {
+        CasePattern::of(observed).apply(vocab.word(rd.words[0]), out);
+    } else {
+        out.push_str(observed);
+    }
+}
+
+/// Fills `rep.alternatives` and `rep.confidence` by rescoring the other single-token readings
+/// of the same token in the chosen path's context.
+#[allow(clippy::too_many_arguments)]
+fn score_alternatives(
+    r: &Restorer,
+    ps: &ParagraphScratch,
+    chosen: &Edge,
+    info: EdgeInfo,
+    observed: &str,
+    path_words: &[WordId],
+    at: usize,
+    rep: &mut TokenReport,
+) {
+    if info.n_toks != 1 || chosen.n_words != 1 {
+        return;
+    }
+    let lm = &r.model().lm;
+    let p = r.params();
+    let vocab = lm.vocab();
+    let ctx = |i: isize| -> WordId {
+        if i < 0 {
+            decode::BOS
+        } else {
+            path_words.get(i as usize).copied().unwrap_or(decode::BOS)
+        }
+    };
+    let a = at as isize;
+    // Only the words before are known here (the path is written left to right), so the
+    // comparison uses the left context: P(w | two previous) and the channel.
+    let local = |w: WordId, cost: f32| -> f32 {
+        cost - p.lm_weight * lm.logprob(ctx(a - 2), ctx(a - 1), w)
+    };
+    let mine = local(chosen.words[0], chosen.cost);
+    let mut alts: Vec<(f32, String)> = Vec::new();
+    for e in ps.lattice.edges() {
+        if e.from != chosen.from || e.to != chosen.to || e.n_words != 1 || e.words == chosen.words {
+            continue;
+        }
+        let d = local(e.words[0], e.cost) - mine;
+        let mut s = String::new();
+        let rd = ps.infos[e.payload as usize].reading;
+        write_reading(vocab, &rd, observed, &mut s);
+        alts.push((d, s));
+    }
+    alts.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
+    let z: f32 = alts.iter().map(|(d, _)| (-d).exp()).sum();
+    rep.confidence = 1.0 / (1.0 + z);
+    rep.alternatives = alts.into_iter().take(3).map(|(_, s)| s).collect();
+}

@@ -1,0 +1,155 @@
+//! `sohoa train`: rebuilds every model file from `../shared`, deterministically.
+//!
+//! - language model: every `corpus/*.txt` plus the two clean sample reports, less the
+//!   evaluation split ([`crate::split`]) and less every corpus paragraph that contains the clean
+//!   side of a held-out parallel pair (so the synthetic OCR evaluation never sees its own text);
+//! - error model: the parallel pairs whose clean side is not held out;
+//! - lexicon: selected from the language model's vocabulary with `lexicon/syllables.tsv` and
+//!   `lexicon/abbreviations.tsv`.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use aho_corasick::AhoCorasick;
+
+use crate::channel::ErrorModel;
+use crate::lexicon::Lexicon;
+use crate::lm;
+use crate::model::Model;
+use crate::split::is_held_out;
+
+/// Why training failed.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("no corpus files in {0}")]
+    NoCorpus(PathBuf),
+    #[error("language model: {0}")]
+    Lm(#[from] lm::LmError),
+    #[error("building the held-out filter: {0}")]
+    Filter(#[from] aho_corasick::BuildError),
+}
+
+fn read_to_string(path: &Path) -> Result<String, TrainError> {
+    std::fs::read_to_string(path).map_err(|source| TrainError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// The parallel pairs files under `shared/parallel`, sorted.
+pub fn parallel_files(shared: &Path) -> Result<Vec<PathBuf>, TrainError> {
+    list(&shared.join("parallel"), |n| {
+        n.ends_with(".tsv") && !n.ends_with(".meta.tsv")
+    })
+}
+
+fn list(dir: &Path, keep: impl Fn(&str) -> bool) -> Result<Vec<PathBuf>, TrainError> {
+    let rd = std::fs::read_dir(dir).map_err(|source| TrainError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut v: Vec<PathBuf> = rd
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(&keep))
+        .collect();
+    v.sort();
+    Ok(v)
+}
+
+/// All (garbled, clean) pairs of the parallel files.
+pub fn read_pairs(shared: &Path) -> Result<Vec<(String, String)>, TrainError> {
+    let mut pairs = Vec::new();
+    for f in parallel_files(shared)? {
+        for line in read_to_string(&f)?.lines() {
+            if let Some((g, c)) = line.split_once('\t') {
+                pairs.push((g.to_string(), c.to_string()));
+            }
+        }
+    }
+    Ok(pairs)
+}
+
+/// Rebuilds the model from `shared` (the `../shared` folder). `extra_lm` are further clean
+/// texts for the language model (the clean sample reports). Progress goes to `log`.
+pub fn train(
+    shared: &Path,
+    extra_lm: &[PathBuf],
+    log: &mut dyn FnMut(&str),
+) -> Result<Model, TrainError> {
+    let pairs = read_pairs(shared)?;
+    let (train_pairs, held_pairs): (Vec<_>, Vec<_>) =
+        pairs.into_iter().partition(|(_, c)| !is_held_out(c));
+    log(&format!(
+        "parallel: {} training pairs, {} held out",
+        train_pairs.len(),
+        held_pairs.len()
+    ));
+
+    // Corpus paragraphs containing a held-out parallel line stay out of the LM.
+    let held_lines: Vec<&str> = held_pairs
+        .iter()
+        .map(|(_, c)| c.trim())
+        .filter(|c| c.len() >= 20)
+        .collect();
+    let filter = AhoCorasick::new(&held_lines)?;
+    let skip = move |paragraph: &str| filter.is_match(paragraph);
+
+    let mut corpus = list(&shared.join("corpus"), |n| n.ends_with(".txt"))?;
+    if corpus.is_empty() {
+        return Err(TrainError::NoCorpus(shared.join("corpus")));
+    }
+    corpus.extend(extra_lm.iter().cloned());
+    log(&format!("language model: {} files", corpus.len()));
+    let lm = lm::train_from_files(&corpus, &skip)?;
+
+    log("error model: training on the parallel pairs");
+    let channel = ErrorModel::train(train_pairs.into_iter());
+
+    let syllables = read_syllables(&shared.join("lexicon/syllables.tsv"))?;
+    let abbreviations = read_abbreviations(&shared.join("lexicon/abbreviations.tsv"))?;
+    let vocab = lm.vocab();
+    let counts: BTreeMap<String, u64> = (0..vocab.len() as u32)
+        .filter(|&id| id > lm::NUM)
+        .map(|id| (vocab.word(id).to_string(), vocab.count(id)))
+        .collect();
+    let lexicon = Lexicon::select(&counts, &syllables, &abbreviations);
+    log(&format!("lexicon: {} words", lexicon.len()));
+    Ok(Model {
+        lm,
+        channel,
+        lexicon,
+    })
+}
+
+fn read_syllables(path: &Path) -> Result<Vec<(String, u32)>, TrainError> {
+    Ok(read_to_string(path)?
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let mut f = l.split('\t');
+            let s = f.next()?;
+            let n = f.next()?.parse().ok()?;
+            Some((
+                crate::text::vietnamese::canonical_tone_placement(s).into_owned(),
+                n,
+            ))
+        })
+        .collect())
+}
+
+fn read_abbreviations(path: &Path) -> Result<HashSet<String>, TrainError> {
+    Ok(read_to_string(path)?
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split('\t').next())
+        .filter(|k| !k.is_empty() && k.chars().all(char::is_alphabetic))
+        .map(str::to_lowercase)
+        .collect())
+}
