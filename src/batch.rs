@@ -6,15 +6,56 @@
 //! so nothing is lost silently. Files are processed in parallel; the outputs do not depend on
 //! the number of threads. Every output file is written to a temporary name and renamed, so an
 //! interrupted run never leaves a half-written output behind.
+//!
+//! `--resume` skips inputs whose outputs are up to date, so a killed run can be finished
+//! without redoing its work. Up to date means: both outputs exist, the `.json` record names the
+//! same input path and SHA-256 as the input now has, and both were written after the run stamp
+//! (`DIR/.sohoa-run`, naming the sohoa version and model fingerprint) was last changed. A run
+//! with another version or model rewrites the stamp, which makes every earlier output stale.
 
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use rayon::prelude::*;
 
 use crate::input::{self, DecodeOptions};
 use crate::pipeline::{DocError, Engine};
+use crate::record::Record;
+
+/// The run stamp's file name inside the output folder.
+pub const STAMP_FILE: &str = ".sohoa-run";
+
+/// Marks the temporary files of [`write_atomic`] (followed by the process id).
+const TMP_MARK: &str = ".sohoa-tmp-";
+
+/// Removes temporary files left in `dir` by a killed run.
+fn remove_leftovers(dir: &Path) -> io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let ty = entry.file_type()?;
+        if ty.is_dir() {
+            remove_leftovers(&entry.path())?;
+        } else if entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.rsplit_once(TMP_MARK))
+            .is_some_and(|(_, pid)| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+        {
+            fs::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
+}
+
+/// How a batch runs.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunOptions {
+    pub decode: DecodeOptions,
+    /// Skip inputs whose outputs are up to date.
+    pub resume: bool,
+}
 
 /// One file to process.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -87,6 +128,8 @@ pub struct Outcome {
     pub line: String,
     pub bytes: u64,
     pub error: Option<String>,
+    /// Up to date from an earlier run (`--resume`): nothing was recomputed.
+    pub skipped: bool,
 }
 
 /// Summary of a batch.
@@ -94,6 +137,8 @@ pub struct Outcome {
 pub struct Summary {
     pub documents: usize,
     pub failed: usize,
+    /// Up to date and skipped (`--resume`).
+    pub skipped: usize,
     pub bytes: u64,
 }
 
@@ -103,7 +148,7 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
         fs::create_dir_all(parent)?;
     }
     let mut tmp = path.as_os_str().to_owned();
-    tmp.push(format!(".{}.tmp", std::process::id()));
+    tmp.push(format!("{TMP_MARK}{}", std::process::id()));
     let tmp = PathBuf::from(tmp);
     let result = (|| {
         let mut f = fs::File::create(&tmp)?;
@@ -117,8 +162,35 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
     result
 }
 
-/// Processes one job and writes its two outputs.
-pub fn run_job(engine: &Engine, job: &Job, out: &Path, opts: DecodeOptions) -> Outcome {
+/// The record of `job` from an earlier run when its outputs are up to date: written after
+/// `valid_since`, for the same path and the same input bytes.
+fn up_to_date(
+    job: &Job,
+    out: &Path,
+    path_str: &str,
+    sha256: &str,
+    valid_since: SystemTime,
+) -> Option<Record> {
+    let (clean_path, json_path) = output_paths(out, job);
+    for p in [&clean_path, &json_path] {
+        if fs::metadata(p).and_then(|m| m.modified()).ok()? < valid_since {
+            return None;
+        }
+    }
+    let record: Record = serde_json::from_slice(&fs::read(&json_path).ok()?).ok()?;
+    (record.source.sha256 == sha256 && record.source.path.as_deref() == Some(path_str))
+        .then_some(record)
+}
+
+/// Processes one job and writes its two outputs; with `valid_since` (resume), returns the
+/// earlier record instead when the outputs are up to date.
+pub fn run_job(
+    engine: &Engine,
+    job: &Job,
+    out: &Path,
+    opts: DecodeOptions,
+    valid_since: Option<SystemTime>,
+) -> Outcome {
     let path_str = job.path.to_string_lossy().into_owned();
     let bytes = match fs::read(&job.path) {
         Ok(b) => b,
@@ -133,6 +205,17 @@ pub fn run_job(engine: &Engine, job: &Job, out: &Path, opts: DecodeOptions) -> O
         }
     };
     let source = input::source_of(Some(&path_str), &bytes);
+    if let Some(record) =
+        valid_since.and_then(|t| up_to_date(job, out, &path_str, &source.sha256, t))
+    {
+        return Outcome {
+            job: job.clone(),
+            line: serde_json::to_string(&record).unwrap_or_default(),
+            bytes: bytes.len() as u64,
+            error: None,
+            skipped: true,
+        };
+    }
     match engine.process(Some(&path_str), &bytes, opts) {
         Ok(p) => {
             let (clean_path, json_path) = output_paths(out, job);
@@ -145,6 +228,7 @@ pub fn run_job(engine: &Engine, job: &Job, out: &Path, opts: DecodeOptions) -> O
                     line: serde_json::to_string(&p.record).unwrap_or_default(),
                     bytes: bytes.len() as u64,
                     error: None,
+                    skipped: false,
                 },
                 Err(e) => failed(job, &DocError::Io(e), source, bytes.len() as u64),
             }
@@ -160,6 +244,7 @@ fn failed(job: &Job, err: &DocError, source: crate::record::Source, bytes: u64) 
         line: serde_json::to_string(&rec).unwrap_or_default(),
         bytes,
         error: Some(format!("{}: {err}", job.path.display())),
+        skipped: false,
     }
 }
 
@@ -169,14 +254,16 @@ pub fn run(
     engine: &Engine,
     jobs: &[Job],
     out: &Path,
-    opts: DecodeOptions,
+    opts: RunOptions,
     on_done: &(dyn Fn(&Outcome) + Sync),
 ) -> io::Result<(Summary, Vec<Outcome>)> {
     fs::create_dir_all(out)?;
+    remove_leftovers(out)?;
+    let valid_since = stamp(engine, out, opts.resume)?;
     let outcomes: Vec<Outcome> = jobs
         .par_iter()
         .map(|job| {
-            let o = run_job(engine, job, out, opts);
+            let o = run_job(engine, job, out, opts.decode, valid_since);
             on_done(&o);
             o
         })
@@ -191,9 +278,25 @@ pub fn run(
         if o.error.is_some() {
             summary.failed += 1;
         }
+        if o.skipped {
+            summary.skipped += 1;
+        }
     }
     write_atomic(&out.join("records.jsonl"), jsonl.as_bytes())?;
     Ok((summary, outcomes))
+}
+
+/// Writes the run stamp unless `resume` finds the same one; returns since when outputs are
+/// valid for resuming (`None`: recompute everything).
+fn stamp(engine: &Engine, out: &Path, resume: bool) -> io::Result<Option<SystemTime>> {
+    let path = out.join(STAMP_FILE);
+    let fingerprint = engine.restorer.model().fingerprint()?;
+    let want = format!("sohoa {}\nmodel {fingerprint}\n", env!("CARGO_PKG_VERSION"));
+    if resume && fs::read_to_string(&path).is_ok_and(|have| have == want) {
+        return fs::metadata(&path)?.modified().map(Some);
+    }
+    write_atomic(&path, want.as_bytes())?;
+    Ok(None)
 }
 
 #[cfg(test)]

@@ -57,6 +57,19 @@ pub struct Model {
     pub lm: NgramLm,
     pub channel: ErrorModel,
     pub lexicon: Lexicon,
+    /// Where the model came from, for [`Model::fingerprint`].
+    pub origin: Origin,
+}
+
+/// Where a model came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// Compiled into the binary.
+    Embedded,
+    /// Loaded from this folder.
+    Dir(PathBuf),
+    /// Built in memory (training, tests): no stable identity.
+    Memory,
 }
 
 impl Model {
@@ -68,6 +81,10 @@ impl Model {
             EMBEDDED_CHANNEL,
             EMBEDDED_LEXICON,
         )
+        .map(|m| Model {
+            origin: Origin::Embedded,
+            ..m
+        })
     }
 
     /// Loads the three model files from a folder.
@@ -87,7 +104,35 @@ impl Model {
         };
         let channel = text(channel, CHANNEL_FILE)?;
         let lexicon = text(lexicon, LEXICON_FILE)?;
-        Model::from_parts(&dir.display().to_string(), &lm, &channel, &lexicon)
+        Model::from_parts(&dir.display().to_string(), &lm, &channel, &lexicon).map(|m| Model {
+            origin: Origin::Dir(dir.to_path_buf()),
+            ..m
+        })
+    }
+
+    /// SHA-256 over the model files, so outputs can say which model made them (`run --resume`).
+    /// Computed on demand, not at load: start-up time matters more than this rarely used value.
+    pub fn fingerprint(&self) -> std::io::Result<String> {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        match &self.origin {
+            Origin::Embedded => {
+                h.update(EMBEDDED_LM);
+                h.update(EMBEDDED_CHANNEL);
+                h.update(EMBEDDED_LEXICON);
+            }
+            Origin::Dir(dir) => {
+                for name in [LM_FILE, CHANNEL_FILE, LEXICON_FILE] {
+                    h.update(std::fs::read(dir.join(name))?);
+                }
+            }
+            Origin::Memory => {
+                h.update(self.lm.to_bytes());
+                h.update(self.channel.to_tsv());
+                h.update(self.lexicon.to_tsv());
+            }
+        }
+        Ok(crate::input::hex(&h.finalize()))
     }
 
     /// Builds a model from the contents of the three files; `what` names them in errors.
@@ -110,6 +155,7 @@ impl Model {
                 what: format!("{what}/{LEXICON_FILE}"),
                 source,
             })?,
+            origin: Origin::Memory,
         })
     }
 

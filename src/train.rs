@@ -125,6 +125,7 @@ pub fn train(
         lm,
         channel,
         lexicon,
+        origin: crate::model::Origin::Memory,
     })
 }
 

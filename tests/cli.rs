@@ -323,3 +323,101 @@ fn help_lists_examples_and_exit_codes() {
     let s = stdout(&o);
     assert!(s.contains("Examples:") && s.contains("Exit codes"));
 }
+
+/// Every file under `dir`, relative path → contents, sorted.
+fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
+        for e in fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                let rel = p.strip_prefix(root).unwrap().to_path_buf();
+                out.push((rel, fs::read(&p).unwrap()));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// A folder of `n` inputs made from the samples, in two sub-folders.
+fn corpus_dir(root: &Path, n: usize) -> PathBuf {
+    let input = root.join("in");
+    for i in 0..n {
+        let sample = fs::read(fixture(SAMPLES[i % SAMPLES.len()])).unwrap();
+        let p = input.join(format!("part{}/doc{i:03}.txt", i % 2));
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, sample).unwrap();
+    }
+    input
+}
+
+#[test]
+fn resume_skips_up_to_date_outputs_and_redoes_changed_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = corpus_dir(dir.path(), 6);
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    let run = |out: &Path, resume: bool| {
+        let mut args = vec![
+            "run",
+            input.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        if resume {
+            args.push("--resume");
+        }
+        let o = sohoa(&args, b"");
+        assert!(o.status.success(), "{}", stderr(&o));
+        stderr(&o)
+    };
+    run(&b, false);
+    // One input changes, one output is lost: those two are redone, the rest skipped.
+    fs::write(input.join("part0/doc000.txt"), "Báo cáo số 1/BC-UBND\n").unwrap();
+    fs::remove_file(b.join("part1/doc001.clean.txt")).unwrap();
+    let summary = run(&b, true);
+    assert!(summary.contains("4 up to date"), "{summary}");
+    run(&a, false);
+    assert_eq!(tree(&a), tree(&b));
+}
+
+#[test]
+fn killed_run_finished_with_resume_equals_an_uninterrupted_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = corpus_dir(dir.path(), 60);
+    let (whole, killed) = (dir.path().join("whole"), dir.path().join("killed"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sohoa"))
+        .args(["--jobs", "2", "run", input.to_str().unwrap(), "--out"])
+        .arg(&killed)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    let _ = child.kill();
+    let _ = child.wait();
+    let o = sohoa(
+        &[
+            "run",
+            input.to_str().unwrap(),
+            "--out",
+            killed.to_str().unwrap(),
+            "--resume",
+        ],
+        b"",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = sohoa(
+        &[
+            "run",
+            input.to_str().unwrap(),
+            "--out",
+            whole.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert!(o.status.success());
+    assert_eq!(tree(&whole), tree(&killed));
+}

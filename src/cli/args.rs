@@ -13,6 +13,7 @@ Examples:
   sohoa extract --jsonl a.txt b.txt            one JSON line per document
   sohoa run archive/ --out out/                a whole folder: out/**.clean.txt, out/**.json,
                                                out/records.jsonl
+  sohoa run archive/ --out out/ --resume       finish an interrupted run
   sohoa schema                                 the JSON Schema of the record
 
 Exit codes: 0 all good; 1 some inputs failed (the rest were processed);
@@ -62,6 +63,10 @@ pub enum Command {
         /// Output folder: <relative path>.clean.txt, <relative path>.json, records.jsonl.
         #[arg(long, short = 'o', value_name = "DIR")]
         out: PathBuf,
+        /// Skip inputs whose outputs in DIR are up to date (same input bytes, same model),
+        /// e.g. to finish an interrupted run.
+        #[arg(long)]
+        resume: bool,
     },
     /// Print the JSON Schema of the record.
     Schema,

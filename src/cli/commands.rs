@@ -30,7 +30,19 @@ pub fn dispatch(cli: &Cli) -> Result<i32> {
         }
         Command::Clean { paths, mark } => clean(&load_engine(cli)?, paths, *mark, opts),
         Command::Extract { paths, jsonl } => extract(&load_engine(cli)?, paths, *jsonl, opts),
-        Command::Run { inputs, out } => run(&load_engine(cli)?, inputs, out, opts),
+        Command::Run {
+            inputs,
+            out,
+            resume,
+        } => run(
+            &load_engine(cli)?,
+            inputs,
+            out,
+            batch::RunOptions {
+                decode: opts,
+                resume: *resume,
+            },
+        ),
         Command::Train { shared, out, extra } => train(shared, out, extra),
         Command::Eval(e) => eval(&load_engine(cli)?, e, opts),
     }
@@ -146,7 +158,7 @@ fn extract(engine: &Engine, paths: &[PathBuf], jsonl: bool, opts: DecodeOptions)
     Ok(code)
 }
 
-fn run(engine: &Engine, inputs: &[PathBuf], out: &Path, opts: DecodeOptions) -> Result<i32> {
+fn run(engine: &Engine, inputs: &[PathBuf], out: &Path, opts: batch::RunOptions) -> Result<i32> {
     let jobs = batch::collect_jobs(inputs).context("cannot list the inputs")?;
     let total: u64 = jobs
         .iter()
@@ -176,8 +188,13 @@ fn run(engine: &Engine, inputs: &[PathBuf], out: &Path, opts: DecodeOptions) -> 
         .with_context(|| format!("cannot write to {}", out.display()))?;
     bar.finish_and_clear();
     let secs = started.elapsed().as_secs_f64();
+    let skipped = if opts.resume {
+        format!(", {} up to date", summary.skipped)
+    } else {
+        String::new()
+    };
     eprintln!(
-        "sohoa: {} documents, {} failed, {:.1} MB in {:.2} s ({:.2} MB/s) → {}",
+        "sohoa: {} documents, {} failed{skipped}, {:.1} MB in {:.2} s ({:.2} MB/s) → {}",
         summary.documents,
         summary.failed,
         summary.bytes as f64 / 1e6,
