@@ -144,6 +144,14 @@ pub struct Summary {
 
 /// Writes `contents` to `path` atomically (temporary file in the same folder, then rename).
 pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
+    write_atomic_with(path, |f| f.write_all(contents))
+}
+
+/// Writes `path` atomically with `fill`, which may write a large output bit by bit.
+fn write_atomic_with(
+    path: &Path,
+    fill: impl FnOnce(&mut io::BufWriter<fs::File>) -> io::Result<()>,
+) -> io::Result<()> {
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent)?;
     }
@@ -151,15 +159,23 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
     tmp.push(format!("{TMP_MARK}{}", std::process::id()));
     let tmp = PathBuf::from(tmp);
     let result = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(contents)?;
-        f.sync_data()?;
+        let mut f = io::BufWriter::new(fs::File::create(&tmp)?);
+        fill(&mut f)?;
+        f.into_inner().map_err(|e| e.into_error())?.sync_data()?;
         fs::rename(&tmp, path)
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+/// SHA-256 and size of a file, read in pieces.
+fn hash_file(path: &Path) -> io::Result<(String, u64)> {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    let n = io::copy(&mut fs::File::open(path)?, &mut h)?;
+    Ok((crate::input::hex(&h.finalize()), n))
 }
 
 /// The record of `job` from an earlier run when its outputs are up to date: written after
@@ -192,6 +208,9 @@ pub fn run_job(
     valid_since: Option<SystemTime>,
 ) -> Outcome {
     let path_str = job.path.to_string_lossy().into_owned();
+    if fs::metadata(&job.path).is_ok_and(|m| m.len() > LARGE_FILE) {
+        return run_large_job(engine, job, out, opts, valid_since, &path_str);
+    }
     let bytes = match fs::read(&job.path) {
         Ok(b) => b,
         Err(e) => {
@@ -234,6 +253,94 @@ pub fn run_job(
             }
         }
         Err(err) => failed(job, &err, source, bytes.len() as u64),
+    }
+}
+
+/// Files larger than this are streamed chunk by chunk rather than read whole.
+pub const LARGE_FILE: u64 = 32 << 20;
+
+/// [`run_job`] for a large file: streamed, so memory stays bounded whatever its size.
+fn run_large_job(
+    engine: &Engine,
+    job: &Job,
+    out: &Path,
+    opts: DecodeOptions,
+    valid_since: Option<SystemTime>,
+    path_str: &str,
+) -> Outcome {
+    let source = |bytes| match hash_file(&job.path) {
+        Ok((sha256, n)) => crate::record::Source {
+            path: Some(path_str.to_string()),
+            sha256,
+            bytes: n,
+        },
+        Err(_) => crate::record::Source {
+            path: Some(path_str.to_string()),
+            sha256: String::new(),
+            bytes,
+        },
+    };
+    if let Some(t) = valid_since {
+        let src = source(0);
+        if let Some(record) = up_to_date(job, out, path_str, &src.sha256, t) {
+            return Outcome {
+                job: job.clone(),
+                line: serde_json::to_string(&record).unwrap_or_default(),
+                bytes: src.bytes,
+                error: None,
+                skipped: true,
+            };
+        }
+    }
+    let (clean_path, json_path) = output_paths(out, job);
+    let mut result = None;
+    let written = fs::File::open(&job.path).and_then(|file| {
+        write_atomic_with(&clean_path, |w| {
+            let r = engine.process_stream(
+                Some(path_str),
+                file,
+                opts,
+                crate::chunked::DEFAULT_CHUNK,
+                &mut |s| w.write_all(s.as_bytes()),
+            );
+            let ok = r.is_ok();
+            result = Some(r);
+            if ok {
+                Ok(())
+            } else {
+                Err(io::Error::other("input error"))
+            }
+        })
+    });
+    match (written, result) {
+        (Ok(()), Some(Ok(record))) => {
+            let json = serde_json::to_string_pretty(&record).unwrap_or_default();
+            let bytes = record.source.bytes;
+            match write_atomic(&json_path, format!("{json}\n").as_bytes()) {
+                Ok(()) => Outcome {
+                    job: job.clone(),
+                    line: serde_json::to_string(&record).unwrap_or_default(),
+                    bytes,
+                    error: None,
+                    skipped: false,
+                },
+                Err(e) => failed(job, &DocError::Io(e), record.source, bytes),
+            }
+        }
+        (_, Some(Err(e))) => {
+            let src = source(0);
+            let n = src.bytes;
+            failed(job, &e, src, n)
+        }
+        (Err(e), _) => {
+            let src = source(0);
+            let n = src.bytes;
+            failed(job, &DocError::Io(e), src, n)
+        }
+        (Ok(()), None) => {
+            let err = DocError::Io(io::Error::other("the document was not processed"));
+            failed(job, &err, source(0), 0)
+        }
     }
 }
 

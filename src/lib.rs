@@ -3,6 +3,7 @@
 
 pub mod batch;
 pub mod channel;
+pub mod chunked;
 pub mod eval;
 pub mod extract;
 pub mod input;

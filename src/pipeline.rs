@@ -3,6 +3,11 @@
 //! [`Engine`] holds the two built engines (restorer and extractor); it is immutable and
 //! `Send + Sync`, built once per process and shared by reference across rayon workers.
 
+use std::io::{self, Read};
+
+use sha2::{Digest, Sha256};
+
+use crate::chunked::{Chunk, ChunkReader};
 use crate::extract::Extractor;
 use crate::input::{self, DecodeOptions, InputError};
 use crate::record::{ErrorInfo, ErrorRecord, Record, Source};
@@ -83,5 +88,149 @@ impl Engine {
             clean: restored.text,
             record,
         })
+    }
+
+    /// Decodes, restores and extracts a document of any size from `reader`, chunk by chunk
+    /// (about `chunk` bytes, cut at blank lines: see [`crate::chunked`]), so memory stays
+    /// bounded. The restored text goes to `clean` as it is made. For a document smaller than
+    /// one chunk the result equals [`Engine::process`].
+    ///
+    /// On an input error the text of earlier chunks has already gone to `clean`; the error's
+    /// offset is into the whole input.
+    pub fn process_stream(
+        &self,
+        path: Option<&str>,
+        reader: impl Read,
+        opts: DecodeOptions,
+        chunk: usize,
+        clean: &mut dyn FnMut(&str) -> io::Result<()>,
+    ) -> Result<Record, DocError> {
+        let mut chunks = ChunkReader::new(reader, chunk);
+        let mut hasher = Sha256::new();
+        let mut record: Option<Record> = None;
+        let (mut total, mut lines, mut text_bytes) = (0u64, 0usize, 0usize);
+        while let Some(c) = chunks.next_chunk()? {
+            hasher.update(&c.bytes);
+            total += c.bytes.len() as u64;
+            let text = decode_chunk(&c, opts)?;
+            let restored = self.restorer.restore(&text);
+            clean(&restored.text)?;
+            let part =
+                self.extractor
+                    .extract(&text, &restored.text, &restored.map, Source::default());
+            match &mut record {
+                None => record = Some(part),
+                Some(r) => r.append_chunk(part, lines, text_bytes),
+            }
+            lines += text.bytes().filter(|&b| b == b'\n').count();
+            text_bytes += text.len();
+        }
+        let source = Source {
+            path: path.map(str::to_string),
+            sha256: input::hex(&hasher.finalize()),
+            bytes: total,
+        };
+        Ok(match record {
+            Some(r) => Record { source, ..r },
+            None => Record::empty(source),
+        })
+    }
+
+    /// Decodes and restores a document of any size from `reader`, chunk by chunk, writing the
+    /// restored text to `clean` as it is made (the streaming `sohoa clean`).
+    pub fn restore_stream(
+        &self,
+        reader: impl Read,
+        opts: DecodeOptions,
+        chunk: usize,
+        clean: &mut dyn FnMut(&str) -> io::Result<()>,
+    ) -> Result<(), DocError> {
+        let mut chunks = ChunkReader::new(reader, chunk);
+        while let Some(c) = chunks.next_chunk()? {
+            let text = decode_chunk(&c, opts)?;
+            clean(&self.restorer.restore(&text).text)?;
+        }
+        Ok(())
+    }
+}
+
+/// Decodes one chunk; error offsets are into the whole input.
+fn decode_chunk(c: &Chunk, opts: DecodeOptions) -> Result<std::borrow::Cow<'_, str>, InputError> {
+    let at = |offset: usize| offset + c.offset as usize;
+    input::decode(&c.bytes, opts).map_err(|e| match e {
+        InputError::InvalidUtf8 { offset } => InputError::InvalidUtf8 { offset: at(offset) },
+        InputError::Binary { offset } => InputError::Binary { offset: at(offset) },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Model;
+
+    fn engine() -> Engine {
+        Engine::new(Restorer::builder(Model::embedded().unwrap()).build())
+    }
+
+    const SAMPLE: &str = include_str!("../fixtures/003_4c818c38c2080030.txt");
+
+    fn streamed(e: &Engine, bytes: &[u8], chunk: usize) -> (String, Result<Record, DocError>) {
+        let mut clean = String::new();
+        let r = e.process_stream(
+            Some("x"),
+            bytes,
+            DecodeOptions::default(),
+            chunk,
+            &mut |s| {
+                clean.push_str(s);
+                Ok(())
+            },
+        );
+        (clean, r)
+    }
+
+    #[test]
+    fn one_chunk_streaming_equals_whole_processing() {
+        let e = engine();
+        let whole = e
+            .process(Some("x"), SAMPLE.as_bytes(), DecodeOptions::default())
+            .unwrap();
+        let (clean, rec) = streamed(&e, SAMPLE.as_bytes(), 1 << 20);
+        assert_eq!(clean, whole.clean);
+        assert_eq!(rec.unwrap(), whole.record);
+    }
+
+    #[test]
+    fn chunked_spans_still_point_at_their_lines() {
+        let e = engine();
+        let (clean, rec) = streamed(&e, SAMPLE.as_bytes(), 1500);
+        assert_eq!(clean.lines().count(), SAMPLE.lines().count());
+        let rec = rec.unwrap();
+        let line_of = |offset: usize| SAMPLE[..offset].matches('\n').count() + 1;
+        let spans = rec
+            .dates
+            .iter()
+            .map(|d| d.span)
+            .chain(rec.references.iter().map(|r| r.span))
+            .chain(rec.indicators.iter().map(|i| i.span));
+        for s in spans {
+            assert_eq!(line_of(s.start), s.line, "{s:?}");
+        }
+        assert_eq!(
+            rec.source,
+            crate::input::source_of(Some("x"), SAMPLE.as_bytes())
+        );
+    }
+
+    #[test]
+    fn errors_in_a_later_chunk_give_the_offset_in_the_whole_input() {
+        let mut bytes = "dòng một\n\n".repeat(50).into_bytes();
+        let bad = bytes.len() + 3;
+        bytes.extend_from_slice(b"abc\xFFdef\n");
+        let (_, r) = streamed(&engine(), &bytes, 64);
+        match r {
+            Err(DocError::Input(InputError::InvalidUtf8 { offset })) => assert_eq!(offset, bad),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -203,7 +203,49 @@ pub struct ErrorInfo {
     pub message: String,
 }
 
+impl Span {
+    /// The span moved `lines` lines and `bytes` bytes further into the document.
+    pub fn shifted(self, lines: usize, bytes: usize) -> Span {
+        Span {
+            line: self.line + lines,
+            start: self.start + bytes,
+            end: self.end + bytes,
+        }
+    }
+}
+
 impl Record {
+    /// Appends what a later chunk of the same document says; the chunk's text starts after
+    /// `lines` line ends and `bytes` bytes of the document. The header stays the first chunk's:
+    /// a header is at the top of a document.
+    pub fn append_chunk(&mut self, other: Record, lines: usize, bytes: usize) {
+        let sh = |s: Span| s.shifted(lines, bytes);
+        self.references
+            .extend(other.references.into_iter().map(|r| Reference {
+                span: sh(r.span),
+                ..r
+            }));
+        self.dates
+            .extend(other.dates.into_iter().map(|d| DateMention {
+                span: sh(d.span),
+                ..d
+            }));
+        self.agencies
+            .extend(other.agencies.into_iter().map(|a| Agency {
+                span: sh(a.span),
+                ..a
+            }));
+        self.indicators
+            .extend(other.indicators.into_iter().map(|i| Indicator {
+                span: sh(i.span),
+                ..i
+            }));
+        self.warnings
+            .extend(other.warnings.into_iter().map(|w| Warning {
+                span: w.span.map(sh),
+                ..w
+            }));
+    }
     /// An empty record for `source` (what an empty document yields).
     pub fn empty(source: Source) -> Record {
         Record {

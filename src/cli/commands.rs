@@ -7,6 +7,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 
 use sohoa::batch;
+use sohoa::chunked;
 use sohoa::eval;
 use sohoa::input::{self, DecodeOptions};
 use sohoa::model::Model;
@@ -88,18 +89,34 @@ fn clean(engine: &Engine, paths: &[PathBuf], mark: bool, opts: DecodeOptions) ->
     let mut out = output::stdout();
     let mut code = exit::OK;
     for path in inputs(paths) {
-        let text = read(path)
-            .map_err(DocError::Io)
-            .and_then(|b| Ok(input::decode(&b, opts)?.into_owned()));
-        match text {
-            Ok(text) => {
-                let restored = if mark {
-                    marked(engine, &text)
-                } else {
-                    engine.restore(&text).text
-                };
-                out.write_all(restored.as_bytes())?;
-            }
+        let done = if mark {
+            // Review output is for reading, document by document: read whole.
+            read(path)
+                .map_err(DocError::Io)
+                .and_then(|b| Ok(input::decode(&b, opts)?.into_owned()))
+                .map(|text| marked(engine, &text))
+                .and_then(|m| out.write_all(m.as_bytes()).map_err(DocError::Io))
+        } else {
+            // Streamed chunk by chunk: memory stays bounded whatever the input size.
+            let reader: Box<dyn Read> = match path {
+                Some(p) => match std::fs::File::open(p) {
+                    Ok(f) => Box::new(f),
+                    Err(e) => {
+                        eprintln!("sohoa: {}: {e}", display(path));
+                        code = exit::SOME_FAILED;
+                        continue;
+                    }
+                },
+                None => Box::new(io::stdin().lock()),
+            };
+            engine.restore_stream(reader, opts, chunked::DEFAULT_CHUNK, &mut |s| {
+                out.write_all(s.as_bytes())
+            })
+        };
+        match done {
+            Ok(()) => {}
+            // Our own stdout failing (a closed pipe) ends the command, not just this input.
+            Err(DocError::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => return Err(e.into()),
             Err(e) => {
                 eprintln!("sohoa: {}: {e}", display(path));
                 code = exit::SOME_FAILED;
