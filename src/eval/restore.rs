@@ -144,8 +144,8 @@ fn align(a: &[String], b: &[String]) -> Vec<(Option<usize>, bool)> {
     let (n, m) = (a.len(), b.len());
     let w = m + 1;
     let mut d = vec![0u32; (n + 1) * w];
-    for j in 0..=m {
-        d[j] = j as u32;
+    for (j, cell) in d[..w].iter_mut().enumerate() {
+        *cell = j as u32;
     }
     for i in 1..=n {
         d[i * w] = i as u32;
