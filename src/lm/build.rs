@@ -656,6 +656,22 @@ mod tests {
     }
 
     #[test]
+    fn blank_line_paragraphs_are_one_sentence() {
+        let text = "một hai\nba bốn\n\nnăm sáu\n";
+        let b = LmBuilder::new().min_word_count(1);
+        let lines = b.train_texts(&[text], &|_| false).unwrap();
+        let blocks = b
+            .paragraphs(Paragraphs::BlankLineSeparated)
+            .train_texts(&[text], &|_| false)
+            .unwrap();
+        assert_eq!(lines.info().sentences, 3);
+        assert_eq!(blocks.info().sentences, 2);
+        let v = blocks.vocab();
+        let (hai, ba) = (v.id_or_unk("hai"), v.id_or_unk("ba"));
+        assert!(blocks.logprob_bigram(hai, ba) > lines.logprob_bigram(hai, ba));
+    }
+
+    #[test]
     fn rare_and_junk_words_are_unknown() {
         let text = "một hai s6\nmột hai ba\nhai s6 x4\n";
         let lm = LmBuilder::new().train_texts(&[text], &|_| false).unwrap();

@@ -62,6 +62,16 @@ impl NgramLm {
         out
     }
 
+    /// Reads a model file from `r` (see [`from_bytes`](Self::from_bytes)).
+    pub fn from_reader(mut r: impl std::io::Read) -> Result<NgramLm, LmError> {
+        let mut bytes = Vec::new();
+        r.read_to_end(&mut bytes).map_err(|source| LmError::Io {
+            path: "<reader>".into(),
+            source,
+        })?;
+        NgramLm::from_bytes(&bytes)
+    }
+
     /// Reads a model written by [`to_bytes`](Self::to_bytes).
     pub fn from_bytes(bytes: &[u8]) -> Result<NgramLm, LmError> {
         let mut r = Reader { rest: bytes };
@@ -243,6 +253,7 @@ mod tests {
         let bytes = lm.to_bytes();
         let back = NgramLm::from_bytes(&bytes).unwrap();
         assert_eq!(back, lm);
+        assert_eq!(NgramLm::from_reader(&bytes[..]).unwrap(), lm);
         assert_eq!(back.to_bytes(), bytes);
         let v = lm.vocab().len() as u32;
         for w1 in 0..v {

@@ -15,6 +15,20 @@
 //!
 //! Every paragraph is one sentence `<s> w1 … wn </s>`; punctuation is not a token, numbers
 //! are [`NUM`], words with digits or symbols inside and rare words are [`UNK`].
+//!
+//! ```
+//! use sohoa::lm::{LmBuilder, NgramLm, BOS};
+//!
+//! let text = "Ủy ban nhân dân tỉnh\nỦy ban nhân dân xã\nhội đồng nhân dân tỉnh\n";
+//! let lm = LmBuilder::new().min_word_count(1).train_texts(&[text], &|_| false)?;
+//! let lm = NgramLm::from_bytes(&lm.to_bytes())?; // what `lm.bin` holds
+//! let v = lm.vocab();
+//! let (nhan, dan) = (v.id_or_unk("nhân"), v.id_or_unk("dân"));
+//! let ctx = lm.context(nhan, dan);
+//! assert!(lm.logprob_in(&ctx, v.id_or_unk("tỉnh")) > lm.logprob_in(&ctx, v.id_or_unk("ban")));
+//! assert_eq!(lm.logprob(BOS, BOS, v.id_or_unk("ủy")), lm.logprob_bigram(BOS, v.id_or_unk("ủy")));
+//! # Ok::<(), sohoa::lm::LmError>(())
+//! ```
 
 mod build;
 mod format;
@@ -314,6 +328,17 @@ mod tests {
             .unwrap()
     }
 
+    /// The same text with singleton trigrams and bigrams pruned: the back-off weights must
+    /// give the pruned mass back.
+    fn pruned_toy_model() -> NgramLm {
+        LmBuilder::new()
+            .min_word_count(1)
+            .min_bigram_count(2)
+            .min_trigram_count(2)
+            .train_texts(&[TOY], &|_| false)
+            .unwrap()
+    }
+
     fn id(lm: &NgramLm, w: &str) -> WordId {
         lm.vocab()
             .id(w)
@@ -352,16 +377,25 @@ mod tests {
 
     #[test]
     fn distributions_sum_to_one() {
-        let lm = toy_model();
+        let (full, pruned) = (toy_model(), pruned_toy_model());
+        assert!(pruned.info().ngrams[1] < full.info().ngrams[1]);
+        assert!(pruned.info().ngrams[2] < full.info().ngrams[2]);
+        assert!(pruned.info().ngrams[2] > 0);
+        check_sums(&full);
+        check_sums(&pruned);
+    }
+
+    fn check_sums(lm: &NgramLm) {
         let v = lm.vocab().len() as WordId;
         let contexts = [
             (BOS, BOS),
-            (BOS, id(&lm, "ủy")),
-            (id(&lm, "nhân"), id(&lm, "dân")),
-            (id(&lm, "báo"), id(&lm, "cáo")),
-            (id(&lm, "sản"), id(&lm, "tỉnh")),
+            (BOS, id(lm, "ủy")),
+            (id(lm, "nhân"), id(lm, "dân")),
+            (id(lm, "báo"), id(lm, "cáo")),
+            (id(lm, "kết"), id(lm, "quả")),
+            (id(lm, "sản"), id(lm, "tỉnh")),
             (UNK, NUM),
-            (id(&lm, "tây"), id(&lm, "cáo")),
+            (id(lm, "tây"), id(lm, "cáo")),
         ];
         for (w1, w2) in contexts {
             let ctx = lm.context(w1, w2);
