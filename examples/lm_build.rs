@@ -4,11 +4,13 @@
 //!
 //! ```text
 //! cargo run --release --example lm_build -- /work/shared/corpus/*.txt --out /tmp/lm.bin \
-//!     [--min-word N] [--min-bigram N] [--min-trigram N]
+//!     [--min-word N] [--min-bigram N] [--min-trigram N] [--measure-only]
 //! ```
+//!
+//! `--measure-only` skips training and measures the model already at `--out`.
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
@@ -51,6 +53,7 @@ fn held_out(paragraph: &str) -> bool {
 fn main() -> Result<()> {
     let mut files = Vec::new();
     let mut out = None;
+    let mut measure_only = false;
     let mut builder = LmBuilder::new();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -62,6 +65,7 @@ fn main() -> Result<()> {
         };
         match a.as_str() {
             "--out" => out = args.next().map(PathBuf::from),
+            "--measure-only" => measure_only = true,
             "--min-word" => builder = builder.min_word_count(num("--min-word")?.into()),
             "--min-bigram" => builder = builder.min_bigram_count(num("--min-bigram")?),
             "--min-trigram" => builder = builder.min_trigram_count(num("--min-trigram")?),
@@ -71,12 +75,20 @@ fn main() -> Result<()> {
     }
     let Some(out) = out else {
         bail!(
-            "usage: lm_build FILES... --out PATH [--min-word N] [--min-bigram N] [--min-trigram N]"
+            "usage: lm_build FILES... --out PATH [--min-word N] [--min-bigram N] [--min-trigram N] [--measure-only]"
         )
     };
 
+    if !measure_only {
+        train(&builder, &files, &out)?;
+    }
+    measure(&files, &out)
+}
+
+/// Trains on `files` less the held-out slice and writes the model to `out`.
+fn train(builder: &LmBuilder, files: &[PathBuf], out: &Path) -> Result<()> {
     let t = Instant::now();
-    let lm = builder.train_files(&files, &held_out)?;
+    let lm = builder.train_files(files, &held_out)?;
     let train_s = t.elapsed().as_secs_f64();
     let train_cpu = process_cpu_s().unwrap_or(f64::NAN);
     let bytes = lm.to_bytes();
@@ -98,8 +110,12 @@ fn main() -> Result<()> {
         bytes.len(),
         bytes.len() as f64 / 1e6
     );
+    Ok(())
+}
 
-    let file = std::fs::read(&out)?;
+/// Loads the model at `out` and measures it on the held-out slice of `files`.
+fn measure(files: &[PathBuf], out: &Path) -> Result<()> {
+    let file = std::fs::read(out).with_context(|| format!("reading {}", out.display()))?;
     let (mut walls, mut cpus) = (Vec::new(), Vec::new());
     let mut loaded = None;
     for _ in 0..7 {
@@ -121,7 +137,7 @@ fn main() -> Result<()> {
     let mut trigrams: Vec<[WordId; 3]> = Vec::new();
     let mut ids = Vec::new();
     let mut sent = Vec::new();
-    for f in &files {
+    for f in files {
         let reader = BufReader::new(std::fs::File::open(f)?);
         for line in reader.lines() {
             let line = line?;

@@ -219,15 +219,23 @@ impl NgramLm {
         }
     }
 
-    /// Natural log of `P(w3 | ctx)`.
+    /// Natural log of `P(w3 | ctx)`. `ctx` must come from this model's
+    /// [`context`](Self::context) (one from another model gives meaningless scores, but no
+    /// panic).
     #[inline]
     pub fn logprob_in(&self, ctx: &LmContext, w3: WordId) -> f32 {
         let w = self.clamp(w3);
-        let tri = &self.tri[ctx.tri_lo as usize..ctx.tri_hi as usize];
+        let tri = self
+            .tri
+            .get(ctx.tri_lo as usize..ctx.tri_hi as usize)
+            .unwrap_or_default();
         if let Some(i) = find(tri, w as u32) {
             return dequant_lp(tri[i] & 0xFFFF);
         }
-        let bi = &self.bi[ctx.bi_lo as usize..ctx.bi_hi as usize];
+        let bi = self
+            .bi
+            .get(ctx.bi_lo as usize..ctx.bi_hi as usize)
+            .unwrap_or_default();
         if let Some(i) = find(bi, w as u32) {
             return ctx.bow3 + dequant_lp(bi[i] & 0xFFFF);
         }
@@ -440,6 +448,12 @@ mod tests {
             lm.logprob(9_999_999, 77_777, NUM),
             lm.logprob(UNK, UNK, NUM)
         );
+        // a context resolved by a bigger model, used on a smaller one: no panic
+        let tiny = LmBuilder::new()
+            .min_word_count(1)
+            .train_texts(&["một hai"], &|_| false)
+            .unwrap();
+        assert!(tiny.logprob_in(&ctx, 4).is_finite());
     }
 
     #[test]
