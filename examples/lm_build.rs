@@ -92,7 +92,7 @@ fn train(builder: &LmBuilder, files: &[PathBuf], out: &Path) -> Result<()> {
     let train_s = t.elapsed().as_secs_f64();
     let train_cpu = process_cpu_s().unwrap_or(f64::NAN);
     let bytes = lm.to_bytes();
-    std::fs::write(&out, &bytes).with_context(|| format!("writing {}", out.display()))?;
+    std::fs::write(out, &bytes).with_context(|| format!("writing {}", out.display()))?;
     let info = lm.info();
     eprintln!(
         "trained in {train_s:.1} s wall, {train_cpu:.1} s CPU, on {} threads: {} sentences, {} tokens, {} unknown types",
