@@ -96,10 +96,11 @@ pub fn train(
     let held_lines: Vec<&str> = held_pairs
         .iter()
         .map(|(_, c)| c.trim())
-        .filter(|c| c.len() >= 20)
+        .filter(|c| c.len() >= 40)
         .collect();
     let filter = AhoCorasick::new(&held_lines)?;
-    let skip = move |paragraph: &str| filter.is_match(paragraph);
+    // Held-out corpus paragraphs (the `eval stripped` set) stay out too.
+    let skip = move |paragraph: &str| is_held_out(paragraph) || filter.is_match(paragraph);
 
     let mut corpus = list(&shared.join("corpus"), |n| n.ends_with(".txt"))?;
     if corpus.is_empty() {
