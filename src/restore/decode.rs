@@ -18,9 +18,17 @@ pub type WordId = u32;
 pub const BOS: WordId = 0;
 pub const EOS: WordId = 1;
 
-/// What the decoder needs from a language model: natural-log `P(w3 | w1 w2)`.
+/// What the decoder needs from a language model: natural-log `P(w3 | w1 w2)`, with a fast
+/// path for scoring many `w3` after the same two words (the decoder's inner loop: one state,
+/// every edge leaving its position).
 pub trait Scorer {
-    fn logprob(&self, w1: WordId, w2: WordId, w3: WordId) -> f32;
+    /// A resolved two-word history.
+    type Context;
+    fn context(&self, w1: WordId, w2: WordId) -> Self::Context;
+    fn logprob_in(&self, ctx: &Self::Context, w3: WordId) -> f32;
+    fn logprob(&self, w1: WordId, w2: WordId, w3: WordId) -> f32 {
+        self.logprob_in(&self.context(w1, w2), w3)
+    }
 }
 
 /// One reading of the tokens between positions `from` and `to`.
@@ -157,22 +165,32 @@ pub fn decode<S: Scorer + ?Sized>(
         scratch.pending[p] = here;
         let settled = base as usize..scratch.arena.len();
         let first_edge = lattice.starts[p] as usize;
-        for (k, e) in lattice.leaving(p).iter().enumerate() {
-            let edge_idx = (first_edge + k) as u32;
-            for si in settled.clone() {
-                let s = scratch.arena[si];
-                let (mut w1, mut w2, mut cost) = (s.w1, s.w2, s.cost + e.cost);
-                for &w in &e.words[..usize::from(e.n_words)] {
-                    cost -= params.lm_weight * lm.logprob(w1, w2, w);
-                    w1 = w2;
-                    w2 = w;
-                }
+        let leaving = lattice.leaving(p);
+        for si in settled {
+            let s = scratch.arena[si];
+            // The history is resolved once per state, then every leaving edge is scored in it.
+            let ctx = lm.context(s.w1, s.w2);
+            for (k, e) in leaving.iter().enumerate() {
+                let mut cost = s.cost + e.cost;
+                let (w1, w2) = match e.n_words {
+                    0 => (s.w1, s.w2),
+                    1 => {
+                        cost -= params.lm_weight * lm.logprob_in(&ctx, e.words[0]);
+                        (s.w2, e.words[0])
+                    }
+                    _ => {
+                        let [a, b] = e.words;
+                        cost -=
+                            params.lm_weight * (lm.logprob_in(&ctx, a) + lm.logprob(s.w2, a, b));
+                        (a, b)
+                    }
+                };
                 scratch.pending[e.to as usize].push(State {
                     w1,
                     w2,
                     cost,
                     back: si as u32,
-                    edge: edge_idx,
+                    edge: (first_edge + k) as u32,
                 });
             }
         }
@@ -229,8 +247,12 @@ mod tests {
     struct Bigrams(HashMap<(WordId, WordId), f32>);
 
     impl Scorer for Bigrams {
-        fn logprob(&self, _w1: WordId, w2: WordId, w3: WordId) -> f32 {
-            self.0.get(&(w2, w3)).copied().unwrap_or(0.001f32.ln())
+        type Context = WordId;
+        fn context(&self, _w1: WordId, w2: WordId) -> WordId {
+            w2
+        }
+        fn logprob_in(&self, w2: &WordId, w3: WordId) -> f32 {
+            self.0.get(&(*w2, w3)).copied().unwrap_or(0.001f32.ln())
         }
     }
 

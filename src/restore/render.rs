@@ -48,6 +48,15 @@ pub struct ParagraphScratch {
 }
 
 impl Scorer for crate::lm::NgramLm {
+    type Context = crate::lm::LmContext;
+    #[inline]
+    fn context(&self, w1: WordId, w2: WordId) -> crate::lm::LmContext {
+        crate::lm::NgramLm::context(self, w1, w2)
+    }
+    #[inline]
+    fn logprob_in(&self, ctx: &crate::lm::LmContext, w3: WordId) -> f32 {
+        crate::lm::NgramLm::logprob_in(self, ctx, w3)
+    }
     #[inline]
     fn logprob(&self, w1: WordId, w2: WordId, w3: WordId) -> f32 {
         crate::lm::NgramLm::logprob(self, w1, w2, w3)
