@@ -202,7 +202,7 @@ fn report(
     let el = t.elapsed();
     let n = tokens.len().max(1) as f64;
     println!(
-        "{name:18} {label:13} max_cost {max_cost:4}: {} tokens  R@1 {:.3}  R@5 {:.3}  R@10 {:.3}  R@all {:.3}  {:.1} cands/token  {:.1} µs/token",
+        "{name:18} {label:13} max_cost {max_cost:4}: {} tokens  R@1 {:.3}  R@5 {:.3}  R@10 {:.3}  R@all {:.3}  {:.1} cands/token  {:.1} µs/token  {:.0} nodes/token",
         tokens.len(),
         hits[0] as f64 / n,
         hits[1] as f64 / n,
@@ -210,6 +210,7 @@ fn report(
         found as f64 / n,
         cands as f64 / n,
         el.as_secs_f64() * 1e6 / n,
+        scratch.visited() as f64 / n,
     );
     let _ = correct_in;
 }

@@ -231,7 +231,8 @@ pub(crate) fn extract_rules(ops: &[Op], mut emit: impl FnMut(&str, &str)) {
                     && (is_id(first) != is_id(last))
                     && [first, last].iter().any(|o| o.0.is_none() || o.1.is_none())
             };
-            if ok {
+            // Two characters appearing or vanishing are left to two single edits.
+            if ok && ((la > 0 && lb > 0) || la + lb == 1) {
                 emit(&a, &b);
             }
         }

@@ -20,6 +20,19 @@ pub struct SearchScratch {
     rows: Vec<f32>,
     mins: Vec<f32>,
     path: Vec<u16>,
+    /// Per alphabet index `a`: the cheapest rule of this query whose intended side is two
+    /// characters starting with `a` (how cheaply row `d - 1` can still reach row `d + 1`).
+    min2: Vec<f32>,
+    /// Bit patterns of the best costs found so far (a max-heap of at most `limit`).
+    heap: std::collections::BinaryHeap<u32>,
+    visited: u64,
+}
+
+impl SearchScratch {
+    /// Trie nodes expanded by the searches made with this scratch so far (for benchmarks).
+    pub fn visited(&self) -> u64 {
+        self.visited
+    }
 }
 
 /// The lexicon as a trie in preorder: node `i`'s subtree is `i..end[i]`.
@@ -38,12 +51,12 @@ pub struct CandidateIndex {
 }
 
 /// How many candidates a search returns unless [`CandidateIndex::with_limit`] says otherwise:
-/// more than the restorer keeps (12), so its results are the same as with no limit.
-pub const DEFAULT_LIMIT: usize = 32;
+/// as many as the restorer keeps (12), so its results are the same as with no limit.
+pub const DEFAULT_LIMIT: usize = 12;
 
-/// The rising budgets (above the lowest prior) of the walks in [`CandidateIndex::search`]; the
-/// last walk always uses `max_cost`.
-const BUDGETS: [f32; 7] = [2.0, 4.0, 7.0, 11.0, 16.0, 22.0, f32::INFINITY];
+/// The budget (above the lowest prior) of the first, cheap walk in [`CandidateIndex::search`]:
+/// enough for lost and changed marks, so most tokens need no second walk.
+const FIRST_BUDGET: f32 = 4.0;
 
 type Entry = (Vec<char>, u32, f32);
 
@@ -124,8 +137,9 @@ impl CandidateIndex {
 
     /// Keeps only the `limit` best candidates of each search (default
     /// [`DEFAULT_LIMIT`]; `usize::MAX` for every word within `max_cost`). A finite limit lets the
-    /// search stop early: it walks the trie with a rising cost budget and stops at the first
-    /// budget that already holds `limit` candidates, which are then exactly the `limit` best.
+    /// search stop early: a first walk with a small budget, and if that finds fewer than
+    /// `limit`, a second one whose budget shrinks to the `limit`-th best cost found so far. The
+    /// result is exactly the `limit` best.
     pub fn with_limit(mut self, limit: usize) -> CandidateIndex {
         self.limit = limit.max(1);
         self
@@ -156,62 +170,99 @@ impl CandidateIndex {
         scratch.mins.resize(levels, 0.0);
         scratch.path.clear();
         scratch.path.resize(levels, 0);
+        scratch.min2.clear();
+        scratch.min2.resize(model.width(), f32::INFINITY);
+        for r in &scratch.query.rules {
+            if r.alen == 2 {
+                let x = &mut scratch.min2[usize::from(r.first)];
+                *x = x.min(r.cost);
+            }
+        }
         let base = self.min_prior[0];
-        for step in BUDGETS {
-            let budget = if self.limit == usize::MAX {
-                max_cost
-            } else {
-                (base + step).min(max_cost)
-            };
-            out.clear();
-            self.walk(model, scratch, budget, out);
-            if budget >= max_cost || out.len() >= self.limit {
-                break;
+        scratch.heap.clear();
+        if self.limit == usize::MAX {
+            self.walk(model, scratch, f32::NEG_INFINITY, max_cost, out);
+        } else {
+            let first = (base + FIRST_BUDGET).min(max_cost);
+            self.walk(model, scratch, f32::NEG_INFINITY, first, out);
+            if out.len() < self.limit && first < max_cost {
+                self.walk(model, scratch, first, max_cost, out);
             }
         }
         out.sort_by(|a, b| a.cost.total_cmp(&b.cost).then(a.id.cmp(&b.id)));
         out.truncate(self.limit);
     }
 
-    /// One depth-first walk of the trie, keeping every candidate within `budget`.
+    /// One depth-first walk of the trie, adding every candidate that costs more than `floor`
+    /// (those were found by an earlier walk) and at most `cap` — or, once `limit` candidates
+    /// are known, at most the `limit`-th best cost so far, which is also the pruning budget.
     fn walk(
         &self,
         model: &ErrorModel,
         scratch: &mut SearchScratch,
-        budget: f32,
+        floor: f32,
+        cap: f32,
         out: &mut Vec<Candidate>,
     ) {
         let q = &scratch.query;
         let m = q.obs.len();
         let s = m + 1;
         let (rows, mins, path) = (&mut scratch.rows, &mut scratch.mins, &mut scratch.path);
+        let (min2, heap) = (&scratch.min2, &mut scratch.heap);
+        let limit = self.limit;
+        let mut budget = cap;
+        let mut visited = 0u64;
+        let mut emit = |node: usize, cost: f32, budget: &mut f32| {
+            let (lo, hi) = (self.term_start[node], self.term_start[node + 1]);
+            for &(id, prior) in &self.terms[lo as usize..hi as usize] {
+                let c = cost + prior;
+                if c > floor && c <= *budget {
+                    out.push(Candidate { id, cost: c });
+                    if limit != usize::MAX {
+                        // Non-negative floats order like their bit patterns.
+                        heap.push(c.max(0.0).to_bits());
+                        if heap.len() > limit {
+                            heap.pop();
+                        }
+                        if heap.len() == limit {
+                            if let Some(&top) = heap.peek() {
+                                *budget = budget.min(f32::from_bits(top));
+                            }
+                        }
+                    }
+                }
+            }
+        };
         mins[0] = model.fill_row(q, path, rows, 0);
-        self.emit(0, rows[m], budget, out);
+        emit(0, rows[m], &mut budget);
         let mut i = 1;
         let n = self.label.len();
         while i < n {
             let d = usize::from(self.depth[i]);
-            path[d - 1] = model.index(self.label[i]);
+            let a = model.index(self.label[i]);
+            let ai = usize::from(a);
+            let two_up = if d >= 2 {
+                mins[d - 2] + q.end2[ai]
+            } else {
+                f32::INFINITY
+            };
+            let cheap = (mins[d - 1] + q.cheap[ai].min(min2[ai])).min(two_up);
+            if cheap + self.min_prior[i] > budget {
+                i = self.end[i] as usize;
+                continue;
+            }
+            path[d - 1] = a;
             let row_min = model.fill_row(q, path, rows, d);
+            visited += 1;
             mins[d] = row_min;
-            let bound = row_min.min(mins[d - 1]) + self.min_prior[i];
+            let bound = row_min.min(mins[d - 1] + min2[usize::from(a)]) + self.min_prior[i];
             if bound > budget {
                 i = self.end[i] as usize;
                 continue;
             }
-            self.emit(i, rows[d * s + m], budget, out);
+            emit(i, rows[d * s + m], &mut budget);
             i += 1;
         }
-    }
-
-    #[inline]
-    fn emit(&self, node: usize, cost: f32, max_cost: f32, out: &mut Vec<Candidate>) {
-        let (lo, hi) = (self.term_start[node], self.term_start[node + 1]);
-        for &(id, prior) in &self.terms[lo as usize..hi as usize] {
-            let c = cost + prior;
-            if c <= max_cost {
-                out.push(Candidate { id, cost: c });
-            }
-        }
+        scratch.visited += visited;
     }
 }

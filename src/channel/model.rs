@@ -176,7 +176,7 @@ impl ErrorModel {
                     let x = &mut model.ins[usize::from(ib[0])];
                     *x = x.min(cost);
                 }
-                (la, lb) if la <= 2 && lb <= 2 && la + lb > 0 => {
+                (la, lb) if la <= 2 && lb <= 2 && la > 0 && lb > 0 => {
                     let mut alpha = [UNKNOWN; 2];
                     alpha[..la].copy_from_slice(&ia);
                     model.multi.entry(key(&ib)).or_default().push(Multi {
@@ -242,24 +242,73 @@ impl ErrorModel {
         model
     }
 
-    /// Fills the per-query tables of `observed` (alphabet indices and the multi-character rules
-    /// ending at each position) into `q`.
+    /// Fills the per-query tables of `observed` into `q`: its alphabet indices, and the
+    /// multi-character rules that match it, bucketed by (last intended character, observed end
+    /// position) so a DP cell only looks at the rules that can apply there.
     pub(crate) fn prepare(&self, observed: &str, q: &mut Query) {
         q.obs.clear();
         for c in observed.chars().flat_map(char::to_lowercase) {
             q.obs.push(self.index(c));
         }
         let m = q.obs.len();
-        q.rules.clear();
-        q.ranges.clear();
-        for j in 0..=m {
-            for b in 0..=2usize {
-                let start = q.rules.len() as u32;
-                if b <= j {
-                    q.rules.extend_from_slice(self.multi_for(&q.obs[j - b..j]));
+        let s = m + 1;
+        let buckets = self.width() * s;
+        q.start.clear();
+        q.start.resize(buckets + 1, 0);
+        for pass in 0..2 {
+            for j in 1..=m {
+                for b in 1..=2usize.min(j) {
+                    for r in self.multi_for(&q.obs[j - b..j]) {
+                        if r.alen == 0 {
+                            continue;
+                        }
+                        let last = usize::from(r.alpha[usize::from(r.alen) - 1]);
+                        let k = last * s + j;
+                        if pass == 0 {
+                            q.start[k + 1] += 1;
+                        } else {
+                            let at = q.cursor[k] as usize;
+                            q.rules[at] = QRule {
+                                first: r.alpha[0],
+                                alen: r.alen,
+                                b: b as u8,
+                                cost: r.cost,
+                            };
+                            q.cursor[k] += 1;
+                        }
+                    }
                 }
-                q.ranges.push((start, q.rules.len() as u32));
             }
+            if pass == 0 {
+                for k in 0..buckets {
+                    q.start[k + 1] += q.start[k];
+                }
+                q.cursor.clear();
+                q.cursor.extend_from_slice(&q.start[..buckets]);
+                q.rules.clear();
+                q.rules.resize(q.start[buckets] as usize, QRule::default());
+            }
+        }
+        // Lower bounds on what one more intended character `a` costs, for pruning children.
+        let n = self.width();
+        q.cheap.clear();
+        q.end2.clear();
+        for a in 0..n {
+            let sub = &self.sub[a * n..(a + 1) * n];
+            let mut c = self.del[a];
+            for &o in &q.obs {
+                c = c.min(sub[usize::from(o)]);
+            }
+            let mut e2 = f32::INFINITY;
+            for r in &q.rules[q.start[a * s] as usize..q.start[a * s + s] as usize] {
+                if r.alen == 1 {
+                    c = c.min(r.cost);
+                } else {
+                    e2 = e2.min(r.cost);
+                }
+            }
+            q.cheap.push(c);
+            q.end2.push(e2);
         }
     }
 
@@ -272,43 +321,37 @@ impl ErrorModel {
         let s = m + 1;
         let n = self.width();
         let mut row_min = f32::INFINITY;
-        let (a1, a2) = (
-            if d >= 1 { path[d - 1] } else { UNKNOWN },
-            if d >= 2 { path[d - 2] } else { UNKNOWN },
-        );
+        if d == 0 {
+            rows[0] = 0.0;
+            for j in 1..=m {
+                rows[j] = rows[j - 1] + self.ins[usize::from(q.obs[j - 1])];
+            }
+            return 0.0;
+        }
+        let a1 = path[d - 1];
+        let a2 = if d >= 2 { path[d - 2] } else { UNKNOWN };
+        let a = usize::from(a1);
+        let sub = &self.sub[a * n..(a + 1) * n];
+        let del = self.del[a];
+        let (prev, cur) = rows.split_at_mut(d * s);
+        let cur = &mut cur[..s];
+        let up = &prev[(d - 1) * s..];
+        let bucket = &q.start[a * s..a * s + s + 1];
         for j in 0..=m {
-            let mut best = if d > 0 {
-                let a = usize::from(a1);
-                let mut v = rows[(d - 1) * s + j] + self.del[a];
-                if j > 0 {
-                    v = v.min(
-                        rows[(d - 1) * s + j - 1] + self.sub[a * n + usize::from(q.obs[j - 1])],
-                    );
-                }
-                v
-            } else if j == 0 {
-                0.0
-            } else {
-                f32::INFINITY
-            };
+            let mut best = up[j] + del;
             if j > 0 {
-                best = best.min(rows[d * s + j - 1] + self.ins[usize::from(q.obs[j - 1])]);
+                let o = usize::from(q.obs[j - 1]);
+                best = best.min(up[j - 1] + sub[o]).min(cur[j - 1] + self.ins[o]);
             }
-            for b in 0..=2usize.min(j) {
-                let (lo, hi) = q.ranges[j * 3 + b];
-                for r in &q.rules[lo as usize..hi as usize] {
-                    let al = usize::from(r.alen);
-                    let ok = match al {
-                        0 => b > 0,
-                        1 => d >= 1 && r.alpha[0] == a1,
-                        _ => d >= 2 && r.alpha[0] == a2 && r.alpha[1] == a1,
-                    };
-                    if ok {
-                        best = best.min(rows[(d - al) * s + j - b] + r.cost);
-                    }
+            let (lo, hi) = (bucket[j] as usize, bucket[j + 1] as usize);
+            for r in &q.rules[lo..hi] {
+                let al = usize::from(r.alen);
+                if al == 2 && (d < 2 || r.first != a2) {
+                    continue;
                 }
+                best = best.min(prev[(d - al) * s + j - usize::from(r.b)] + r.cost);
             }
-            rows[d * s + j] = best;
+            cur[j] = best;
             row_min = row_min.min(best);
         }
         row_min
@@ -486,14 +529,29 @@ impl AlignCosts for ErrorModel {
     }
 }
 
+/// A multi-character rule matched against one query: the intended side ends with the bucket's
+/// character; `first` is its first character when it has two.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct QRule {
+    pub first: u16,
+    pub alen: u8,
+    pub b: u8,
+    pub cost: f32,
+}
+
 /// Per-query tables, reused across searches.
 #[derive(Default, Debug)]
 pub(crate) struct Query {
     pub obs: Vec<u16>,
-    pub rules: Vec<Multi>,
-    /// `(start, end)` into `rules` for observed end position `j` and observed length `b`,
-    /// at `j * 3 + b`.
-    pub ranges: Vec<(u32, u32)>,
+    /// The rules matching the query, bucketed: bucket `a * (m + 1) + j` holds the rules whose
+    /// intended side ends with alphabet index `a` and whose observed side ends at `j`.
+    pub rules: Vec<QRule>,
+    pub start: Vec<u32>,
+    cursor: Vec<u32>,
+    /// Per alphabet index `a`: no DP value of a row for `a` is below the previous row's
+    /// minimum plus `cheap[a]`, or the minimum two rows up plus `end2[a]`.
+    pub cheap: Vec<f32>,
+    pub end2: Vec<f32>,
 }
 
 /// Fewest observations for a rule to be kept.

@@ -89,7 +89,10 @@ fn search_finds_intended_words() {
         "của", "cửa", "cua", "số", "sổ", "sở", "so", "hệ", "hè", "xã", "xa", "đối", "đôi", "với",
         "vôi", "tế", "lượng", "người", "hội",
     ];
-    let index = CandidateIndex::build(words.iter().enumerate().map(|(i, w)| (i as u32, *w)));
+    let index = CandidateIndex::build(words.iter().enumerate().map(|(i, w)| (i as u32, *w)))
+        .with_limit(usize::MAX);
+    let limited =
+        CandidateIndex::build(words.iter().enumerate().map(|(i, w)| (i as u32, *w))).with_limit(3);
     let (mut out, mut scratch) = (Vec::new(), SearchScratch::default());
     for (obs, want) in [
         ("ctia", "của"),
@@ -113,6 +116,10 @@ fn search_finds_intended_words() {
             .collect();
         all.sort_by(|a, b| a.cost.total_cmp(&b.cost).then(a.id.cmp(&b.id)));
         assert_eq!(out, all, "{obs}");
+        // A limit gives exactly the best few.
+        limited.search(&m, obs, 25.0, &mut out, &mut scratch);
+        all.truncate(3);
+        assert_eq!(out, all, "{obs} limited");
     }
 }
 
