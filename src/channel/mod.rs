@@ -1,54 +1,57 @@
-//! STUB (not committed)
+//! The OCR error model (noisy channel) and the candidate search.
+//!
+//! [`ErrorModel`] gives −ln P(observed | intended) for one token, learned Brill & Moore style
+//! from (garbled, clean) line pairs: tokens are aligned 1:1, their characters aligned by weighted
+//! Levenshtein, and substring rewrites of up to two characters a side (`ủ`→`ti`, `ô`→`6`,
+//! `ế`→`é`, `đ`→`d`) are counted against how often their intended side occurs. Unseen edits get
+//! letter-class defaults (same letter, other marks: cheap; unrelated letters: expensive), and
+//! copying a character has its own learned cost, so correct text is cheap to keep.
+//!
+//! [`CandidateIndex`] finds every lexicon word within a cost budget of an observed token by
+//! walking a trie of the lexicon with one DP row per node.
+//!
+//! ```
+//! use sohoa::channel::{CandidateIndex, ErrorModel, SearchScratch};
+//! let pairs = (0..20).map(|_| ("ctia s6".to_string(), "của số".to_string()));
+//! let model = ErrorModel::train(pairs);
+//! let index = CandidateIndex::build([(1, "của"), (2, "số"), (3, "cửa")]);
+//! let (mut out, mut scratch) = (Vec::new(), SearchScratch::default());
+//! index.search(&model, "ctia", 25.0, &mut out, &mut scratch);
+//! assert_eq!(out[0].id, 1);
+//! ```
+
+mod align;
+mod index;
+mod model;
+
+pub use align::align_tokens;
+pub use index::{Candidate, CandidateIndex, SearchScratch, DEFAULT_LIMIT};
+pub use model::{Defaults, ErrorModel, MAGIC, VERSION};
+
+/// Why a channel model file could not be read.
 #[derive(Debug, thiserror::Error)]
-#[error("channel")]
-pub struct ChannelError;
-pub struct ErrorModel;
-impl ErrorModel {
-    pub fn cost(&self, o: &str, i: &str) -> f32 {
-        let a = crate::text::vietnamese::strip_marks(i);
-        (strsim::levenshtein(o, &a) as f32) * 3.0 + strsim::levenshtein(o, i) as f32 * 0.5
-    }
-    pub fn train(_p: impl Iterator<Item = (String, String)>) -> ErrorModel {
-        ErrorModel
-    }
-    pub fn to_tsv(&self) -> String {
-        String::new()
-    }
-    pub fn from_tsv(_s: &str) -> Result<ErrorModel, ChannelError> {
-        Ok(ErrorModel)
-    }
+pub enum ChannelError {
+    /// The file is empty.
+    #[error("empty channel model (expected a `sohoa-channel\\t1` header)")]
+    Empty,
+    /// The first line is not the `sohoa-channel` header.
+    #[error("line 1: not a channel model (expected `sohoa-channel\\t1`, found {found:?})")]
+    BadHeader { found: String },
+    /// Written by another version of the format.
+    #[error("line 1: channel model version {found:?}, expected {expected}")]
+    VersionMismatch { expected: u32, found: String },
+    /// A line that does not parse.
+    #[error("line {line}: {message}")]
+    Parse { line: usize, message: String },
+    /// A cost that is not a number.
+    #[error("line {line}: bad cost {text:?}")]
+    BadCost {
+        line: usize,
+        text: String,
+        #[source]
+        source: std::num::ParseFloatError,
+    },
 }
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Candidate {
-    pub id: u32,
-    pub cost: f32,
-}
-#[derive(Default)]
-pub struct SearchScratch;
-pub struct CandidateIndex {
-    words: Vec<(u32, String)>,
-}
-impl CandidateIndex {
-    pub fn build<'a>(w: impl IntoIterator<Item = (u32, &'a str)>) -> CandidateIndex {
-        CandidateIndex {
-            words: w.into_iter().map(|(i, s)| (i, s.to_string())).collect(),
-        }
-    }
-    pub fn search(
-        &self,
-        m: &ErrorModel,
-        o: &str,
-        max: f32,
-        out: &mut Vec<Candidate>,
-        _s: &mut SearchScratch,
-    ) {
-        out.clear();
-        for (id, w) in &self.words {
-            let c = m.cost(o, w);
-            if c <= max {
-                out.push(Candidate { id: *id, cost: c });
-            }
-        }
-        out.sort_by(|a, b| a.cost.total_cmp(&b.cost).then(a.id.cmp(&b.id)));
-    }
-}
+
+#[cfg(test)]
+mod tests;

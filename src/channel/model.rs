@@ -1,0 +1,656 @@
+//! The error model: learned substring rules, their compiled dense tables, the weighted edit
+//! distance with multi-character rules, training and the TSV file format.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::align::{align_chars, align_tokens, extract_rules, fold, AlignCosts, Op, SeedCosts};
+use super::ChannelError;
+use crate::text::vietnamese::with_tone;
+
+/// Header of the TSV file: magic and format version.
+pub const MAGIC: &str = "sohoa-channel";
+/// Version written by [`ErrorModel::to_tsv`].
+pub const VERSION: u32 = 1;
+
+/// Rounds a cost to the three decimals the file keeps, so a trained model and the same model
+/// read back from its file score identically.
+fn q(x: f64) -> f32 {
+    ((x * 1000.0).round() / 1000.0) as f32
+}
+
+/// Costs of edits that training never saw, by letter class.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Defaults {
+    /// Copying a character the training data never showed.
+    pub identity: f32,
+    /// Same letter under different marks or a look-alike glyph (`ê`→`é`, `ô`→`6`).
+    pub sub_near: f32,
+    /// Two unrelated letters.
+    pub sub_letter: f32,
+    /// Anything else (letter↔symbol, symbol↔symbol).
+    pub sub_other: f32,
+    /// An intended character lost.
+    pub del: f32,
+    /// A spurious observed letter.
+    pub ins_letter: f32,
+    /// A spurious observed symbol (punctuation, speck).
+    pub ins_other: f32,
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Defaults {
+            identity: 0.5,
+            sub_near: 6.0,
+            sub_letter: 11.0,
+            sub_other: 10.0,
+            del: 8.0,
+            ins_letter: 8.0,
+            ins_other: 6.0,
+        }
+    }
+}
+
+/// A rule with a two-character side, compiled to alphabet indices.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Multi {
+    pub alpha: [u16; 2],
+    pub alen: u8,
+    pub cost: f32,
+}
+
+/// Index 0 of the alphabet: any character the model does not know.
+pub(crate) const UNKNOWN: u16 = 0;
+const LOW: usize = 0x2000;
+
+/// The channel P(observed | intended): `-ln` costs of substring rewrites learned from
+/// (garbled, clean) pairs, compiled into dense tables for the search.
+#[derive(Clone, Debug)]
+pub struct ErrorModel {
+    defaults: Defaults,
+    /// Learned cost of copying a character correctly.
+    identity: BTreeMap<char, f32>,
+    /// Learned rules `(α intended, β observed) → cost`; at most two characters a side.
+    rules: BTreeMap<(String, String), f32>,
+    // Compiled.
+    alphabet: Vec<char>,
+    low: Vec<u16>,
+    high: Vec<(char, u16)>,
+    pub(crate) sub: Vec<f32>,
+    pub(crate) del: Vec<f32>,
+    pub(crate) ins: Vec<f32>,
+    multi: HashMap<u32, Vec<Multi>>,
+}
+
+/// Key of a substring of at most two alphabet indices.
+fn key(s: &[u16]) -> u32 {
+    match s {
+        [] => 0,
+        [a] => (1 << 30) | u32::from(*a),
+        [a, b, ..] => (2 << 30) | (u32::from(*a) << 15) | u32::from(*b),
+    }
+}
+
+impl ErrorModel {
+    fn new(
+        defaults: Defaults,
+        identity: BTreeMap<char, f32>,
+        rules: BTreeMap<(String, String), f32>,
+    ) -> ErrorModel {
+        let mut chars: Vec<char> = (' '..='~').flat_map(char::to_lowercase).collect();
+        for v in "aăâeêioôơuưy".chars() {
+            chars.extend((0..6).map(|t| with_tone(v, t)));
+        }
+        chars.push('đ');
+        chars.extend(identity.keys());
+        for (a, b) in rules.keys() {
+            chars.extend(a.chars().chain(b.chars()));
+        }
+        chars.sort_unstable();
+        chars.dedup();
+        let mut alphabet = vec!['\0'];
+        alphabet.extend(chars.iter().filter(|&&c| c != '\0'));
+        let mut low = vec![UNKNOWN; LOW];
+        let mut high = Vec::new();
+        for (i, &c) in alphabet.iter().enumerate().skip(1) {
+            if (c as usize) < LOW {
+                low[c as usize] = i as u16;
+            } else {
+                high.push((c, i as u16));
+            }
+        }
+        high.sort_unstable();
+        let n = alphabet.len();
+        let mut sub = vec![0f32; n * n];
+        let del = vec![defaults.del; n];
+        let mut ins = vec![0f32; n];
+        for (i, &a) in alphabet.iter().enumerate() {
+            ins[i] = if i as u16 == UNKNOWN || !a.is_alphabetic() {
+                defaults.ins_other
+            } else {
+                defaults.ins_letter
+            };
+            for (j, &b) in alphabet.iter().enumerate() {
+                sub[i * n + j] = if i as u16 == UNKNOWN || j as u16 == UNKNOWN {
+                    defaults.sub_other
+                } else if a == b {
+                    identity.get(&a).copied().unwrap_or(defaults.identity)
+                } else if fold(a) == fold(b) {
+                    defaults.sub_near
+                } else if a.is_alphabetic() && b.is_alphabetic() {
+                    defaults.sub_letter
+                } else {
+                    defaults.sub_other
+                };
+            }
+        }
+        let mut model = ErrorModel {
+            defaults,
+            identity,
+            rules: BTreeMap::new(),
+            alphabet,
+            low,
+            high,
+            sub,
+            del,
+            ins,
+            multi: HashMap::new(),
+        };
+        let mut ia = Vec::new();
+        let mut ib = Vec::new();
+        for ((a, b), &cost) in &rules {
+            ia.clear();
+            ib.clear();
+            ia.extend(a.chars().map(|c| model.index(c)));
+            ib.extend(b.chars().map(|c| model.index(c)));
+            match (ia.len(), ib.len()) {
+                (1, 1) => {
+                    let x = &mut model.sub[usize::from(ia[0]) * n + usize::from(ib[0])];
+                    *x = x.min(cost);
+                }
+                (1, 0) => {
+                    let x = &mut model.del[usize::from(ia[0])];
+                    *x = x.min(cost);
+                }
+                (0, 1) => {
+                    let x = &mut model.ins[usize::from(ib[0])];
+                    *x = x.min(cost);
+                }
+                (la, lb) if la <= 2 && lb <= 2 && la > 0 && lb > 0 => {
+                    let mut alpha = [UNKNOWN; 2];
+                    alpha[..la].copy_from_slice(&ia);
+                    model.multi.entry(key(&ib)).or_default().push(Multi {
+                        alpha,
+                        alen: la as u8,
+                        cost,
+                    });
+                }
+                _ => {}
+            }
+        }
+        model.rules = rules;
+        model
+    }
+
+    /// The alphabet index of `c` ([`UNKNOWN`] when the model has never seen it).
+    #[inline]
+    pub(crate) fn index(&self, c: char) -> u16 {
+        if (c as usize) < LOW {
+            self.low[c as usize]
+        } else {
+            self.high
+                .binary_search_by_key(&c, |&(k, _)| k)
+                .map_or(UNKNOWN, |i| self.high[i].1)
+        }
+    }
+
+    #[inline]
+    pub(crate) fn width(&self) -> usize {
+        self.alphabet.len()
+    }
+
+    /// The multi-character rules whose observed side is `beta`.
+    pub(crate) fn multi_for(&self, beta: &[u16]) -> &[Multi] {
+        self.multi.get(&key(beta)).map_or(&[], Vec::as_slice)
+    }
+
+    /// The costs of unseen edits this model uses.
+    pub fn defaults(&self) -> Defaults {
+        self.defaults
+    }
+
+    /// Number of learned rules (identity costs not included).
+    pub fn num_rules(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Trains on (garbled, clean) line pairs: tokens are aligned 1:1, characters aligned by
+    /// weighted Levenshtein (seed costs first, then twice more with the learned costs), and
+    /// substring rules of up to two characters a side are counted against how often their
+    /// intended side occurs: cost = −ln((n(α→β) + ½) / (n(α) + 1)).
+    pub fn train(pairs: impl Iterator<Item = (String, String)>) -> ErrorModel {
+        let mut tokens: Vec<(Vec<char>, Vec<char>)> = Vec::new();
+        for (garbled, clean) in pairs {
+            for (o, i) in align_tokens(&garbled, &clean) {
+                tokens.push((o.chars().collect(), i.chars().collect()));
+            }
+        }
+        let mut model = learn(&tokens, &SeedCosts);
+        for _ in 0..2 {
+            model = learn(&tokens, &model);
+        }
+        model
+    }
+
+    /// Fills the per-query tables of `observed` into `q`: its alphabet indices, and the
+    /// multi-character rules that match it, bucketed by (last intended character, observed end
+    /// position) so a DP cell only looks at the rules that can apply there.
+    pub(crate) fn prepare(&self, observed: &str, q: &mut Query) {
+        q.obs.clear();
+        for c in observed.chars().flat_map(char::to_lowercase) {
+            q.obs.push(self.index(c));
+        }
+        let m = q.obs.len();
+        let s = m + 1;
+        let buckets = self.width() * s;
+        q.start.clear();
+        q.start.resize(buckets + 1, 0);
+        for pass in 0..2 {
+            for j in 1..=m {
+                for b in 1..=2usize.min(j) {
+                    for r in self.multi_for(&q.obs[j - b..j]) {
+                        if r.alen == 0 {
+                            continue;
+                        }
+                        let last = usize::from(r.alpha[usize::from(r.alen) - 1]);
+                        let k = last * s + j;
+                        if pass == 0 {
+                            q.start[k + 1] += 1;
+                        } else {
+                            let at = q.cursor[k] as usize;
+                            q.rules[at] = QRule {
+                                first: r.alpha[0],
+                                alen: r.alen,
+                                b: b as u8,
+                                cost: r.cost,
+                            };
+                            q.cursor[k] += 1;
+                        }
+                    }
+                }
+            }
+            if pass == 0 {
+                for k in 0..buckets {
+                    q.start[k + 1] += q.start[k];
+                }
+                q.cursor.clear();
+                q.cursor.extend_from_slice(&q.start[..buckets]);
+                q.rules.clear();
+                q.rules.resize(q.start[buckets] as usize, QRule::default());
+            }
+        }
+        // Lower bounds on what one more intended character `a` costs, for pruning children.
+        let n = self.width();
+        q.cheap.clear();
+        q.end2.clear();
+        for a in 0..n {
+            let sub = &self.sub[a * n..(a + 1) * n];
+            let mut c = self.del[a];
+            for &o in &q.obs {
+                c = c.min(sub[usize::from(o)]);
+            }
+            let mut e2 = f32::INFINITY;
+            for r in &q.rules[q.start[a * s] as usize..q.start[a * s + s] as usize] {
+                if r.alen == 1 {
+                    c = c.min(r.cost);
+                } else {
+                    e2 = e2.min(r.cost);
+                }
+            }
+            q.cheap.push(c);
+            q.end2.push(e2);
+        }
+    }
+
+    /// Fills row `d` of the DP (cost of turning the first `d` intended characters, `path[..d]`,
+    /// into each prefix of the observed token); rows `d-1` and `d-2` must be filled. Returns the
+    /// row minimum.
+    #[inline]
+    pub(crate) fn fill_row(&self, q: &Query, path: &[u16], rows: &mut [f32], d: usize) -> f32 {
+        let m = q.obs.len();
+        let s = m + 1;
+        let n = self.width();
+        let mut row_min = f32::INFINITY;
+        if d == 0 {
+            rows[0] = 0.0;
+            for j in 1..=m {
+                rows[j] = rows[j - 1] + self.ins[usize::from(q.obs[j - 1])];
+            }
+            return 0.0;
+        }
+        let a1 = path[d - 1];
+        let a2 = if d >= 2 { path[d - 2] } else { UNKNOWN };
+        let a = usize::from(a1);
+        let sub = &self.sub[a * n..(a + 1) * n];
+        let del = self.del[a];
+        let (prev, cur) = rows.split_at_mut(d * s);
+        let cur = &mut cur[..s];
+        let up = &prev[(d - 1) * s..];
+        let bucket = &q.start[a * s..a * s + s + 1];
+        for j in 0..=m {
+            let mut best = up[j] + del;
+            if j > 0 {
+                let o = usize::from(q.obs[j - 1]);
+                best = best.min(up[j - 1] + sub[o]).min(cur[j - 1] + self.ins[o]);
+            }
+            let (lo, hi) = (bucket[j] as usize, bucket[j + 1] as usize);
+            for r in &q.rules[lo..hi] {
+                let al = usize::from(r.alen);
+                if al == 2 && (d < 2 || r.first != a2) {
+                    continue;
+                }
+                best = best.min(prev[(d - al) * s + j - usize::from(r.b)] + r.cost);
+            }
+            cur[j] = best;
+            row_min = row_min.min(best);
+        }
+        row_min
+    }
+
+    /// −ln P(observed | intended): the cheapest way to rewrite `intended` into `observed` with
+    /// the learned rules (and class defaults for unseen edits). Both are lower-cased here.
+    pub fn cost(&self, observed: &str, intended: &str) -> f32 {
+        let mut q = Query::default();
+        self.prepare(observed, &mut q);
+        let path: Vec<u16> = intended
+            .chars()
+            .flat_map(char::to_lowercase)
+            .map(|c| self.index(c))
+            .collect();
+        let s = q.obs.len() + 1;
+        let mut rows = vec![0f32; (path.len() + 1) * s];
+        for d in 0..=path.len() {
+            self.fill_row(&q, &path, &mut rows, d);
+        }
+        rows[path.len() * s + q.obs.len()].max(0.0)
+    }
+
+    /// The model as TSV: a `sohoa-channel<TAB>1` header, then `default`, `identity` and `rule`
+    /// lines in a fixed order. Empty sides are written `∅`; `\`, tab, newline and a literal `∅`
+    /// are escaped.
+    pub fn to_tsv(&self) -> String {
+        use std::fmt::Write;
+        let mut out = format!("{MAGIC}\t{VERSION}\n");
+        out.push_str("# default\tname\tcost | identity\tchar\tcost | rule\tintended\tobserved\tcost (−ln P(observed | intended))\n");
+        let d = &self.defaults;
+        for (name, v) in [
+            ("identity", d.identity),
+            ("sub_near", d.sub_near),
+            ("sub_letter", d.sub_letter),
+            ("sub_other", d.sub_other),
+            ("del", d.del),
+            ("ins_letter", d.ins_letter),
+            ("ins_other", d.ins_other),
+        ] {
+            let _ = writeln!(out, "default\t{name}\t{v:.3}");
+        }
+        let mut buf = String::new();
+        for (c, v) in &self.identity {
+            escape(&c.to_string(), &mut buf);
+            let _ = writeln!(out, "identity\t{buf}\t{v:.3}");
+        }
+        let mut buf2 = String::new();
+        for ((a, b), v) in &self.rules {
+            escape(a, &mut buf);
+            escape(b, &mut buf2);
+            let _ = writeln!(out, "rule\t{buf}\t{buf2}\t{v:.3}");
+        }
+        out
+    }
+
+    /// Reads what [`ErrorModel::to_tsv`] wrote.
+    pub fn from_tsv(text: &str) -> Result<ErrorModel, ChannelError> {
+        let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
+        let header = lines.next().map(|(_, l)| l).ok_or(ChannelError::Empty)?;
+        let mut h = header.split('\t');
+        if h.next() != Some(MAGIC) {
+            return Err(ChannelError::BadHeader {
+                found: header.chars().take(40).collect(),
+            });
+        }
+        let version = h.next().unwrap_or("");
+        if version != VERSION.to_string() {
+            return Err(ChannelError::VersionMismatch {
+                expected: VERSION,
+                found: version.to_string(),
+            });
+        }
+        let mut defaults = Defaults::default();
+        let mut identity = BTreeMap::new();
+        let mut rules = BTreeMap::new();
+        for (line, text) in lines {
+            if text.is_empty() || text.starts_with('#') {
+                continue;
+            }
+            let fields: Vec<&str> = text.split('\t').collect();
+            let cost_of = |s: &str| -> Result<f32, ChannelError> {
+                let v: f32 = s.parse().map_err(|source| ChannelError::BadCost {
+                    line,
+                    text: s.to_string(),
+                    source,
+                })?;
+                if v.is_finite() && v >= 0.0 {
+                    Ok(v)
+                } else {
+                    Err(ChannelError::Parse {
+                        line,
+                        message: format!("cost {v} is not a finite non-negative number"),
+                    })
+                }
+            };
+            let parse = |s: &str| {
+                unescape(s).ok_or_else(|| ChannelError::Parse {
+                    line,
+                    message: format!("bad escape in {s:?}"),
+                })
+            };
+            match fields.as_slice() {
+                ["default", name, v] => {
+                    let v = cost_of(v)?;
+                    let slot = match *name {
+                        "identity" => &mut defaults.identity,
+                        "sub_near" => &mut defaults.sub_near,
+                        "sub_letter" => &mut defaults.sub_letter,
+                        "sub_other" => &mut defaults.sub_other,
+                        "del" => &mut defaults.del,
+                        "ins_letter" => &mut defaults.ins_letter,
+                        "ins_other" => &mut defaults.ins_other,
+                        other => {
+                            return Err(ChannelError::Parse {
+                                line,
+                                message: format!("unknown default {other:?}"),
+                            })
+                        }
+                    };
+                    *slot = v;
+                }
+                ["identity", c, v] => {
+                    let s = parse(c)?;
+                    let mut it = s.chars();
+                    match (it.next(), it.next()) {
+                        (Some(ch), None) => {
+                            identity.insert(ch, cost_of(v)?);
+                        }
+                        _ => {
+                            return Err(ChannelError::Parse {
+                                line,
+                                message: format!("identity needs one character, got {c:?}"),
+                            })
+                        }
+                    }
+                }
+                ["rule", a, b, v] => {
+                    let (a, b) = (parse(a)?, parse(b)?);
+                    let (la, lb) = (a.chars().count(), b.chars().count());
+                    if la > 2 || lb > 2 || la + lb == 0 {
+                        return Err(ChannelError::Parse {
+                            line,
+                            message: format!(
+                                "rule sides must be 0–2 characters, not both empty: {a:?} → {b:?}"
+                            ),
+                        });
+                    }
+                    rules.insert((a, b), cost_of(v)?);
+                }
+                _ => {
+                    return Err(ChannelError::Parse {
+                        line,
+                        message: format!(
+                            "expected `default`, `identity` or `rule` with its fields, found {:?}",
+                            text.chars().take(40).collect::<String>()
+                        ),
+                    })
+                }
+            }
+        }
+        Ok(ErrorModel::new(defaults, identity, rules))
+    }
+}
+
+impl AlignCosts for ErrorModel {
+    fn sub(&self, i: char, o: char) -> f32 {
+        self.sub[usize::from(self.index(i)) * self.width() + usize::from(self.index(o))]
+    }
+    fn del(&self, i: char) -> f32 {
+        self.del[usize::from(self.index(i))]
+    }
+    fn ins(&self, o: char) -> f32 {
+        self.ins[usize::from(self.index(o))]
+    }
+}
+
+/// A multi-character rule matched against one query: the intended side ends with the bucket's
+/// character; `first` is its first character when it has two.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct QRule {
+    pub first: u16,
+    pub alen: u8,
+    pub b: u8,
+    pub cost: f32,
+}
+
+/// Per-query tables, reused across searches.
+#[derive(Default, Debug)]
+pub(crate) struct Query {
+    pub obs: Vec<u16>,
+    /// The rules matching the query, bucketed: bucket `a * (m + 1) + j` holds the rules whose
+    /// intended side ends with alphabet index `a` and whose observed side ends at `j`.
+    pub rules: Vec<QRule>,
+    pub start: Vec<u32>,
+    cursor: Vec<u32>,
+    /// Per alphabet index `a`: no DP value of a row for `a` is below the previous row's
+    /// minimum plus `cheap[a]`, or the minimum two rows up plus `end2[a]`.
+    pub cheap: Vec<f32>,
+    pub end2: Vec<f32>,
+}
+
+/// Fewest observations for a rule to be kept.
+const MIN_COUNT: u32 = 2;
+/// Identity costs are capped so correct text is always cheap to keep, even for letters the
+/// OCR rarely gets right.
+const MAX_IDENTITY: f64 = 1.5;
+
+/// One pass of counting: align every token pair with `costs`, count rules and substrings.
+fn learn(tokens: &[(Vec<char>, Vec<char>)], costs: &impl AlignCosts) -> ErrorModel {
+    let mut rule_n: HashMap<(String, String), u32> = HashMap::new();
+    let mut sub_n: HashMap<String, u32> = HashMap::new();
+    let mut ident_n: HashMap<char, u32> = HashMap::new();
+    let mut dp = Vec::new();
+    let mut ops: Vec<Op> = Vec::new();
+    let mut empty_n = 0u32;
+    let mut s = String::new();
+    for (o, i) in tokens {
+        align_chars(o, i, costs, &mut dp, Some(&mut ops));
+        extract_rules(&ops, |a, b| {
+            *rule_n.entry((a.to_string(), b.to_string())).or_default() += 1;
+        });
+        for op in &ops {
+            if let (Some(a), Some(b)) = *op {
+                if a == b {
+                    *ident_n.entry(a).or_default() += 1;
+                }
+            }
+        }
+        empty_n += i.len() as u32 + 1;
+        for k in 0..i.len() {
+            for w in 1..=2 {
+                if k + w <= i.len() {
+                    s.clear();
+                    s.extend(&i[k..k + w]);
+                    *sub_n.entry(s.clone()).or_default() += 1;
+                }
+            }
+        }
+    }
+    let denom = |a: &str| -> f64 {
+        if a.is_empty() {
+            f64::from(empty_n) + 1.0
+        } else {
+            f64::from(sub_n.get(a).copied().unwrap_or(0)) + 1.0
+        }
+    };
+    let mut rules = BTreeMap::new();
+    for ((a, b), n) in rule_n {
+        if n >= MIN_COUNT {
+            let p = (f64::from(n) + 0.5) / denom(&a).max(f64::from(n) + 1.0);
+            rules.insert((a, b), q((-p.ln()).clamp(0.01, 30.0)));
+        }
+    }
+    let mut identity = BTreeMap::new();
+    for (c, n) in ident_n {
+        let p = (f64::from(n) + 0.5) / denom(&c.to_string()).max(f64::from(n) + 1.0);
+        identity.insert(c, q((-p.ln()).clamp(0.001, MAX_IDENTITY)));
+    }
+    ErrorModel::new(Defaults::default(), identity, rules)
+}
+
+fn escape(s: &str, out: &mut String) {
+    out.clear();
+    if s.is_empty() {
+        out.push('∅');
+        return;
+    }
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '∅' => out.push_str("\\∅"),
+            c => out.push(c),
+        }
+    }
+}
+
+fn unescape(s: &str) -> Option<String> {
+    if s == "∅" {
+        return Some(String::new());
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut it = s.chars();
+    while let Some(c) = it.next() {
+        match c {
+            '\\' => out.push(match it.next()? {
+                '\\' => '\\',
+                't' => '\t',
+                'n' => '\n',
+                'r' => '\r',
+                '∅' => '∅',
+                _ => return None,
+            }),
+            '∅' => return None,
+            c => out.push(c),
+        }
+    }
+    Some(out)
+}

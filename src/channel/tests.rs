@@ -1,0 +1,199 @@
+use std::collections::BTreeSet;
+
+use super::align::{align_chars, extract_rules, SeedCosts};
+use super::*;
+
+/// A few dozen toy pairs with the typical damage.
+fn toy_pairs() -> Vec<(String, String)> {
+    let lines = [
+        ("ctia s6 lieu", "của số liệu"),
+        ("b4o cdo ctia s6", "báo cáo của số"),
+        ("ctia té", "của tế"),
+        ("s6 1uong", "số lượng"),
+        ("nguoi ctia h¢", "người của hệ"),
+        ("h¢ th6ng", "hệ thống"),
+        ("x4 h0i", "xã hội"),
+        ("d6i véi", "đối với"),
+        ("chi tiéu", "chỉ tiêu"),
+        ("viét nam", "việt nam"),
+        ("của số", "của số"),
+    ];
+    let mut v = Vec::new();
+    for _ in 0..4 {
+        for (g, c) in lines {
+            v.push((g.to_string(), c.to_string()));
+        }
+    }
+    v
+}
+
+fn toy_model() -> ErrorModel {
+    ErrorModel::train(toy_pairs().into_iter())
+}
+
+#[test]
+fn alignment_extracts_expected_rules() {
+    let o: Vec<char> = "ctia".chars().collect();
+    let i: Vec<char> = "của".chars().collect();
+    let mut ops = Vec::new();
+    align_chars(&o, &i, &SeedCosts, &mut Vec::new(), Some(&mut ops));
+    let mut rules = BTreeSet::new();
+    extract_rules(&ops, |a, b| {
+        rules.insert((a.to_string(), b.to_string()));
+    });
+    assert!(rules.contains(&("ủ".into(), "ti".into())), "{rules:?}");
+
+    let o: Vec<char> = "s6".chars().collect();
+    let i: Vec<char> = "số".chars().collect();
+    align_chars(&o, &i, &SeedCosts, &mut Vec::new(), Some(&mut ops));
+    rules.clear();
+    extract_rules(&ops, |a, b| {
+        rules.insert((a.to_string(), b.to_string()));
+    });
+    assert_eq!(rules, BTreeSet::from([("ố".into(), "6".into())]));
+}
+
+#[test]
+fn token_alignment_keeps_plausible_pairs() {
+    let t = align_tokens("Cac van ban cUa Quy trinh", "Các văn bản của Quy trình.");
+    assert_eq!(t.len(), 6);
+    assert_eq!(t[3], ("cua".to_string(), "của".to_string()));
+    assert_eq!(t[5], ("trinh".to_string(), "trình".to_string()));
+}
+
+#[test]
+fn frequent_confusion_is_cheaper_than_unseen() {
+    let m = toy_model();
+    assert!(m.cost("s6", "số") < m.cost("sq", "số"));
+    assert!(m.cost("ctia", "của") < m.cost("ctia", "cửa"));
+    assert!(m.cost("h¢", "hệ") < m.cost("hk", "hệ"));
+    // Same letter with other marks is cheaper than an unrelated letter.
+    assert!(m.cost("ha", "hỹ") > m.cost("hy", "hỹ"));
+}
+
+#[test]
+fn correct_text_is_cheap() {
+    let m = toy_model();
+    for w in ["của", "số", "nghiệp", "thủy", "hòa"] {
+        let c = m.cost(w, w);
+        assert!((0.0..3.0).contains(&c), "{w}: {c}");
+        assert!(c < m.cost(&crate::text::vietnamese::strip_marks(w), w) || w == "số");
+    }
+    assert_eq!(m.cost("CỦA", "của"), m.cost("của", "của"));
+}
+
+#[test]
+fn search_finds_intended_words() {
+    let m = toy_model();
+    let words = [
+        "của", "cửa", "cua", "số", "sổ", "sở", "so", "hệ", "hè", "xã", "xa", "đối", "đôi", "với",
+        "vôi", "tế", "lượng", "người", "hội",
+    ];
+    let index = CandidateIndex::build(words.iter().enumerate().map(|(i, w)| (i as u32, *w)))
+        .with_limit(usize::MAX);
+    let limited =
+        CandidateIndex::build(words.iter().enumerate().map(|(i, w)| (i as u32, *w))).with_limit(3);
+    let (mut out, mut scratch) = (Vec::new(), SearchScratch::default());
+    for (obs, want) in [
+        ("ctia", "của"),
+        ("s6", "số"),
+        ("h¢", "hệ"),
+        ("x4", "xã"),
+        ("d6i", "đối"),
+    ] {
+        index.search(&m, obs, 25.0, &mut out, &mut scratch);
+        let top = out.first().map(|c| words[c.id as usize]);
+        assert_eq!(top, Some(want), "{obs}: {out:?}");
+        // Exact: the same costs as scoring every word.
+        let mut all: Vec<Candidate> = words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| Candidate {
+                id: i as u32,
+                cost: m.cost(obs, w),
+            })
+            .filter(|c| c.cost <= 25.0)
+            .collect();
+        all.sort_by(|a, b| a.cost.total_cmp(&b.cost).then(a.id.cmp(&b.id)));
+        assert_eq!(out, all, "{obs}");
+        // A limit gives exactly the best few.
+        limited.search(&m, obs, 25.0, &mut out, &mut scratch);
+        all.truncate(3);
+        assert_eq!(out, all, "{obs} limited");
+    }
+}
+
+#[test]
+fn priors_are_added_and_prune_exactly() {
+    let m = toy_model();
+    let index = CandidateIndex::build_with_priors([(1, "của", 5.0), (2, "cửa", 0.0)]);
+    let (mut out, mut scratch) = (Vec::new(), SearchScratch::default());
+    index.search(&m, "của", 100.0, &mut out, &mut scratch);
+    assert_eq!(out.len(), 2);
+    assert!(
+        (out.iter().find(|c| c.id == 1).unwrap().cost - (m.cost("của", "của") + 5.0)).abs() < 1e-4
+    );
+    index.search(
+        &m,
+        "của",
+        m.cost("của", "của") + 1.0,
+        &mut out,
+        &mut scratch,
+    );
+    assert!(out.iter().all(|c| c.id != 1));
+}
+
+#[test]
+fn tsv_round_trip_is_exact_and_deterministic() {
+    let m = toy_model();
+    let tsv = m.to_tsv();
+    assert!(tsv.starts_with("sohoa-channel\t1\n"));
+    assert_eq!(tsv, toy_model().to_tsv());
+    let back = ErrorModel::from_tsv(&tsv).unwrap();
+    assert_eq!(back.to_tsv(), tsv);
+    for (o, i) in [("ctia", "của"), ("s6", "số"), ("abc", "xyz")] {
+        assert_eq!(back.cost(o, i), m.cost(o, i));
+    }
+}
+
+#[test]
+fn malformed_tsv_is_an_error_with_a_line() {
+    assert!(matches!(ErrorModel::from_tsv(""), Err(ChannelError::Empty)));
+    assert!(matches!(
+        ErrorModel::from_tsv("hello\t1\n"),
+        Err(ChannelError::BadHeader { .. })
+    ));
+    assert!(matches!(
+        ErrorModel::from_tsv("sohoa-channel\t2\n"),
+        Err(ChannelError::VersionMismatch { expected: 1, .. })
+    ));
+    let e = ErrorModel::from_tsv("sohoa-channel\t1\nrule\tủ\tti\tabc\n").unwrap_err();
+    assert!(e.to_string().starts_with("line 2:"), "{e}");
+    assert!(std::error::Error::source(&e).is_some());
+    let e = ErrorModel::from_tsv("sohoa-channel\t1\nrule\tabc\tti\t1.0\n").unwrap_err();
+    assert!(matches!(e, ChannelError::Parse { line: 2, .. }), "{e}");
+    let e = ErrorModel::from_tsv("sohoa-channel\t1\n\nwhat\n").unwrap_err();
+    assert!(matches!(e, ChannelError::Parse { line: 3, .. }), "{e}");
+    assert!(ErrorModel::from_tsv("sohoa-channel\t1\nrule\t∅\tx\t-1\n").is_err());
+}
+
+#[test]
+fn escapes_survive() {
+    let tsv = "sohoa-channel\t1\nrule\t∅\t\\t\t2.000\nrule\ta\t\\∅\t3.000\n";
+    let m = ErrorModel::from_tsv(tsv).unwrap();
+    assert_eq!(
+        m.to_tsv().lines().filter(|l| l.starts_with("rule")).count(),
+        2
+    );
+    assert_eq!(
+        ErrorModel::from_tsv(&m.to_tsv()).unwrap().to_tsv(),
+        m.to_tsv()
+    );
+}
+
+#[test]
+fn engines_are_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<ErrorModel>();
+    check::<CandidateIndex>();
+}
