@@ -30,6 +30,9 @@ pub struct Cli {
     /// Worker threads (default: all cores).
     #[arg(long, short = 'j', global = true, value_name = "N")]
     pub jobs: Option<usize>,
+    /// Override a restorer knob, for tuning (e.g. `--set lm_weight=1.2`; see restore::Params).
+    #[arg(long = "set", global = true, value_name = "KEY=VALUE", hide = true)]
+    pub set: Vec<String>,
     /// Replace invalid UTF-8 with U+FFFD instead of rejecting the input.
     #[arg(long, global = true)]
     pub lossy: bool,

@@ -56,7 +56,11 @@ fn load_engine(cli: &Cli) -> Result<Engine> {
         None => Model::embedded(),
     }
     .context("cannot load the model")?;
-    Ok(Engine::new(Restorer::builder(model).build()))
+    let mut params = sohoa::restore::Params::default();
+    for s in &cli.set {
+        params.set(s).map_err(|e| anyhow::anyhow!("--set: {e}"))?;
+    }
+    Ok(Engine::new(Restorer::builder(model).params(params).build()))
 }
 
 /// The inputs of a filter command: `None` stands for standard input.

@@ -75,6 +75,10 @@ fn search<'a>(r: &Restorer, s: &'a mut Scratch, key: &str) -> &'a [Candidate] {
             &mut s.search,
         );
         s.out.truncate(SEARCH_TOP);
+        // The prior only ranked the candidates; the cost handed on is the channel's.
+        for c in &mut s.out {
+            c.cost = (c.cost - r.prior(c.id)).max(0.0);
+        }
         s.searched.insert(key.into(), s.out.as_slice().into());
     }
     s.searched.get(key).map_or(&[], |v| v)

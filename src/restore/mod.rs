@@ -50,6 +50,11 @@ pub struct Params {
     pub merge_penalty: f32,
     /// Splits are tried when the best whole-token reading costs more than this.
     pub split_trigger: f32,
+    /// Weight of the word-frequency prior that ranks the channel's candidates before the
+    /// list is cut to `max_candidates`: an unmarked `doi` fits some 20 syllables almost equally
+    /// well, and the frequent ones (`đổi`, `đối`) must survive the cut for the LM to choose.
+    /// Only for ranking: the edge cost is the channel cost alone, the LM brings the frequency.
+    pub prior_weight: f32,
 }
 
 impl Default for Params {
@@ -65,7 +70,38 @@ impl Default for Params {
             split_penalty: 4.0,
             merge_penalty: 4.0,
             split_trigger: 5.0,
+            prior_weight: 0.5,
         }
+    }
+}
+
+impl Params {
+    /// Sets one knob by name (`lm_weight=1.2`), for tuning from the command line.
+    pub fn set(&mut self, assignment: &str) -> Result<(), String> {
+        let (key, value) = assignment
+            .split_once('=')
+            .ok_or_else(|| format!("expected KEY=VALUE, got {assignment:?}"))?;
+        let num = || {
+            value
+                .trim()
+                .parse::<f32>()
+                .map_err(|e| format!("{key}: {e}"))
+        };
+        match key.trim() {
+            "lm_weight" => self.lm_weight = num()?,
+            "channel_weight" => self.channel_weight = num()?,
+            "beam" => self.beam = num()? as usize,
+            "max_candidates" => self.max_candidates = num()? as usize,
+            "max_cost" => self.max_cost = num()?,
+            "margin" => self.margin = num()?,
+            "keep_cost" => self.keep_cost = num()?,
+            "split_penalty" => self.split_penalty = num()?,
+            "merge_penalty" => self.merge_penalty = num()?,
+            "split_trigger" => self.split_trigger = num()?,
+            "prior_weight" => self.prior_weight = num()?,
+            other => return Err(format!("unknown knob {other:?}")),
+        }
+        Ok(())
     }
 }
 
@@ -97,16 +133,29 @@ impl RestorerBuilder {
     /// Builds the candidate index and the restorer.
     pub fn build(self) -> Restorer {
         let vocab = self.model.lm.vocab();
-        let index = CandidateIndex::build(
-            self.model
-                .lexicon
-                .words()
-                .filter_map(|w| vocab.id(w).map(|id| (id, w))),
+        let max_count = (0..vocab.len() as u32)
+            .map(|id| vocab.count(id))
+            .max()
+            .unwrap_or(1);
+        let mut priors = vec![0.0f32; vocab.len()];
+        let words: Vec<(u32, &str)> = self
+            .model
+            .lexicon
+            .words()
+            .filter_map(|w| vocab.id(w).map(|id| (id, w)))
+            .collect();
+        for &(id, _) in &words {
+            let ratio = max_count as f64 / (vocab.count(id) + 1) as f64;
+            priors[id as usize] = self.params.prior_weight * ratio.ln() as f32;
+        }
+        let index = CandidateIndex::build_with_priors(
+            words.iter().map(|&(id, w)| (id, w, priors[id as usize])),
         );
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         Restorer {
             model: self.model,
             index,
+            priors,
             params: self.params,
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
         }
@@ -117,6 +166,8 @@ impl RestorerBuilder {
 pub struct Restorer {
     model: Model,
     index: CandidateIndex,
+    /// The ranking prior of each vocabulary word (see [`Params::prior_weight`]).
+    priors: Vec<f32>,
     params: Params,
     /// Distinguishes restorers in the per-thread session cache.
     id: u64,
@@ -252,6 +303,11 @@ impl Restorer {
             // Re-entrant use on one thread (not expected): use a fresh session.
             Err(_) => f(&mut Session::default()),
         })
+    }
+
+    /// The ranking prior included in a candidate's search cost.
+    pub(crate) fn prior(&self, id: u32) -> f32 {
+        self.priors.get(id as usize).copied().unwrap_or(0.0)
     }
 
     pub(crate) fn index(&self) -> &CandidateIndex {
