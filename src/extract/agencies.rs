@@ -233,7 +233,8 @@ mod tests {
 
     #[test]
     fn table() {
-        let cases: &[(&str, &[(&str, Option<&str>)])] = &[
+        type Case<'a> = (&'a str, &'a [(&'a str, Option<&'a str>)]);
+        let cases: &[Case] = &[
             (
                 "của UBND tỉnh Quảng Ngãi về",
                 &[("Ủy ban nhân dân tỉnh Quảng Ngãi", Some("UBND"))],

@@ -53,16 +53,30 @@ impl Prf {
     }
     /// Multiset match of predicted and gold keys.
     pub fn of(predicted: &[String], gold: &[String]) -> Prf {
+        Prf::diff(predicted, gold, &mut Vec::new(), "")
+    }
+
+    /// Like [`Prf::of`], listing the unmatched keys (`- gold` missed, `+ predicted` spurious).
+    pub fn diff(predicted: &[String], gold: &[String], out: &mut Vec<String>, what: &str) -> Prf {
         let mut left: HashMap<&str, usize> = HashMap::new();
         for g in gold {
             *left.entry(g).or_default() += 1;
         }
         let mut tp = 0;
         for p in predicted {
-            if let Some(n) = left.get_mut(p.as_str()) {
-                if *n > 0 {
+            match left.get_mut(p.as_str()) {
+                Some(n) if *n > 0 => {
                     *n -= 1;
                     tp += 1;
+                }
+                _ => out.push(format!("{what} + {p}")),
+            }
+        }
+        for g in gold {
+            if let Some(n) = left.get_mut(g.as_str()) {
+                if *n > 0 {
+                    *n -= 1;
+                    out.push(format!("{what} - {g}"));
                 }
             }
         }
@@ -91,6 +105,8 @@ pub struct DocScore {
     pub header_total: usize,
     /// Names of header fields that were wrong.
     pub header_misses: Vec<String>,
+    /// Unmatched keys (`refs - 12\t13-NQ/TU` missed, `+` spurious), shown by `{:#}`.
+    pub details: Vec<String>,
     pub references: Prf,
     pub dates: Prf,
     pub indicators: Prf,
@@ -150,6 +166,11 @@ impl fmt::Display for Report {
             )?;
             if !d.header_misses.is_empty() {
                 writeln!(f, "         header misses: {}", d.header_misses.join(", "))?;
+            }
+            if f.alternate() {
+                for line in &d.details {
+                    writeln!(f, "         {}", line.replace('\t', " "))?;
+                }
             }
         }
         Ok(())
@@ -284,7 +305,7 @@ pub fn score(record: &Record, gold: &Value) -> DocScore {
         .iter()
         .map(|r| format!("{}\t{}", r.span.line, r.symbol))
         .collect();
-    s.references = Prf::of(&refs, &gold_refs);
+    s.references = Prf::diff(&refs, &gold_refs, &mut s.details, "refs");
     let gold_dates: Vec<String> = arr("dates")
         .iter()
         .map(|d| {
@@ -300,7 +321,7 @@ pub fn score(record: &Record, gold: &Value) -> DocScore {
         .iter()
         .map(|d| format!("{}\t{}", d.span.line, d.iso))
         .collect();
-    s.dates = Prf::of(&dates, &gold_dates);
+    s.dates = Prf::diff(&dates, &gold_dates, &mut s.details, "dates");
     let gold_inds: Vec<String> = arr("indicators")
         .iter()
         .map(|i| {
@@ -323,7 +344,7 @@ pub fn score(record: &Record, gold: &Value) -> DocScore {
             format!("{}\t{}", i.span.line, v.map_or("-".into(), num_key))
         })
         .collect();
-    s.indicators = Prf::of(&inds, &gold_inds);
+    s.indicators = Prf::diff(&inds, &gold_inds, &mut s.details, "inds");
     s
 }
 

@@ -47,10 +47,9 @@ fn read_num(t: &str, at: usize) -> Option<Num> {
         return None;
     }
     while i < b.len() {
-        if b[i].is_ascii_digit() {
-            i += 1;
-        } else if (b[i] == b'.' || b[i] == b',') && b.get(i + 1).is_some_and(|c| c.is_ascii_digit())
-        {
+        let grouped =
+            (b[i] == b'.' || b[i] == b',') && b.get(i + 1).is_some_and(|c| c.is_ascii_digit());
+        if b[i].is_ascii_digit() || grouped {
             i += 1;
         } else {
             break;
@@ -61,6 +60,25 @@ fn read_num(t: &str, at: usize) -> Option<Num> {
         end: i,
         text: t[at..i].to_string(),
     })
+}
+
+/// Matches the words of `key` at `i`, any white space (line breaks too) between them; the end.
+fn match_words(lower: &str, i: usize, key: &str) -> Option<usize> {
+    let mut pos = i;
+    for (n, w) in key.split(' ').enumerate() {
+        if n > 0 {
+            let next = skip_ws(lower, pos, 3);
+            if next == pos {
+                return None;
+            }
+            pos = next;
+        }
+        if !lower[pos..].starts_with(w) {
+            return None;
+        }
+        pos += w.len();
+    }
+    (!is_word(lower[pos..].chars().next())).then_some(pos)
 }
 
 /// Skips spaces and tabs (and up to `nl` line breaks).
@@ -110,14 +128,13 @@ impl Indicators {
             }
         }
         self.units.iter().find_map(|(k, w)| {
-            (rest.starts_with(k.as_str()) && !is_word(rest[k.len()..].chars().next())).then(|| {
-                let w = if w == "đ" {
-                    "đồng".to_string()
-                } else {
-                    w.clone()
-                };
-                (i + k.len(), w, 1.0)
-            })
+            let end = match_words(lower, i, k)?;
+            let w = if w == "đ" {
+                "đồng".to_string()
+            } else {
+                w.clone()
+            };
+            Some((end, w, 1.0))
         })
     }
 
@@ -275,7 +292,7 @@ impl Indicators {
                     || lab_f.starts_with("tong so")
                     || lab_f.starts_with("tong cong");
                 let year_like = !n.text.contains(['.', ',']) && (1900.0..=2100.0).contains(&v);
-                if !ends_clause || year_like || !(counted || (colon && lab_f.starts_with("so"))) {
+                if !ends_clause || year_like || !(counted || colon) {
                     return None;
                 }
                 ind.value = Some(v);
@@ -426,8 +443,8 @@ fn clean_label(raw: &str) -> String {
     loop {
         let before = s.len();
         s = s
-            .trim_start_matches(|c: char| matches!(c, '-' | '+' | '*' | '•' | ',' | ' ' | '–'))
-            .trim_end_matches(|c: char| matches!(c, ':' | ',' | ' ' | '-'))
+            .trim_start_matches(['-', '+', '*', '•', ',', ' ', '–'])
+            .trim_end_matches([':', ',', ' ', '-'])
             .to_string();
         let f = fold_str(&s).to_lowercase();
         for w in LEAD_WORDS {

@@ -52,8 +52,17 @@ fn report_raw() -> Report {
 #[test]
 #[ignore]
 fn dev_scores() {
-    println!("(a) restored input\n{}", report_restored());
-    println!("(b) raw OCR input\n{}", report_raw());
+    let detail = std::env::var_os("SOHOA_DETAIL").is_some();
+    for (name, r) in [
+        ("(a) restored input", report_restored()),
+        ("(b) raw OCR input", report_raw()),
+    ] {
+        if detail {
+            println!("{name}\n{r:#}");
+        } else {
+            println!("{name}\n{r}");
+        }
+    }
 }
 
 #[test]
