@@ -23,6 +23,7 @@ pub struct Dates {
     numeric: Regex,
     month_year: Regex,
     day_month: Regex,
+    blank_day: Regex,
     glued: Regex,
 }
 
@@ -81,6 +82,7 @@ impl Dates {
                 r"(?i)\bth[a-z]ng[ \t]+(\d{1,2})(?:[ \t]*/[ \t]*|[ \t]+n[a-z]m[ \t]+)(\d{4})\b|(?i)\bth[a-z]ng[ \t]+(\d{1,2})\b",
             ),
             day_month: re(r"\b(\d{1,2})/(\d{1,2})\b"),
+            blank_day: re(r"(?i)\bng[a-z]y[ \t]+/[ \t]*(\d{1,2})/(\d[\dOQo]{3})\b"),
             glued: re(r"\b(\d{3,4})/(\d{4})\b"),
         }
     }
@@ -121,6 +123,15 @@ impl Dates {
             };
             if let Some(iso) = iso(Some(day), month, Some(year)) {
                 found.push((m.start, m.end, iso));
+            }
+        }
+        // `ngày  /7/2025`: the day left blank.
+        for c in self.blank_day.captures_iter(t) {
+            let m = c.get(0).map_or(0..0, |m| m.range());
+            if let (Ok(mo), Some(y)) = (c[1].parse(), parse_year(&c[2])) {
+                if let Some(iso) = iso(None, mo, Some(y)) {
+                    found.push((m.start, m.end, iso));
+                }
             }
         }
         // `2716/2025`: a slash read as `1`, accepted only next to dates of the same year.
@@ -305,6 +316,7 @@ mod tests {
             "ngày 27/6/2025; 4289/UBND ngày\n2716/2025; 4257 ngày 27/6/2025" =>
                 ["27/6/2025" => "2025-06-27", "2716/2025" => "2025-06-27", "27/6/2025" => "2025-06-27"],
             "ngày 31/2/2025" => [],
+            "(Kèm theo Báo cáo số /BC-SKHCN ngày  /7/2025" => ["ngày  /7/2025" => "2025-07"],
             "20/2020/QĐ-TTg" => [],
             "giai đoạn 2022-2025" => [],
             "đạt 47/96 xã" => [],

@@ -167,7 +167,7 @@ impl Indicators {
             if self.skip_context(t, &n) {
                 continue;
             }
-            if let Some(ind) = self.read_at(folded, restored, &lower, &n) {
+            if let Some(ind) = self.read_at(folded, restored, &lower, &n, consumed) {
                 consumed = ind.1;
                 i = i.max(ind.1);
                 out.push(ind.0);
@@ -200,7 +200,17 @@ impl Indicators {
         if head.is_empty() && (after.starts_with('.') || after.starts_with(')')) {
             return true;
         }
-        false
+        // Inline list markers `gồm: 1) CSDL …; 2) …`.
+        if after.starts_with(')')
+            && after[1..].starts_with(|c: char| c == ' ' || c.is_alphabetic())
+            && n.text.len() <= 2
+            && !before.trim_end().ends_with(|c: char| c.is_alphanumeric())
+        {
+            return true;
+        }
+        // A page number: the number alone on its line.
+        let line_end = after.find('\n').unwrap_or(after.len());
+        head.is_empty() && after[..line_end].trim().is_empty()
     }
 
     /// Reads the indicator whose first number is `n`; returns it and the folded end consumed.
@@ -210,6 +220,7 @@ impl Indicators {
         restored: &str,
         lower: &str,
         n: &Num,
+        floor: usize,
     ) -> Option<(FoundIndicator, usize)> {
         let t = folded.text.as_str();
         let mut ind = FoundIndicator {
@@ -284,9 +295,10 @@ impl Indicators {
                 // `Số …: 01,` / `Tổng số … 2.009.` — a count named by its label.
                 let v = numbers::parse(&n.text, false)?;
                 let close = t[n.end..].trim_start_matches([' ', '\t']);
-                let ends_clause = close.is_empty() || close.starts_with(['.', ';', ',', '\n', ')']);
+                let ends_clause =
+                    close.is_empty() || close.starts_with(['.', ';', ',', '\n', ')', '(']);
                 let colon = t[..n.start].trim_end().ends_with(':');
-                let lab = label_before(restored, folded, n.start);
+                let lab = label_before(restored, folded, n.start, floor);
                 let lab_f = fold_str(&lab).to_lowercase();
                 let counted = lab_f.starts_with("so ")
                     || lab_f.starts_with("tong so")
@@ -297,9 +309,13 @@ impl Indicators {
                 }
                 ind.value = Some(v);
                 end = n.end;
+                if let Some((p, pe)) = self.attached_percent(t, lower, end) {
+                    ind.percent = Some(p);
+                    end = pe;
+                }
             }
         }
-        let label = label_before(restored, folded, n.start);
+        let label = label_before(restored, folded, n.start, floor);
         ind.label = if label.is_empty() {
             label_after(restored, folded, end)
         } else {
@@ -312,27 +328,23 @@ impl Indicators {
     /// `(6.76%)`, `, đạt 100%`, `đạt tỷ lệ 100%` right after a count or ratio, when nothing
     /// but punctuation follows the `%` (else the percent is an indicator of its own).
     fn attached_percent(&self, t: &str, lower: &str, at: usize) -> Option<(f64, usize)> {
-        let mut k = skip_ws(t, at, 0);
+        let mut k = skip_ws(t, at, 3);
         let paren = t[k..].starts_with('(');
-        if paren {
-            k = skip_ws(t, k + 1, 0);
-        } else {
-            if t[k..].starts_with(',') {
-                k = skip_ws(t, k + 1, 0);
+        if paren || t[k..].starts_with(',') {
+            k = skip_ws(t, k + 1, 3);
+        }
+        let mut cued = false;
+        for w in ["dat", "ty le", "ti le", "binh quan", "la"] {
+            if let Some(e) = match_words(lower, k, w) {
+                k = skip_ws(t, e, 3);
+                cued = true;
             }
-            let r = &lower[k..];
-            let r = r.strip_prefix("dat")?;
-            let mut kk = k + 3;
-            let r2 = r.trim_start();
-            kk += r.len() - r2.len();
-            if let Some(r3) = r2.strip_prefix("ty le") {
-                kk += 5;
-                kk += r3.len() - r3.trim_start().len();
-            }
-            if t[kk..].starts_with(':') {
-                kk += 1;
-            }
-            k = skip_ws(t, kk, 3);
+        }
+        if t[k..].starts_with(':') {
+            k = skip_ws(t, k + 1, 3);
+        }
+        if !(paren || cued) {
+            return None;
         }
         let p = read_num(t, k)?;
         let pe = skip_ws(t, p.end, 0);
@@ -394,9 +406,9 @@ const LEAD_WORDS: &[&str] = &[
 ];
 
 /// The words before folded offset `at`, back to the start of the clause, cleaned up.
-fn label_before(restored: &str, folded: &Folded, at: usize) -> String {
+fn label_before(restored: &str, folded: &Folded, at: usize, floor: usize) -> String {
     let t = &folded.text[..at];
-    let mut floor = at.saturating_sub(240);
+    let mut floor = at.saturating_sub(240).max(floor.min(at));
     while !t.is_char_boundary(floor) {
         floor += 1;
     }
@@ -454,7 +466,7 @@ fn clean_label(raw: &str) -> String {
                 break;
             }
         }
-        for w in ["trong do", "ve"] {
+        for w in ["trong do", "ve", "va", "con"] {
             if f.starts_with(&format!("{w} ")) || f.starts_with(&format!("{w}:")) {
                 s = s.chars().skip(w.chars().count() + 1).collect();
                 break;
@@ -544,6 +556,8 @@ mod tests {
             "(Tuần 01 tháng 11)",
             "người từ 14 tuổi trở lên",
             "mỗi thôn từ 5-7 thành viên",
+            "gồm: 1) CSDL cấp huyện; 2) CSDL",
+            "xã Bình An.\n2 \nxã Bình An",
         ] {
             assert!(run(text).is_empty(), "{text:?}: {:?}", run(text));
         }

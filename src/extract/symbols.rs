@@ -151,6 +151,13 @@ impl Symbols {
         None
     }
 
+    /// Is `seen` a known code, possibly damaged, or a type code glued to an issuer?
+    fn known(&self, seen: &str) -> bool {
+        self.repair_type(seen).is_some()
+            || self.repair_issuer(seen).is_some()
+            || self.decompose(seen).is_some()
+    }
+
     /// Builds the official form from the parts of a symbol.
     fn assemble(
         &self,
@@ -273,6 +280,13 @@ impl Symbols {
             }
             // The restored surface keeps Đ where the restorer put it.
             let surface = &restored[folded.src(s0)..folded.src(i)];
+            // A footnote mark glued to a known code: `KHBCĐTW1`.
+            let bare = surface.trim_end_matches(|c: char| c.is_ascii_digit());
+            if bare.len() < surface.len() && bare.chars().count() >= 2 && self.known(bare) {
+                segs.push(bare.to_string());
+                ends.push(i - (surface.len() - bare.len()));
+                break;
+            }
             segs.push(surface.to_string());
             ends.push(i);
             match read_sep(b, i, false) {
@@ -394,6 +408,8 @@ mod tests {
             "90/CD-TTg" => Some("90/CĐ-TTg"),
             "13-\n\nNQ/TU" => Some("13-NQ/TU"),
             "56/UBND-\nKGVX" => Some("56/UBND-KGVX"),
+            "02/KHBCĐTW1 cho" => Some("02-KH/BCĐTW"),
+            "02/KH/BCBTW2," => Some("02-KH/BCĐTW"),
         }
     }
 
