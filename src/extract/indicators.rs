@@ -81,6 +81,36 @@ fn match_words(lower: &str, i: usize, key: &str) -> Option<usize> {
     (!is_word(lower[pos..].chars().next())).then_some(pos)
 }
 
+/// The consonants of a word (vowels and OCR digits dropped): `thii` → `th`, `s6` → `s`.
+fn skeleton(w: &str) -> String {
+    w.chars()
+        .filter(|c| !matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y') && !c.is_ascii_digit())
+        .collect()
+}
+
+/// Like [`match_words`], but each word need only share its first letter and consonants.
+fn match_skeleton(lower: &str, i: usize, key: &str) -> Option<usize> {
+    let mut pos = i;
+    for (n, w) in key.split(' ').enumerate() {
+        if n > 0 {
+            let next = skip_ws(lower, pos, 0);
+            if next == pos {
+                return None;
+            }
+            pos = next;
+        }
+        let len = lower[pos..]
+            .find(|c: char| !c.is_alphanumeric())
+            .unwrap_or(lower.len() - pos);
+        let word = &lower[pos..pos + len];
+        if word.chars().next() != w.chars().next() || skeleton(word) != skeleton(w) {
+            return None;
+        }
+        pos += len;
+    }
+    Some(pos)
+}
+
 /// Skips spaces and tabs (and up to `nl` line breaks).
 fn skip_ws(t: &str, mut i: usize, nl: usize) -> usize {
     let b = t.as_bytes();
@@ -127,14 +157,24 @@ impl Indicators {
                 }
             }
         }
-        self.units.iter().find_map(|(k, w)| {
-            let end = match_words(lower, i, k)?;
+        let exact = self
+            .units
+            .iter()
+            .find_map(|(k, w)| match_words(lower, i, k).map(|e| (e, w)));
+        // Residual OCR damage in multi-word units (`hé so`, `thii tuc`): same consonants.
+        let fuzzy = || {
+            self.units
+                .iter()
+                .filter(|(k, _)| k.contains(' '))
+                .find_map(|(k, w)| match_skeleton(lower, i, k).map(|e| (e, w)))
+        };
+        exact.or_else(fuzzy).map(|(end, w)| {
             let w = if w == "đ" {
                 "đồng".to_string()
             } else {
                 w.clone()
             };
-            Some((end, w, 1.0))
+            (end, w, 1.0)
         })
     }
 
@@ -359,8 +399,9 @@ impl Indicators {
             }
             e = c + 1;
         } else {
-            let rest = t[e..].trim_start_matches([' ', '\t']);
-            if !(rest.is_empty() || rest.starts_with(['.', ';', ',', '\n', ')', '%'])) {
+            // What follows the `%` (across line breaks) must end the clause.
+            let rest = t[e..].trim_start();
+            if !(rest.is_empty() || rest.starts_with(['.', ';', ',', ')', '%'])) {
                 return None;
             }
         }
@@ -527,6 +568,15 @@ mod tests {
         let r = run("Số TTHC 9.002 văn bản, đạt 100% văn bản hoàn toàn điện tử");
         assert_eq!(r.len(), 2, "{r:?}");
         assert_eq!(r[1].percent, Some(100.0));
+    }
+
+    #[test]
+    fn ocr_damaged_units() {
+        let r = run("cấu hình 2.127 thii tuc hanh chinh; 10 hé so/ndm");
+        let v: Vec<_> = r.iter().map(|i| (i.value, i.unit.clone())).collect();
+        assert_eq!(v.len(), 2, "{v:?}");
+        assert_eq!(v[0], (Some(2127.0), Some("thủ tục".to_string())));
+        assert_eq!(v[1], (Some(10.0), Some("hồ sơ".to_string())));
     }
 
     #[test]

@@ -134,6 +134,29 @@ fn spans_point_into_the_original_through_the_offset_map() {
     assert_eq!(r.references[0].span.line, 1);
 }
 
+const RAW_000: &str = include_str!("../../fixtures/000_ec917ac3c63f8407.txt");
+const RAW_004: &str = include_str!("../../fixtures/004_032d32de84dc821b.txt");
+
+#[test]
+fn other_fixtures_extract_without_panics() {
+    for text in [RAW_000, RAW_004] {
+        let r = run(text, text);
+        assert!(r.indicators.iter().all(|i| i.span.end <= text.len()));
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+    /// No input makes the extractor panic, and spans stay in bounds on char boundaries.
+    #[test]
+    fn never_panics(text in "[0-9/.,:;%()\\- \n\taAđĐQDbsốốngàytháyhồ sơUBNDKHQĐTTg…ﬂ]{0,120}") {
+        let r = run(&text, &text);
+        for s in r.references.iter().map(|x| x.span).chain(r.dates.iter().map(|x| x.span)).chain(r.indicators.iter().map(|x| x.span)) {
+            proptest::prop_assert!(s.end <= text.len() && text.is_char_boundary(s.start) && text.is_char_boundary(s.end));
+        }
+    }
+}
+
 #[test]
 fn empty_input() {
     let r = run("", "");
