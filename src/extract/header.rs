@@ -145,10 +145,15 @@ impl HeaderRules {
         if qh_line.is_some() || so_line.is_some() {
             for l in &lines[..block_end] {
                 let cut = qh(&l.folded).map_or(l.text.len(), |k| byte_of(l.text, k));
+                // The issuer column is in capitals: keep its leading run of all-caps words
+                // (a damaged Quốc hiệu such as `DPjc 1ap` ends it).
                 let seg = collapse(&l.text[..cut]);
-                if seg.chars().filter(|c| c.is_alphabetic()).count() < 3
-                    || seg.chars().any(|c| c.is_lowercase())
-                {
+                let seg = seg
+                    .split(' ')
+                    .take_while(|w| !w.chars().any(char::is_lowercase))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                if seg.chars().filter(|c| c.is_alphabetic()).count() < 3 {
                     continue;
                 }
                 let f = Folded::new(&seg);
@@ -282,32 +287,35 @@ impl HeaderRules {
         let Some((i, own)) = last else {
             return s;
         };
-        let mut rest = lines[i + 1..].iter().filter(|l| !l.blank());
+        let mut rest = lines[i + 1..].iter().filter(|l| !l.blank()).take(12);
         let next = rest.next();
-        let caps_line = |l: &&Line| {
-            let t = l.text.trim();
+        let caps = |t: &str| {
             t.chars().count() < 40
-                && !t.chars().any(|c| c.is_lowercase())
-                && t.chars().any(char::is_alphabetic)
+                && !t.chars().any(char::is_lowercase)
+                && t.chars().filter(|c| c.is_alphabetic()).count() >= 3
         };
-        let name_line;
         match next {
-            Some(l) if caps_line(&l) => {
-                s.position = Some(position_case(l.text));
-                name_line = rest.next();
-            }
-            other => {
-                if matches!(
-                    s.authority.as_deref(),
-                    Some("KT") | Some("TL") | Some("TUQ") | Some("Q")
-                ) && !own.is_empty()
-                {
-                    s.position = Some(position_case(&own));
+            Some(l) if caps(l.text.trim()) => s.position = Some(position_case(l.text)),
+            // Two columns flattened: `- Sở Khoa học và Công nghệ; CHỦ TỊCH`.
+            Some(l) if l.text.contains(';') => {
+                let tail = l.text.rsplit(';').next().unwrap_or("").trim();
+                if caps(tail) {
+                    s.position = Some(position_case(tail));
                 }
-                name_line = other;
             }
+            _ => {}
         }
-        if let Some(l) = name_line {
+        if s.position.is_none()
+            && matches!(
+                s.authority.as_deref(),
+                Some("KT") | Some("TL") | Some("TUQ") | Some("Q")
+            )
+            && !own.is_empty()
+        {
+            s.position = Some(position_case(&own));
+        }
+        // The name: the first line after the block that reads as a person's name.
+        for l in lines[i + 1..].iter().filter(|l| !l.blank()).take(15) {
             let t = collapse(l.text);
             let words: Vec<&str> = t.split(' ').collect();
             if (2..=5).contains(&words.len())
@@ -317,6 +325,7 @@ impl HeaderRules {
                 && t.chars().any(char::is_lowercase)
             {
                 s.name = Some(t);
+                break;
             }
         }
         s
@@ -415,12 +424,25 @@ fn recipients(lines: &[Line]) -> Vec<String> {
             .iter()
             .rposition(|l| l.folded.trim_start().to_lowercase().starts_with(key))
     };
-    let Some(i) = find("noi nhan").or_else(|| find("kinh gui")) else {
+    let Some(i) = find("noi nh").or_else(|| find("kinh gui")) else {
         return Vec::new();
     };
     let mut out = Vec::new();
     let push = |s: &str, out: &mut Vec<String>| {
-        for item in s.split(';') {
+        // The signature column flattened into the same line: `Nơi nhận: TM. ỦY BAN NHÂN DÂN`.
+        let s = ["TM.", "KT.", "TL.", "TUQ."]
+            .iter()
+            .filter_map(|k| s.find(k))
+            .min()
+            .map_or(s, |k| &s[..k]);
+        for (k, item) in s.split(';').enumerate() {
+            // After a `;`, an all-caps tail is the signature column (`…; CHỦ TỊCH`).
+            let letters = item.chars().filter(|c| c.is_alphabetic()).count();
+            if letters == 0
+                || (k > 0 && !item.chars().any(char::is_lowercase) && item.trim().contains(' '))
+            {
+                continue;
+            }
             let item = collapse(
                 item.trim()
                     .trim_start_matches(['-', '+', '•'])
@@ -486,6 +508,26 @@ mod tests {
             h.title.as_deref(),
             Some("Kết quả triển khai của Ban Chỉ đạo")
         );
+    }
+
+    #[test]
+    fn damaged_header_and_flattened_signature() {
+        let text = "UY BAN NHAN DAN CONG HOA XA HQI CHU NGHIA VIET NAM\n\nXA BA DINH DPjc 1ap - Tw do - Hanh phuc\nS6: 284 /BC-UBND Ba Dinh, ngay 20thang 11 nam 2025\nBAO CAO\n\nKet qua\n\nI. KET QUA\nNoi nhin: TM. UY BAN NHAN DAN\n- So Khoa hoc va Cong nghe; CHU TICH\n\n- CT, cac PCT UBND xa; === *\n\n- Luu: VT, VHXH, ttx\n\nPham Viin On\n";
+        let h = header(text);
+        assert_eq!(h.issuer.as_deref(), Some("Ủy ban nhân dân xã Ba Dinh"));
+        assert_eq!(h.symbol.as_deref(), Some("284/BC-UBND"));
+        assert_eq!(h.issue_date.as_deref(), Some("2025-11-20"));
+        assert_eq!(
+            h.recipients,
+            [
+                "So Khoa hoc va Cong nghe",
+                "CT, cac PCT UBND xa",
+                "Luu: VT, VHXH, ttx"
+            ]
+        );
+        assert_eq!(h.signer.authority.as_deref(), Some("TM"));
+        assert_eq!(h.signer.position.as_deref(), Some("Chu tich"));
+        assert_eq!(h.signer.name.as_deref(), Some("Pham Viin On"));
     }
 
     #[test]

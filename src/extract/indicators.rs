@@ -317,6 +317,13 @@ impl Indicators {
         } else {
             let u = skip_ws(t, n.end, 3);
             let glued = u == n.end;
+            let year_like = !n.text.contains(['.', ','])
+                && n.text.len() == 4
+                && (n.text.starts_with("19") || n.text.starts_with("20"));
+            let after_nam = lower[..n.start].trim_end().ends_with("nam");
+            if year_like && after_nam {
+                return None;
+            }
             if let Some((ue, w, mult)) = self.unit_at(lower, u) {
                 // A glued unit only for codes and money: 03TTHC, 2.000.000đ.
                 if glued && !(w == "đồng" || t[u..ue].chars().all(|c| c.is_ascii_uppercase())) {
@@ -607,6 +614,7 @@ mod tests {
             "người từ 14 tuổi trở lên",
             "mỗi thôn từ 5-7 thành viên",
             "gồm: 1) CSDL cấp huyện; 2) CSDL",
+            "Chuyển đổi số năm 2025\nphường hướng",
             "xã Bình An.\n2 \nxã Bình An",
         ] {
             assert!(run(text).is_empty(), "{text:?}: {:?}", run(text));

@@ -162,3 +162,43 @@ fn empty_input() {
     let r = run("", "");
     assert!(r.references.is_empty() && r.dates.is_empty() && r.indicators.is_empty());
 }
+
+/// Prints the records of the fixtures without gold (`-- --ignored --nocapture`), for review.
+#[test]
+#[ignore]
+fn show_unscored_fixtures() {
+    for text in [RAW_000, RAW_004] {
+        let r = run(text, text);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&r.header).unwrap_or_default()
+        );
+        for x in &r.references {
+            println!(
+                "ref {} {:?} {} {:?} {:?}",
+                x.span.line, x.doc_type, x.symbol, x.date, x.issuer
+            );
+        }
+        for x in &r.dates {
+            println!("date {} {} {}", x.span.line, x.text, x.iso);
+        }
+        for x in &r.indicators {
+            let v = |n: &Option<serde_json::Number>| {
+                n.as_ref().map(|n| n.to_string()).unwrap_or_default()
+            };
+            println!(
+                "ind {} v={} {}/{} p={} {:?} | {:?}",
+                x.span.line,
+                v(&x.value),
+                v(&x.numerator),
+                v(&x.denominator),
+                v(&x.percent),
+                x.unit,
+                x.label
+            );
+        }
+        for w in &r.warnings {
+            println!("warn {} {}", w.kind, w.message);
+        }
+    }
+}
