@@ -524,6 +524,9 @@ fn clean_label(raw: &str) -> String {
             break;
         }
     }
+    if !s.chars().any(char::is_alphabetic) {
+        return String::new();
+    }
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),
