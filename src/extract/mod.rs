@@ -129,7 +129,7 @@ impl Extractor {
         excluded.sort_unstable();
         let inds = self.indicators.find(&folded, restored, &excluded);
 
-        if header.doc_type.is_none() && header.issuer.is_none() {
+        if header.doc_type.is_none() && header.issuer.is_none() && !restored.trim().is_empty() {
             record.warnings.push(Warning {
                 kind: "no_header".into(),
                 message: "no document header (issuer, type) was recognised".into(),

@@ -161,6 +161,7 @@ proptest::proptest! {
 fn empty_input() {
     let r = run("", "");
     assert!(r.references.is_empty() && r.dates.is_empty() && r.indicators.is_empty());
+    assert!(r.warnings.is_empty());
 }
 
 /// Prints the records of the fixtures without gold (`-- --ignored --nocapture`), for review.
