@@ -1,12 +1,253 @@
-//! TEMPORARY placeholder (not committed)
-use crate::offsets::OffsetMap;
-use crate::record::{Record, Source};
-pub struct Extractor;
-impl Extractor {
-    pub fn new() -> Extractor {
-        Extractor
-    }
-    pub fn extract(&self, _o: &str, _r: &str, _m: &OffsetMap, source: Source) -> Record {
-        Record::empty(source)
+//! Extraction: what a restored report says, as a [`Record`].
+//!
+//! The [`Extractor`] is built once (tables embedded from `dictionaries/`, regexes and the
+//! aho-corasick gazetteer compiled in [`Extractor::new`]) and shared by reference across workers.
+//! It reads the restored text, but every keyword rule runs on a diacritic-folded copy and every
+//! code is repaired by classes of confusable glyphs, so residual OCR damage is tolerated. Spans
+//! are mapped back to the original input through the restorer's [`OffsetMap`].
+//!
+//! Parts: [`doc`] (type names), [`symbols`] (số/ký hiệu grammar), [`dates`], [`numbers`],
+//! [`agencies`] (gazetteer), [`header`] (Nghị định 30/2020 layout), [`references`],
+//! [`indicators`], and [`eval`] (scores against gold records).
+//!
+//! ```
+//! use sohoa::extract::Extractor;
+//! use sohoa::offsets::OffsetMap;
+//! use sohoa::record::Source;
+//!
+//! let text = "Thực hiện Kế hoạch số 02-KH/BCDTW ngày 19/6/2025, tiếp nhận 887 hồ sơ.";
+//! let r = Extractor::new().extract(text, text, &OffsetMap::identity(), Source::default());
+//! assert_eq!(r.references[0].symbol, "02-KH/BCĐTW");
+//! assert_eq!(r.dates[0].iso, "2025-06-19");
+//! assert_eq!(r.indicators[0].value.as_ref().map(|v| v.to_string()).as_deref(), Some("887"));
+//! ```
+
+pub mod agencies;
+pub mod dates;
+pub mod doc;
+pub mod eval;
+pub mod fold;
+pub mod header;
+pub mod indicators;
+pub mod numbers;
+pub mod references;
+pub mod symbols;
+
+use crate::offsets::{OffsetMap, Segment};
+use crate::record::{Agency, DateMention, Indicator, Record, Reference, Source, Span, Warning};
+
+/// The built extractor (immutable, `Send + Sync`).
+#[derive(Clone, Debug)]
+pub struct Extractor {
+    types: doc::DocTypes,
+    symbols: symbols::Symbols,
+    dates: dates::Dates,
+    agencies: agencies::Agencies,
+    header: header::HeaderRules,
+    indicators: indicators::Indicators,
+}
+
+impl Default for Extractor {
+    fn default() -> Self {
+        Extractor::new()
     }
 }
+
+/// Maps restored offsets to original spans.
+struct Spans<'a> {
+    original: &'a str,
+    map: &'a OffsetMap,
+    line_starts: Vec<usize>,
+}
+
+impl Spans<'_> {
+    fn span(&self, r_start: usize, r_end: usize) -> Span {
+        let n = self.original.len();
+        let start = self.map.to_original(r_start).min(n);
+        let end = self.map.to_original(r_end).clamp(start, n);
+        let line = self.line_starts.partition_point(|&s| s <= start);
+        Span { line, start, end }
+    }
+}
+
+impl Extractor {
+    pub fn new() -> Extractor {
+        let types = doc::DocTypes::new();
+        Extractor {
+            symbols: symbols::Symbols::new(&types),
+            types,
+            dates: dates::Dates::new(),
+            agencies: agencies::Agencies::new(),
+            header: header::HeaderRules::new(),
+            indicators: indicators::Indicators::new(),
+        }
+    }
+
+    /// Extracts the record of one document. `restored` must be line-aligned with `original`
+    /// and `map` must map its byte offsets to `original`'s.
+    pub fn extract(
+        &self,
+        original: &str,
+        restored: &str,
+        map: &OffsetMap,
+        source: Source,
+    ) -> Record {
+        let mut record = Record::empty(source);
+        let spans = Spans {
+            original,
+            map,
+            line_starts: std::iter::once(0)
+                .chain(original.match_indices('\n').map(|(i, _)| i + 1))
+                .collect(),
+        };
+        let folded = fold::Folded::new(restored);
+        let (header, zones) = self.header.extract(
+            restored,
+            &folded,
+            &self.agencies,
+            &self.types,
+            &self.symbols,
+        );
+        let found_dates = self.dates.find(&folded, restored);
+        let found_symbols = self.symbols.find(&folded, restored);
+        let found_agencies = self.agencies.find(&folded, restored);
+        let refs = references::build(
+            &folded,
+            &self.types,
+            &found_symbols,
+            &found_dates,
+            &found_agencies,
+            zones.own_symbol,
+        );
+        let mut excluded: Vec<(usize, usize)> = found_dates
+            .iter()
+            .map(|d| (d.start, d.end))
+            .chain(found_symbols.iter().map(|s| (s.start, s.end)))
+            .chain(zones.own_symbol)
+            .map(|(s, e)| (folded.folded(s), folded.folded(e)))
+            .collect();
+        excluded.sort_unstable();
+        let inds = self.indicators.find(&folded, restored, &excluded);
+
+        if header.doc_type.is_none() && header.issuer.is_none() && !restored.trim().is_empty() {
+            record.warnings.push(Warning {
+                kind: "no_header".into(),
+                message: "no document header (issuer, type) was recognised".into(),
+                span: None,
+            });
+        }
+        record.header = header;
+        record.references = refs
+            .into_iter()
+            .map(|r| Reference {
+                doc_type: r.doc_type,
+                symbol: r.symbol,
+                number: r.number,
+                date: r.date,
+                issuer: r.issuer,
+                span: spans.span(r.start, r.end),
+            })
+            .collect();
+        record.dates = found_dates
+            .into_iter()
+            .map(|d| DateMention {
+                text: d.text,
+                iso: d.iso,
+                span: spans.span(d.start, d.end),
+            })
+            .collect();
+        record.agencies = found_agencies
+            .into_iter()
+            .map(|a| Agency {
+                name: a.name,
+                abbr: a.abbr,
+                surface: a.surface,
+                span: spans.span(a.start, a.end),
+            })
+            .collect();
+        for i in inds {
+            let span = spans.span(i.start, i.end);
+            if let (Some(a), Some(b), Some(p)) = (i.numerator, i.denominator, i.percent) {
+                if b > 0.0 {
+                    let r = 100.0 * a / b;
+                    if (r - p).abs() > 0.6_f64.max(p * 0.01) {
+                        record.warnings.push(Warning {
+                            kind: "percent_mismatch".into(),
+                            message: format!("{a}/{b} is {r:.2}% but the text says {p}%"),
+                            span: Some(span),
+                        });
+                    }
+                }
+            }
+            record.indicators.push(Indicator {
+                label: i.label,
+                value: i.value.and_then(numbers::json),
+                numerator: i.numerator.and_then(numbers::json),
+                denominator: i.denominator.and_then(numbers::json),
+                percent: i.percent.and_then(numbers::json),
+                unit: i.unit,
+                qualifier: i.qualifier,
+                span,
+            });
+        }
+        record
+    }
+}
+
+/// An offset map for a line-aligned restoration given without its map (gold files): tokens
+/// are aligned when a line has as many as its original, else the whole line is one segment.
+pub fn line_map(original: &str, restored: &str) -> OffsetMap {
+    let mut map = OffsetMap::identity();
+    let (mut o, mut r) = (0, 0);
+    for (ol, rl) in original.split('\n').zip(restored.split('\n')) {
+        if ol != rl {
+            let ot = tokens(ol);
+            let rt = tokens(rl);
+            if ot.len() == rt.len() {
+                for ((os, oe), (rs, re)) in ot.into_iter().zip(rt) {
+                    if ol[os..oe] != rl[rs..re] {
+                        map.push(Segment {
+                            o_start: o + os,
+                            o_end: o + oe,
+                            r_start: r + rs,
+                            r_end: r + re,
+                        });
+                    }
+                }
+            } else {
+                map.push(Segment {
+                    o_start: o,
+                    o_end: o + ol.len(),
+                    r_start: r,
+                    r_end: r + rl.len(),
+                });
+            }
+        }
+        o += ol.len() + 1;
+        r += rl.len() + 1;
+    }
+    map
+}
+
+/// Byte ranges of the white-space separated tokens of `s`.
+fn tokens(s: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in s.char_indices() {
+        match (c.is_whitespace(), start) {
+            (true, Some(b)) => {
+                out.push((b, i));
+                start = None;
+            }
+            (false, None) => start = Some(i),
+            _ => {}
+        }
+    }
+    if let Some(b) = start {
+        out.push((b, s.len()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

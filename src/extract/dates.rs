@@ -1,0 +1,325 @@
+//! Dates: `ngày 20 tháng 11 năm 2025`, `20/11/2025`, `20-11-2025`, `03.11.2025`, `tháng 11/2025`,
+//! day/month ranges whose year is in the same sentence, and OCR damage (`2Q25`, `2716/2025`).
+//!
+//! Matching runs on folded text so that `ngay 02 thang 8 nam 2025` (marks lost) is read too.
+
+use regex::Regex;
+
+use super::fold::Folded;
+
+/// A date found in the text (offsets into the restored text).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FoundDate {
+    pub start: usize,
+    pub end: usize,
+    pub text: String,
+    pub iso: String,
+}
+
+/// The compiled date patterns.
+#[derive(Clone, Debug)]
+pub struct Dates {
+    long: Regex,
+    numeric: Regex,
+    month_year: Regex,
+    day_month: Regex,
+    blank_day: Regex,
+    glued: Regex,
+}
+
+/// A year as printed, with `O`/`Q`/`o` read as 0 (`2Q25`).
+pub fn parse_year(s: &str) -> Option<u32> {
+    if s.len() != 4 {
+        return None;
+    }
+    let mut y = 0;
+    for c in s.chars() {
+        let d = match c {
+            '0'..='9' => c as u32 - '0' as u32,
+            'O' | 'Q' | 'o' => 0,
+            _ => return None,
+        };
+        y = y * 10 + d;
+    }
+    (1900..=2100).contains(&y).then_some(y)
+}
+
+fn days_in(month: u32, year: Option<u32>) -> u32 {
+    match month {
+        2 => match year {
+            Some(y) if !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) => 28,
+            _ => 29,
+        },
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// ISO form of a date, or `None` when it is not a valid calendar date.
+pub fn iso(day: Option<u32>, month: u32, year: Option<u32>) -> Option<String> {
+    if !(1..=12).contains(&month) {
+        return None;
+    }
+    match (day, year) {
+        (Some(d), _) if d == 0 || d > days_in(month, year) => None,
+        (Some(d), Some(y)) => Some(format!("{y:04}-{month:02}-{d:02}")),
+        (Some(d), None) => Some(format!("--{month:02}-{d:02}")),
+        (None, Some(y)) => Some(format!("{y:04}-{month:02}")),
+        (None, None) => None,
+    }
+}
+
+impl Dates {
+    pub fn new() -> Dates {
+        let re = |s: &str| Regex::new(s).expect("static regex");
+        Dates {
+            // ngày 20 tháng 11 năm 2025 (day may be blank); OCR: ngay/ngdy/ngiy, nam/ndm.
+            long: re(
+                r"(?i)\bng[a-z]y[ \t]+(\d{1,2}|[ \t./]*)[ \t]*th[a-z]ng[ \t]+(\d{1,2})[ \t,]+n[a-z]m[ \t]+(\d[\dOQo]{3})\b",
+            ),
+            numeric: re(r"\b(\d{1,2})([/.-])(\d{1,2})([/.-])(\d[\dOQo]{3})\b"),
+            month_year: re(
+                r"(?i)\bth[a-z]ng[ \t]+(\d{1,2})(?:[ \t]*/[ \t]*|[ \t]+n[a-z]m[ \t]+)(\d{4})\b|(?i)\bth[a-z]ng[ \t]+(\d{1,2})\b",
+            ),
+            day_month: re(r"\b(\d{1,2})/(\d{1,2})\b"),
+            blank_day: re(r"(?i)\bng[a-z]y[ \t]+/[ \t]*(\d{1,2})/(\d[\dOQo]{3})\b"),
+            glued: re(r"\b(\d{3,4})/(\d{4})\b"),
+        }
+    }
+
+    /// Every date in `restored` (with its folded form `folded`), in text order.
+    pub fn find(&self, folded: &Folded, restored: &str) -> Vec<FoundDate> {
+        let t = folded.text.as_str();
+        let mut found: Vec<(usize, usize, String)> = Vec::new(); // folded start, end, iso
+        let taken = |found: &[(usize, usize, String)], s: usize, e: usize| {
+            found.iter().any(|&(a, b, _)| s < b && a < e)
+        };
+        for c in self.long.captures_iter(t) {
+            let m = c.get(0).map_or(0..0, |m| m.range());
+            let day = c[1].trim().parse().ok();
+            let (Ok(month), Some(year)) = (c[2].parse(), parse_year(&c[3])) else {
+                continue;
+            };
+            if let Some(iso) = iso(day, month, Some(year)) {
+                found.push((m.start, m.end, iso));
+            }
+        }
+        for c in self.numeric.captures_iter(t) {
+            let m = c.get(0).map_or(0..0, |m| m.range());
+            if c[2] != c[4] || taken(&found, m.start, m.end) {
+                continue;
+            }
+            // Not part of a longer number or a symbol (`20/2020/QĐ`).
+            let before = t[..m.start].chars().next_back();
+            let after = t[m.end..].chars().next();
+            if before.is_some_and(|c| c == '/' || c == '.' || c.is_ascii_digit())
+                || after.is_some_and(|c| c == '/' || c.is_ascii_alphanumeric())
+            {
+                continue;
+            }
+            let (Ok(day), Ok(month), Some(year)) = (c[1].parse(), c[3].parse(), parse_year(&c[5]))
+            else {
+                continue;
+            };
+            if let Some(iso) = iso(Some(day), month, Some(year)) {
+                found.push((m.start, m.end, iso));
+            }
+        }
+        // `ngày  /7/2025`: the day left blank.
+        for c in self.blank_day.captures_iter(t) {
+            let m = c.get(0).map_or(0..0, |m| m.range());
+            if let (Ok(mo), Some(y)) = (c[1].parse(), parse_year(&c[2])) {
+                if let Some(iso) = iso(None, mo, Some(y)) {
+                    found.push((m.start, m.end, iso));
+                }
+            }
+        }
+        // `2716/2025`: a slash read as `1`, accepted only next to dates of the same year.
+        let full: Vec<(usize, u32, u32)> = found
+            .iter()
+            .filter_map(|(s, _, iso)| {
+                let y = iso.get(0..4)?.parse().ok()?;
+                let m = iso.get(5..7)?.parse().ok()?;
+                Some((*s, y, m))
+            })
+            .collect();
+        for c in self.glued.captures_iter(t) {
+            let m = c.get(0).map_or(0..0, |m| m.range());
+            if taken(&found, m.start, m.end) || t[m.end..].starts_with('/') {
+                continue;
+            }
+            let Some(year) = parse_year(&c[2]) else {
+                continue;
+            };
+            let near: Vec<u32> = full
+                .iter()
+                .filter(|(s, y, _)| *y == year && s.abs_diff(m.start) < 200)
+                .map(|x| x.2)
+                .collect();
+            if near.is_empty() {
+                continue;
+            }
+            let digits = &c[1];
+            let mut best: Option<(bool, String)> = None;
+            for (k, ch) in digits.char_indices().skip(1) {
+                if ch != '1' || k + 1 >= digits.len() {
+                    continue;
+                }
+                let (Ok(d), Ok(mo)) = (digits[..k].parse::<u32>(), digits[k + 1..].parse::<u32>())
+                else {
+                    continue;
+                };
+                if let Some(iso) = iso(Some(d), mo, Some(year)) {
+                    let score = near.contains(&mo);
+                    if best.as_ref().map_or(true, |(s, _)| score && !*s) {
+                        best = Some((score, iso));
+                    }
+                }
+            }
+            if let Some((true, iso)) = best {
+                found.push((m.start, m.end, iso));
+            }
+        }
+        // tháng 11/2025, tháng 11 năm 2025; bare `tháng 11` takes the year of a date on its line.
+        for c in self.month_year.captures_iter(t) {
+            let m = c.get(0).map_or(0..0, |m| m.range());
+            if taken(&found, m.start, m.end) {
+                continue;
+            }
+            let iso = if let (Some(mo), Some(y)) = (c.get(1), c.get(2)) {
+                mo.as_str()
+                    .parse()
+                    .ok()
+                    .and_then(|mo| iso(None, mo, parse_year(y.as_str())))
+            } else {
+                let Some(mo) = c.get(3).and_then(|x| x.as_str().parse().ok()) else {
+                    continue;
+                };
+                if t[m.end..].trim_start().starts_with(['/', '-']) {
+                    continue;
+                }
+                line_year(t, m.start, &found).and_then(|y| iso(None, mo, Some(y)))
+            };
+            if let Some(iso) = iso {
+                found.push((m.start, m.end, iso));
+            }
+        }
+        // Day/month with the year given later in the sentence: `từ ngày 27/10 đến ngày 03/11/2025`.
+        let lower = t.to_ascii_lowercase();
+        for c in self.day_month.captures_iter(t) {
+            let m = c.get(0).map_or(0..0, |m| m.range());
+            if taken(&found, m.start, m.end) {
+                continue;
+            }
+            let before = lower[..m.start].trim_end();
+            let after = &t[m.end..];
+            if after.starts_with(['/', '.', '-'])
+                && after[1..].starts_with(|c: char| c.is_ascii_digit())
+                || before.ends_with(['/', '.', '-'])
+            {
+                continue;
+            }
+            let cue = before.ends_with("ngay")
+                || before.ends_with("tu")
+                || after.trim_start().to_lowercase().starts_with("den");
+            if !cue {
+                continue;
+            }
+            let (Ok(d), Ok(mo)) = (c[1].parse(), c[2].parse()) else {
+                continue;
+            };
+            let year = sentence_year(t, m.end, &found);
+            if let Some(iso) = iso(Some(d), mo, year) {
+                found.push((m.start, m.end, iso));
+            }
+        }
+        found.sort_by_key(|x| x.0);
+        found
+            .into_iter()
+            .map(|(s, e, iso)| {
+                let (start, end) = (folded.src(s), folded.src(e));
+                FoundDate {
+                    start,
+                    end,
+                    text: restored[start..end].to_string(),
+                    iso,
+                }
+            })
+            .collect()
+    }
+}
+
+impl Default for Dates {
+    fn default() -> Self {
+        Dates::new()
+    }
+}
+
+/// The year of a full date on the same line as `at`.
+fn line_year(t: &str, at: usize, found: &[(usize, usize, String)]) -> Option<u32> {
+    let ls = t[..at].rfind('\n').map_or(0, |i| i + 1);
+    let le = t[at..].find('\n').map_or(t.len(), |i| at + i);
+    found
+        .iter()
+        .filter(|(s, _, iso)| *s >= ls && *s < le && iso.len() == 10)
+        .find_map(|(_, _, iso)| iso[..4].parse().ok())
+}
+
+/// The year of the next full date in the same sentence after `at`.
+fn sentence_year(t: &str, at: usize, found: &[(usize, usize, String)]) -> Option<u32> {
+    let rest = &t[at..];
+    let end = rest
+        .char_indices()
+        .find(|&(i, c)| {
+            c == ';' || (c == '.' && !rest[i + 1..].starts_with(|d: char| d.is_ascii_digit()))
+        })
+        .map_or(t.len(), |(i, _)| at + i);
+    found
+        .iter()
+        .filter(|(s, _, iso)| *s >= at && *s < end && iso.len() == 10 && !iso.starts_with('-'))
+        .min_by_key(|x| x.0)
+        .and_then(|(_, _, iso)| iso[..4].parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn isos(text: &str) -> Vec<(String, String)> {
+        let f = Folded::new(text);
+        Dates::new()
+            .find(&f, text)
+            .into_iter()
+            .map(|d| (d.text, d.iso))
+            .collect()
+    }
+
+    macro_rules! t {
+        ($($input:expr => [$($text:expr => $iso:expr),*]),* $(,)?) => {
+            $( assert_eq!(isos($input), vec![$(($text.to_string(), $iso.to_string())),*], "input {:?}", $input); )*
+        };
+    }
+
+    #[test]
+    fn table() {
+        t! {
+            "Ba Dinh, ngày 03 tháng 11 năm 2025" => ["ngày 03 tháng 11 năm 2025" => "2025-11-03"],
+            "Quang Ngdi, ngay 02 thang 8 nam 2025" => ["ngay 02 thang 8 nam 2025" => "2025-08-02"],
+            "ngày    tháng 7 năm 2025" => ["ngày    tháng 7 năm 2025" => "2025-07"],
+            "ngày 06/9/2023 của" => ["06/9/2023" => "2023-09-06"],
+            "ngày 20-11-2025" => ["20-11-2025" => "2025-11-20"],
+            "(Tuần 01 tháng 11. Ngày 03.11.2025)" => ["tháng 11" => "2025-11", "03.11.2025" => "2025-11-03"],
+            "ngày 26/6/2Q25;" => ["26/6/2Q25" => "2025-06-26"],
+            "tháng 11/2025" => ["tháng 11/2025" => "2025-11"],
+            "Từ ngày 27/10 đến ngày 03/11/2025" => ["27/10" => "2025-10-27", "03/11/2025" => "2025-11-03"],
+            "từ ngày 14/5 đến nay" => ["14/5" => "--05-14"],
+            "ngày 27/6/2025; 4289/UBND ngày\n2716/2025; 4257 ngày 27/6/2025" =>
+                ["27/6/2025" => "2025-06-27", "2716/2025" => "2025-06-27", "27/6/2025" => "2025-06-27"],
+            "ngày 31/2/2025" => [],
+            "(Kèm theo Báo cáo số /BC-SKHCN ngày  /7/2025" => ["ngày  /7/2025" => "2025-07"],
+            "20/2020/QĐ-TTg" => [],
+            "giai đoạn 2022-2025" => [],
+            "đạt 47/96 xã" => [],
+        }
+    }
+}

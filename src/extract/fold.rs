@@ -1,0 +1,75 @@
+//! Diacritic folding with an offset map back to the source text.
+//!
+//! Keywords are matched on folded text (`Kế hoạch số` → `Ke hoach so`) so that the same rules
+//! work on restored text and on raw OCR that lost its marks. Case is kept (symbols need it).
+
+use unicode_normalization::char::decompose_canonical;
+
+/// Folded text and, for every folded byte, the source byte offset of the char it came from.
+pub struct Folded {
+    pub text: String,
+    offs: Vec<usize>,
+}
+
+/// The base letter of `c` without Vietnamese marks (`ế` → `e`, `Đ` → `D`), or `c` itself.
+pub fn fold_char(c: char) -> Option<char> {
+    match c {
+        'đ' => return Some('d'),
+        'Đ' | 'Ð' => return Some('D'),
+        _ if c.is_ascii() => return Some(c),
+        _ => {}
+    }
+    let mut base = None;
+    decompose_canonical(c, |d| {
+        if base.is_none() && !('\u{300}'..='\u{36f}').contains(&d) {
+            base = Some(d);
+        }
+    });
+    base
+}
+
+/// Folds a whole string (no offsets kept): used for table keys.
+pub fn fold_str(s: &str) -> String {
+    s.chars().filter_map(fold_char).collect()
+}
+
+impl Folded {
+    pub fn new(src: &str) -> Folded {
+        let mut text = String::with_capacity(src.len());
+        let mut offs = Vec::with_capacity(src.len() + 1);
+        for (i, c) in src.char_indices() {
+            if let Some(f) = fold_char(c) {
+                text.push(f);
+                offs.resize(text.len(), i);
+            }
+        }
+        offs.push(src.len());
+        Folded { text, offs }
+    }
+
+    /// The source offset of folded offset `f` (clamped).
+    pub fn src(&self, f: usize) -> usize {
+        self.offs[f.min(self.offs.len() - 1)]
+    }
+
+    /// The folded offset of source offset `s` (the first folded byte at or after it).
+    pub fn folded(&self, s: usize) -> usize {
+        self.offs.partition_point(|&o| o < s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_and_maps_back() {
+        let src = "Kế hoạch số 02";
+        let f = Folded::new(src);
+        assert_eq!(f.text, "Ke hoach so 02");
+        let at = f.text.find("02").unwrap();
+        assert_eq!(&src[f.src(at)..], "02");
+        assert_eq!(f.folded(f.src(at)), at);
+        assert_eq!(fold_str("ĐỘC LẬP"), "DOC LAP");
+    }
+}

@@ -1,0 +1,551 @@
+//! The document's own identity from its Nghị định 30/2020 layout: issuer block (with the parent
+//! body above it), Quốc hiệu, `Số:`, place-and-date line, type line and trích yếu, signature
+//! block (`TM.`/`KT.`/`TL.`) and `Nơi nhận:`. OCR often flattens the two header columns into one
+//! line, so each cue is searched inside lines, not only at their start.
+
+use regex::Regex;
+
+use super::agencies::Agencies;
+use super::dates;
+use super::doc::DocTypes;
+use super::fold::{fold_str, Folded};
+use super::symbols::Symbols;
+use crate::record::{Header, Signer};
+
+/// Where the header's own parts lie (restored byte ranges), so the body rules can skip them.
+#[derive(Clone, Debug, Default)]
+pub struct HeaderZones {
+    /// The `Số:` line's symbol range.
+    pub own_symbol: Option<(usize, usize)>,
+}
+
+/// Compiled header patterns.
+#[derive(Clone, Debug)]
+pub struct HeaderRules {
+    so: Regex,
+    date_line: Regex,
+    authority: Regex,
+}
+
+/// One line of the restored text and its folded form.
+struct Line<'a> {
+    start: usize,
+    text: &'a str,
+    folded: String,
+}
+
+impl Line<'_> {
+    fn blank(&self) -> bool {
+        self.text.trim().is_empty()
+    }
+}
+
+fn collapse(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `PHÓ CHỦ TỊCH` → `Phó Chủ tịch`.
+fn position_case(s: &str) -> String {
+    let lower = collapse(s).to_lowercase();
+    let mut out = String::new();
+    let mut cap_next = true;
+    for w in lower.split(' ') {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        if cap_next {
+            let mut c = w.chars();
+            if let Some(f) = c.next() {
+                out.extend(f.to_uppercase());
+                out.push_str(c.as_str());
+            }
+        } else {
+            out.push_str(w);
+        }
+        cap_next = fold_str(w) == "pho";
+    }
+    out
+}
+
+impl HeaderRules {
+    pub fn new() -> HeaderRules {
+        let re = |s: &str| Regex::new(s).expect("static regex");
+        HeaderRules {
+            // Số: 284/BC-UBND (OCR: S6:, Sb:, So:)
+            so: re(
+                r"(?:^|\s)S[o06bOe][ \t]*[:.][ \t]*(\d*)[ \t]*(/[ \t]*[A-Za-z0-9&]+(?:[ \t]*[-/.][ \t]*[A-Za-z0-9&]+)*)",
+            ),
+            date_line: re(
+                r"(?i),?[ \t]*ng[a-z]y[ \t]+(\d{1,2}|[ \t./]*)[ \t]*th[a-z]ng[ \t]+(\d{1,2})[ \t,]+n[a-z]m[ \t]+(\d{4})",
+            ),
+            authority: re(r"(?:^|[\s;.])(TM|KT|TL|TUQ|Q)\.[ \t]*"),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn extract(
+        &self,
+        restored: &str,
+        folded: &Folded,
+        agencies: &Agencies,
+        types: &DocTypes,
+        symbols: &Symbols,
+    ) -> (Header, HeaderZones) {
+        let mut lines = Vec::new();
+        let mut pos = 0;
+        for text in restored.split('\n') {
+            lines.push(Line {
+                start: pos,
+                text,
+                folded: fold_str(text),
+            });
+            pos += text.len() + 1;
+        }
+        let mut h = Header::default();
+        let mut zones = HeaderZones::default();
+        let top = lines.len().min(40);
+
+        // Số line
+        let mut so_line = None;
+        for (i, l) in lines[..top].iter().enumerate() {
+            if let Some(c) = self.so.captures(&l.folded) {
+                let num = c.get(1).map(|m| m.as_str()).filter(|s| !s.is_empty());
+                let sym_f = c.get(2).map_or("", |m| m.as_str());
+                let sym_r = fold_slice(l.text, c.get(2).map_or(0..0, |m| m.range()));
+                let _ = sym_f;
+                let norm = match num {
+                    Some(n) => symbols.normalize(&format!("{n}{sym_r}")),
+                    None => symbols.normalize_blank(&sym_r),
+                };
+                if let Some(s) = norm {
+                    h.number = num.map(str::to_string);
+                    h.symbol = Some(s);
+                    let r = c.get(0).map_or(0..0, |m| m.range());
+                    zones.own_symbol = Some((
+                        l.start + byte_of(l.text, r.start),
+                        l.start + byte_of(l.text, r.end),
+                    ));
+                    so_line = Some(i);
+                    break;
+                }
+            }
+        }
+
+        // Quốc hiệu, and the issuer block to the left of / above it.
+        let qh = |f: &str| {
+            let u = f.to_uppercase();
+            ["CONG HOA", "XA HOI CHU NGHIA", "DOC LAP", "DOC 1AP"]
+                .iter()
+                .filter_map(|k| u.find(k))
+                .min()
+        };
+        let qh_line = lines[..top].iter().position(|l| qh(&l.folded).is_some());
+        let block_end = so_line.or(qh_line.map(|q| q + 3)).unwrap_or(0).min(top);
+        let mut bodies: Vec<String> = Vec::new();
+        if qh_line.is_some() || so_line.is_some() {
+            for l in &lines[..block_end] {
+                let cut = qh(&l.folded).map_or(l.text.len(), |k| byte_of(l.text, k));
+                // The issuer column is in capitals: keep its leading run of all-caps words
+                // (a damaged Quốc hiệu such as `DPjc 1ap` ends it).
+                let seg = collapse(&l.text[..cut]);
+                let seg = seg
+                    .split(' ')
+                    .take_while(|w| !w.chars().any(char::is_lowercase))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                if seg.chars().filter(|c| c.is_alphabetic()).count() < 3 {
+                    continue;
+                }
+                let f = Folded::new(&seg);
+                let starts_body = agencies
+                    .find(&f, &seg)
+                    .first()
+                    .is_some_and(|a| a.start == 0);
+                match bodies.last_mut() {
+                    Some(b) if !starts_body => {
+                        b.push(' ');
+                        b.push_str(&seg);
+                    }
+                    _ => bodies.push(seg),
+                }
+            }
+        }
+        let name_of = |body: &str| -> String {
+            let f = Folded::new(body);
+            match agencies.find(&f, body).first() {
+                Some(a) if a.start == 0 && a.end * 10 >= body.len() * 6 => a.name.clone(),
+                _ => body.to_string(),
+            }
+        };
+        if let Some(b) = bodies.last() {
+            h.issuer = Some(name_of(b));
+        }
+        if bodies.len() >= 2 {
+            h.parent_issuer = Some(name_of(&bodies[bodies.len() - 2]));
+        }
+
+        // Place and date.
+        let mut date_line = None;
+        for (i, l) in lines[..top].iter().enumerate() {
+            if let Some(c) = self.date_line.captures(&l.folded) {
+                let m = c.get(0).map_or(0..0, |m| m.range());
+                let before = &l.text[..byte_of(l.text, m.start)];
+                let place = place_before(before);
+                if place.is_none() && !l.folded[..m.start].trim().is_empty() {
+                    continue;
+                }
+                let day = c[1].trim().parse().ok();
+                let (Ok(month), Ok(year)) = (c[2].parse(), c[3].parse()) else {
+                    continue;
+                };
+                h.issue_date = dates::iso(day, month, Some(year));
+                h.place = place;
+                date_line = Some(i);
+                break;
+            }
+        }
+
+        // Type line and trích yếu.
+        let from = [so_line, qh_line, date_line]
+            .into_iter()
+            .flatten()
+            .max()
+            .map_or(0, |i| i + 1);
+        let mut type_line = None;
+        for (i, l) in lines.iter().enumerate().skip(from).take(20) {
+            let t = l.text.trim();
+            if t.is_empty() || t.chars().any(|c| c.is_lowercase()) {
+                continue;
+            }
+            if let Some(dt) = types.name_at_start(&fold_str(t).to_lowercase()) {
+                h.doc_type = Some(dt.name.clone());
+                type_line = Some(i);
+                break;
+            }
+        }
+        if let Some(tl) = type_line {
+            h.title = title_after(&lines, tl + 1);
+        } else if let Some((i, l)) = lines[..top]
+            .iter()
+            .enumerate()
+            .find(|(_, l)| l.folded.trim_start().to_lowercase().starts_with("v/v"))
+        {
+            h.doc_type = Some("Công văn".to_string());
+            let first = l.text.trim_start();
+            let first = first.get(3..).unwrap_or("").trim();
+            let mut t = title_after(&lines, i + 1).unwrap_or_default();
+            if !first.is_empty() {
+                t = if t.is_empty() {
+                    first.to_string()
+                } else {
+                    format!("{first} {t}")
+                };
+            }
+            h.title = (!t.is_empty()).then_some(collapse(&t));
+        }
+
+        // Issuer from the body when the header block is missing: `UBND xã Bình An (kính) báo cáo`.
+        if h.issuer.is_none() {
+            let t = folded.text.as_str();
+            let lower = t.to_ascii_lowercase();
+            for a in agencies.find(folded, restored) {
+                let fe = folded.folded(a.end);
+                let rest = lower[fe..].trim_start();
+                let rest = rest.strip_prefix("kinh").map_or(rest, str::trim_start);
+                if let Some(r) = rest.strip_prefix("bao") {
+                    if r.trim_start().starts_with("cao") && a.name.split(' ').count() > 3 {
+                        h.issuer = Some(a.name.clone());
+                        break;
+                    }
+                }
+            }
+        }
+
+        h.signer = self.signer(&lines);
+        h.recipients = recipients(&lines);
+        (h, zones)
+    }
+
+    fn signer(&self, lines: &[Line]) -> Signer {
+        let from = lines.len().saturating_sub(80);
+        let mut s = Signer::default();
+        let mut last = None;
+        for (i, l) in lines.iter().enumerate().skip(from) {
+            if let Some(c) = self.authority.captures(&l.folded) {
+                let rest = &l.folded[c.get(0).map_or(0, |m| m.end())..];
+                if rest.starts_with(|c: char| c.is_uppercase()) {
+                    s.authority = Some(c[1].to_string());
+                    last = Some((
+                        i,
+                        l.text[byte_of(l.text, c.get(0).map_or(0, |m| m.end()))..]
+                            .trim()
+                            .to_string(),
+                    ));
+                }
+            }
+        }
+        let Some((i, own)) = last else {
+            return s;
+        };
+        let mut rest = lines[i + 1..].iter().filter(|l| !l.blank()).take(12);
+        let next = rest.next();
+        let caps = |t: &str| {
+            t.chars().count() < 40
+                && !t.chars().any(char::is_lowercase)
+                && t.chars().filter(|c| c.is_alphabetic()).count() >= 3
+        };
+        match next {
+            Some(l) if caps(l.text.trim()) => s.position = Some(position_case(l.text)),
+            // Two columns flattened: `- Sở Khoa học và Công nghệ; CHỦ TỊCH`.
+            Some(l) if l.text.contains(';') => {
+                let tail = l.text.rsplit(';').next().unwrap_or("").trim();
+                if caps(tail) {
+                    s.position = Some(position_case(tail));
+                }
+            }
+            _ => {}
+        }
+        if s.position.is_none()
+            && matches!(
+                s.authority.as_deref(),
+                Some("KT") | Some("TL") | Some("TUQ") | Some("Q")
+            )
+            && !own.is_empty()
+        {
+            s.position = Some(position_case(&own));
+        }
+        // The name: the first line after the block that reads as a person's name.
+        for l in lines[i + 1..].iter().filter(|l| !l.blank()).take(15) {
+            let t = collapse(l.text);
+            let words: Vec<&str> = t.split(' ').collect();
+            if (2..=5).contains(&words.len())
+                && words.iter().all(|w| {
+                    w.starts_with(char::is_uppercase) && w.chars().all(char::is_alphabetic)
+                })
+                && t.chars().any(char::is_lowercase)
+            {
+                s.name = Some(t);
+                break;
+            }
+        }
+        s
+    }
+}
+
+impl Default for HeaderRules {
+    fn default() -> Self {
+        HeaderRules::new()
+    }
+}
+
+/// The byte offset in `text` of folded byte `f` of `fold_str(text)`.
+fn byte_of(text: &str, f: usize) -> usize {
+    Folded::new(text).src(f)
+}
+
+/// The restored slice of `text` for a folded byte range.
+fn fold_slice(text: &str, r: std::ops::Range<usize>) -> String {
+    let f = Folded::new(text);
+    text[f.src(r.start)..f.src(r.end)].to_string()
+}
+
+/// The place name ending right before `, ngày`: the trailing run of capitalised words.
+fn place_before(before: &str) -> Option<String> {
+    let words: Vec<&str> = before
+        .trim_end()
+        .trim_end_matches(',')
+        .split_whitespace()
+        .collect();
+    let mut take = 0;
+    for w in words.iter().rev() {
+        if w.starts_with(|c: char| c.is_uppercase())
+            && w.chars().all(|c| c.is_alphabetic() || c == '-')
+        {
+            take += 1;
+        } else {
+            break;
+        }
+    }
+    (take > 0 && take <= 5).then(|| words[words.len() - take..].join(" "))
+}
+
+/// The trích yếu: lines after the type line up to the body's first paragraph.
+fn title_after(lines: &[Line], from: usize) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    let mut blanks = 0;
+    for l in lines.iter().skip(from).take(20) {
+        if l.blank() {
+            blanks += 1;
+            if !parts.is_empty() && blanks >= 2 {
+                break;
+            }
+            continue;
+        }
+        let f = l.folded.trim_start().to_lowercase();
+        let opener = [
+            "thuc hien",
+            "can cu",
+            "kinh gui",
+            "(",
+            "i.",
+            "1.",
+            "phan ",
+            "- ",
+            "+ ",
+            "theo ",
+        ]
+        .iter()
+        .any(|o| f.starts_with(o));
+        if !parts.is_empty()
+            && (opener
+                || parts
+                    .last()
+                    .is_some_and(|p| p.trim_end().ends_with(['.', ':'])))
+        {
+            break;
+        }
+        if parts.is_empty() && f.starts_with('(') {
+            break;
+        }
+        parts.push(l.text.trim());
+        blanks = 0;
+        if parts.len() >= 8 {
+            break;
+        }
+    }
+    let t = collapse(&parts.join(" "));
+    (!t.is_empty()).then_some(t)
+}
+
+/// The items of `Nơi nhận:` (or `Kính gửi:` when there is none).
+fn recipients(lines: &[Line]) -> Vec<String> {
+    let find = |key: &str| {
+        lines
+            .iter()
+            .rposition(|l| l.folded.trim_start().to_lowercase().starts_with(key))
+    };
+    let Some(i) = find("noi nh").or_else(|| find("kinh gui")) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let push = |s: &str, out: &mut Vec<String>| {
+        // The signature column flattened into the same line: `Nơi nhận: TM. ỦY BAN NHÂN DÂN`.
+        let s = ["TM.", "KT.", "TL.", "TUQ."]
+            .iter()
+            .filter_map(|k| s.find(k))
+            .min()
+            .map_or(s, |k| &s[..k]);
+        for (k, item) in s.split(';').enumerate() {
+            // After a `;`, an all-caps tail is the signature column (`…; CHỦ TỊCH`).
+            let letters = item.chars().filter(|c| c.is_alphabetic()).count();
+            if letters == 0
+                || (k > 0 && !item.chars().any(char::is_lowercase) && item.trim().contains(' '))
+            {
+                continue;
+            }
+            let item = collapse(
+                item.trim()
+                    .trim_start_matches(['-', '+', '•'])
+                    .trim()
+                    .trim_end_matches(['.', ';']),
+            );
+            if !item.is_empty() {
+                out.push(item);
+            }
+        }
+    };
+    if let Some((_, same)) = lines[i].text.split_once(':') {
+        if !same.trim().is_empty() {
+            push(same, &mut out);
+        }
+    }
+    for l in &lines[i + 1..] {
+        if l.blank() {
+            continue;
+        }
+        let t = l.text.trim_start();
+        if t.starts_with(['-', '+', '•']) {
+            push(t, &mut out);
+        } else {
+            break;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(text: &str) -> Header {
+        let types = DocTypes::new();
+        HeaderRules::new()
+            .extract(
+                text,
+                &Folded::new(text),
+                &Agencies::new(),
+                &types,
+                &Symbols::new(&types),
+            )
+            .0
+    }
+
+    #[test]
+    fn flattened_two_column_header() {
+        let text = "UBND TỈNH QUẢNG NGÃI CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n\nSỞ KHOA HỌC VÀ CÔNG NGHỆ Độc lập - Tự do - Hạnh phúc\nSb: 589 /BC-SKHCN Quảng Ngãi, ngày 02 tháng 8 năm 2025\nBÁO CÁO\n\nKết quả triển khai\ncủa Ban Chỉ đạo\n\nThực hiện chỉ đạo\n";
+        let h = header(text);
+        assert_eq!(h.issuer.as_deref(), Some("Sở Khoa học và Công nghệ"));
+        assert_eq!(
+            h.parent_issuer.as_deref(),
+            Some("Ủy ban nhân dân tỉnh Quảng Ngãi")
+        );
+        assert_eq!(h.symbol.as_deref(), Some("589/BC-SKHCN"));
+        assert_eq!(h.number.as_deref(), Some("589"));
+        assert_eq!(h.place.as_deref(), Some("Quảng Ngãi"));
+        assert_eq!(h.issue_date.as_deref(), Some("2025-08-02"));
+        assert_eq!(h.doc_type.as_deref(), Some("Báo cáo"));
+        assert_eq!(
+            h.title.as_deref(),
+            Some("Kết quả triển khai của Ban Chỉ đạo")
+        );
+    }
+
+    #[test]
+    fn damaged_header_and_flattened_signature() {
+        let text = "UY BAN NHAN DAN CONG HOA XA HQI CHU NGHIA VIET NAM\n\nXA BA DINH DPjc 1ap - Tw do - Hanh phuc\nS6: 284 /BC-UBND Ba Dinh, ngay 20thang 11 nam 2025\nBAO CAO\n\nKet qua\n\nI. KET QUA\nNoi nhin: TM. UY BAN NHAN DAN\n- So Khoa hoc va Cong nghe; CHU TICH\n\n- CT, cac PCT UBND xa; === *\n\n- Luu: VT, VHXH, ttx\n\nPham Viin On\n";
+        let h = header(text);
+        assert_eq!(h.issuer.as_deref(), Some("Ủy ban nhân dân xã Ba Dinh"));
+        assert_eq!(h.symbol.as_deref(), Some("284/BC-UBND"));
+        assert_eq!(h.issue_date.as_deref(), Some("2025-11-20"));
+        assert_eq!(
+            h.recipients,
+            [
+                "So Khoa hoc va Cong nghe",
+                "CT, cac PCT UBND xa",
+                "Luu: VT, VHXH, ttx"
+            ]
+        );
+        assert_eq!(h.signer.authority.as_deref(), Some("TM"));
+        assert_eq!(h.signer.position.as_deref(), Some("Chu tich"));
+        assert_eq!(h.signer.name.as_deref(), Some("Pham Viin On"));
+    }
+
+    #[test]
+    fn blank_number_signature_and_recipients() {
+        let text = " \tỦY BAN NHÂN DÂN\nXÃ BA DINH\n\nS6:         /BC-UBND\n\tCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nBa Dinh, ngày 03 tháng 11 năm 2025\n\nBÁO CÁO CHUYÊN ĐỀ\nVề việc thực hiện\n(Tuần 01)\nNội dung.\nNơi nhận:\n- TT Đảng ủy xã;\n- TT HĐND xã; CT UBND xã;\n- Lưu: VT.\nTM. ỦY BAN NHÂN DÂN\nKT. CHỦ TỊCH\n\nPHÓ CHỦ TỊCH\n\nPhạm Văn Ơn\n";
+        let h = header(text);
+        assert_eq!(h.issuer.as_deref(), Some("Ủy ban nhân dân xã Ba Dinh"));
+        assert_eq!(h.parent_issuer, None);
+        assert_eq!(h.number, None);
+        assert_eq!(h.symbol.as_deref(), Some("/BC-UBND"));
+        assert_eq!(h.place.as_deref(), Some("Ba Dinh"));
+        assert_eq!(h.title.as_deref(), Some("Về việc thực hiện"));
+        assert_eq!(
+            h.recipients,
+            ["TT Đảng ủy xã", "TT HĐND xã", "CT UBND xã", "Lưu: VT"]
+        );
+        assert_eq!(h.signer.authority.as_deref(), Some("KT"));
+        assert_eq!(h.signer.position.as_deref(), Some("Phó Chủ tịch"));
+        assert_eq!(h.signer.name.as_deref(), Some("Phạm Văn Ơn"));
+    }
+}

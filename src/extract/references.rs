@@ -1,0 +1,199 @@
+//! Cited documents: every symbol with a number, typed by the name printed before it
+//! (`Kế hoạch số …`) or else by its type code, dated by a date right after it (`… ngày 19/6/2025`)
+//! and attributed by `của <agency>` right after that.
+
+use super::agencies::FoundAgency;
+use super::dates::FoundDate;
+use super::doc::DocTypes;
+use super::fold::Folded;
+use super::symbols::FoundSymbol;
+
+/// A reference (offsets into the restored text).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FoundReference {
+    pub start: usize,
+    pub end: usize,
+    pub doc_type: Option<String>,
+    pub symbol: String,
+    pub number: Option<String>,
+    pub date: Option<String>,
+    pub issuer: Option<String>,
+}
+
+const OF: &[&str] = &["cua", "ctia", "ciia", "cia", "cda", "eua", "cta"];
+
+/// Builds the references from the symbols, dates and agencies already found.
+pub fn build(
+    folded: &Folded,
+    types: &DocTypes,
+    symbols: &[FoundSymbol],
+    dates: &[FoundDate],
+    agencies: &[FoundAgency],
+    own: Option<(usize, usize)>,
+) -> Vec<FoundReference> {
+    let t = folded.text.as_str();
+    let lower = t.to_ascii_lowercase();
+    let mut out = Vec::new();
+    for s in symbols {
+        if own.is_some_and(|(a, b)| s.start < b && a < s.end) {
+            continue;
+        }
+        let fs = folded.folded(s.start);
+        let fe = folded.folded(s.end);
+        let mut from = fs.saturating_sub(80);
+        while !lower.is_char_boundary(from) {
+            from += 1;
+        }
+        let doc_type = type_before(&lower[from..fs], types)
+            .or_else(|| {
+                s.type_code
+                    .as_deref()
+                    .and_then(|c| types.name_of_code(c))
+                    .map(str::to_string)
+            })
+            .or_else(|| s.type_code.is_none().then(|| "Công văn".to_string()));
+        // A date right after: `, ngày 19/6/2025`.
+        let mut after = fe;
+        let date = dates.iter().find(|d| {
+            let ds = folded.folded(d.start);
+            ds >= fe && ds - fe <= 24 && {
+                let gap =
+                    lower[fe..ds].trim_matches(|c: char| c.is_whitespace() || c == ',' || c == ':');
+                gap.is_empty() || (gap.starts_with("ng") && gap.len() <= 4)
+            }
+        });
+        if let Some(d) = date {
+            after = folded.folded(d.end);
+        }
+        let issuer = issuer_after(&lower, folded, after, agencies);
+        out.push(FoundReference {
+            start: s.start,
+            end: s.end,
+            doc_type,
+            symbol: s.symbol.clone(),
+            number: Some(s.number.clone()),
+            date: date.map(|d| d.iso.clone()),
+            issuer,
+        });
+    }
+    out
+}
+
+/// The type name printed right before a symbol: `Kế hoạch số`, `Quyết định số:`, `Công văn`.
+fn type_before(lower_before: &str, types: &DocTypes) -> Option<String> {
+    let mut p = lower_before
+        .trim_end()
+        .trim_end_matches([':', '.', ','])
+        .trim_end();
+    // `số` and its OCR readings (s6, sb, so, sé6).
+    if let Some(i) = p.rfind(|c: char| c.is_whitespace()) {
+        let w = &p[i + 1..];
+        if w.starts_with('s') && w.len() <= 3 && w.chars().skip(1).all(|c| c.is_alphanumeric()) {
+            p = p[..i].trim_end();
+        }
+    }
+    types.name_at_end(p).map(|t| t.name.clone())
+}
+
+/// `của Bộ Chính trị, Ban Bí thư` right after folded offset `at`.
+fn issuer_after(
+    lower: &str,
+    folded: &Folded,
+    at: usize,
+    agencies: &[FoundAgency],
+) -> Option<String> {
+    let rest = lower[at..].trim_start_matches(|c: char| c.is_whitespace() || c == ',');
+    let w_end = rest
+        .find(|c: char| !c.is_alphanumeric())
+        .unwrap_or(rest.len());
+    if !OF.contains(&&rest[..w_end]) {
+        return None;
+    }
+    let mut pos = at + (lower[at..].len() - rest.len()) + w_end;
+    let mut names: Vec<&str> = Vec::new();
+    for a in agencies {
+        let s = folded.folded(a.start);
+        if s < pos {
+            continue;
+        }
+        let gap = lower[pos..s].trim();
+        let ok = if names.is_empty() {
+            gap.is_empty()
+        } else {
+            gap == "," || gap == "va"
+        };
+        if !ok {
+            break;
+        }
+        names.push(&a.name);
+        pos = folded.folded(a.end);
+    }
+    (!names.is_empty()).then(|| names.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{agencies::Agencies, dates::Dates, symbols::Symbols};
+    use super::*;
+
+    fn refs(text: &str) -> Vec<FoundReference> {
+        let types = DocTypes::new();
+        let f = Folded::new(text);
+        let syms = Symbols::new(&types).find(&f, text);
+        let dates = Dates::new().find(&f, text);
+        let ags = Agencies::new().find(&f, text);
+        build(&f, &types, &syms, &dates, &ags, None)
+    }
+
+    #[test]
+    fn typed_dated_attributed() {
+        let r = refs("Thực hiện Công văn số 25-CV/TU ngày 23/9/2025 của Tỉnh ủy Quảng Ngãi về việc thực hiện Kết luận số 183-KL/TW ngày 01/8/2025 của Bộ Chính trị, Ban Bí thư và Kế hoạch số 02-KH/BCĐTW");
+        let got: Vec<_> = r
+            .iter()
+            .map(|r| {
+                (
+                    r.doc_type.as_deref(),
+                    r.symbol.as_str(),
+                    r.date.as_deref(),
+                    r.issuer.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    Some("Công văn"),
+                    "25-CV/TU",
+                    Some("2025-09-23"),
+                    Some("Tỉnh ủy Quảng Ngãi")
+                ),
+                (
+                    Some("Kết luận"),
+                    "183-KL/TW",
+                    Some("2025-08-01"),
+                    Some("Bộ Chính trị, Ban Bí thư")
+                ),
+                (Some("Kế hoạch"), "02-KH/BCĐTW", None, None),
+            ]
+        );
+    }
+
+    #[test]
+    fn broken_across_lines_and_lists() {
+        let r = refs("Quyết định số 06/QĐ-\n\nTTg, ngày 06/01/2022 của Thủ tướng Chính phủ; 4365/UBND-KGVX ngày 30/6/2025; 1044/0D-UBND ngày 26/6/2025");
+        let got: Vec<_> = r
+            .iter()
+            .map(|r| (r.doc_type.as_deref(), r.symbol.as_str(), r.date.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Some("Quyết định"), "06/QĐ-TTg", Some("2022-01-06")),
+                (Some("Công văn"), "4365/UBND-KGVX", Some("2025-06-30")),
+                (Some("Quyết định"), "1044/QĐ-UBND", Some("2025-06-26")),
+            ]
+        );
+        assert_eq!(r[0].issuer.as_deref(), Some("Thủ tướng Chính phủ"));
+    }
+}

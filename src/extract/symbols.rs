@@ -1,0 +1,443 @@
+//! Document symbols (số, ký hiệu): the grammar of Nghị định 30/2020 and Party rules, with repair
+//! of OCR damage by classes of confusable glyphs.
+//!
+//! Forms: state legal `n/yyyy/TYPE-ISSUER` (`118/2025/NĐ-CP`), administrative `n/TYPE-ISSUER`
+//! (`123/QĐ-UBND`) or `n/ISSUER-UNIT` for a công văn (`4232/UBND-KGVX`, `89/UBND`), Party
+//! `n-TYPE/ISSUER` (`02-KH/BCĐTW`). A code read as `0D`, `QP`, `Qb`, `QH` is repaired to `QĐ`
+//! only because `QĐ` is a known code and each glyph belongs to the confusable class of the
+//! expected one (Đ ~ D P B b 0 O H; Q ~ 0 O; B ~ 8); never by listing damaged strings.
+
+use super::doc::DocTypes;
+use super::fold::Folded;
+
+const SYMBOL_CODES: &str = include_str!("../../dictionaries/symbol_codes.tsv");
+
+/// A symbol found in the text. Offsets are into the restored text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FoundSymbol {
+    pub start: usize,
+    pub end: usize,
+    /// Official form (`02-KH/BCĐTW`).
+    pub symbol: String,
+    /// The number as printed (`02`).
+    pub number: String,
+    /// The type code when the symbol has one (`KH`).
+    pub type_code: Option<String>,
+}
+
+/// Known codes and the symbol parser.
+#[derive(Clone, Debug)]
+pub struct Symbols {
+    types: Vec<String>,
+    /// (code, is a Party body)
+    issuers: Vec<(String, bool)>,
+}
+
+/// Can glyph `seen` be an OCR reading of `canon`?
+fn confusable(canon: char, seen: char) -> bool {
+    canon == seen
+        || match canon {
+            'Đ' => matches!(
+                seen,
+                'D' | 'P' | 'B' | 'b' | '0' | 'O' | 'H' | 'd' | 'p' | 'Ð' | 'đ'
+            ),
+            'Q' => matches!(seen, '0' | 'O' | 'o'),
+            'B' => seen == '8',
+            'O' => seen == '0',
+            'I' => matches!(seen, 'l' | '1' | '|'),
+            'S' => seen == '5',
+            _ => false,
+        }
+}
+
+fn code_matches(canon: &str, seen: &str) -> bool {
+    let c: Vec<char> = canon.chars().collect();
+    let s: Vec<char> = seen.chars().collect();
+    let eq = |s: &[char]| s.len() == c.len() && c.iter().zip(s).all(|(&a, &b)| confusable(a, b));
+    // One stray leading glyph (`IBCDTW`) is tolerated on longer codes.
+    eq(&s)
+        || (c.len() >= 4
+            && s.len() == c.len() + 1
+            && matches!(s[0], 'I' | 'l' | '1' | '|')
+            && eq(&s[1..]))
+}
+
+/// A plausible code never seen before: upper-case letters (Đ allowed), digits, `&`.
+fn generic_code(seen: &str) -> bool {
+    let mut chars = seen.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_uppercase() || c == 'Đ')
+        && seen.chars().count() >= 2
+        && seen
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '&' || c == 'Đ')
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sep {
+    Slash,
+    Dash,
+}
+
+impl Symbols {
+    pub fn new(doc_types: &DocTypes) -> Symbols {
+        let types = doc_types.types.iter().map(|t| t.code.clone()).collect();
+        let issuers = SYMBOL_CODES
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .filter_map(|l| {
+                let mut it = l.split('\t');
+                let code = it.next()?.trim().to_string();
+                let party = it.next()? == "party";
+                Some((code, party))
+            })
+            .collect();
+        Symbols { types, issuers }
+    }
+
+    fn lookup<'a>(list: impl Iterator<Item = &'a String> + Clone, seen: &str) -> Option<&'a str> {
+        list.clone()
+            .find(|c| c.as_str() == seen)
+            .or_else(|| list.clone().find(|c| code_matches(c, seen)))
+            .map(|s| s.as_str())
+    }
+
+    /// The type code `seen` stands for.
+    pub fn repair_type(&self, seen: &str) -> Option<String> {
+        Self::lookup(self.types.iter(), seen).map(str::to_string)
+    }
+
+    /// The issuer code `seen` stands for, and whether it is a Party body.
+    fn repair_issuer(&self, seen: &str) -> Option<(String, bool)> {
+        if let Some(c) = Self::lookup(self.issuers.iter().map(|(c, _)| c), seen) {
+            let party = self.issuers.iter().any(|(k, p)| k == c && *p);
+            return Some((c.to_string(), party));
+        }
+        None
+    }
+
+    /// An issuer or unit code: known (repaired), or each `&` part repaired, or taken as printed.
+    fn issuer_code(&self, seen: &str) -> Option<(String, bool)> {
+        if let Some(r) = self.repair_issuer(seen) {
+            return Some(r);
+        }
+        if seen.contains('&') {
+            let parts: Vec<String> = seen
+                .split('&')
+                .map(|p| {
+                    self.repair_issuer(p)
+                        .map(|r| r.0)
+                        .unwrap_or_else(|| p.to_string())
+                })
+                .collect();
+            let joined = parts.join("&");
+            if parts.iter().all(|p| !p.is_empty()) && generic_code(&joined) {
+                return Some((joined, false));
+            }
+        }
+        generic_code(seen).then(|| (seen.to_string(), false))
+    }
+
+    /// `KHBCHTW` → (`KH`, `BCĐTW`): a type code glued to a known issuer.
+    fn decompose(&self, seen: &str) -> Option<(String, String, bool)> {
+        let idx: Vec<usize> = seen.char_indices().map(|(i, _)| i).skip(1).collect();
+        for &i in &idx {
+            let (a, b) = seen.split_at(i);
+            if let (Some(t), Some((iss, party))) = (self.repair_type(a), self.repair_issuer(b)) {
+                return Some((t, iss, party));
+            }
+        }
+        None
+    }
+
+    /// Is `seen` a known code, possibly damaged, or a type code glued to an issuer?
+    fn known(&self, seen: &str) -> bool {
+        self.repair_type(seen).is_some()
+            || self.repair_issuer(seen).is_some()
+            || self.decompose(seen).is_some()
+    }
+
+    /// Builds the official form from the parts of a symbol.
+    fn assemble(
+        &self,
+        number: &str,
+        year: Option<&str>,
+        first: Sep,
+        segs: &[String],
+    ) -> Option<(String, Option<String>, usize)> {
+        // Returns (symbol, type code, number of segments used).
+        let seg0 = segs.first()?;
+        if let Some(y) = year {
+            let t = self.repair_type(seg0)?;
+            let (iss, _) = self.issuer_code(segs.get(1)?)?;
+            return Some((format!("{number}/{y}/{t}-{iss}"), Some(t), 2));
+        }
+        let typed = match self.repair_type(seg0) {
+            Some(t) if segs.len() >= 2 => self.issuer_code(&segs[1]).map(|(i, p)| (t, i, p, 2)),
+            _ => None,
+        }
+        .or_else(|| self.decompose(seg0).map(|(t, i, p)| (t, i, p, 1)));
+        if let Some((t, iss, party, used)) = typed {
+            let mut s = if party || first == Sep::Dash {
+                format!("{number}-{t}/{iss}")
+            } else {
+                format!("{number}/{t}-{iss}")
+            };
+            let mut n = used;
+            for extra in &segs[used..] {
+                match self.issuer_code(extra) {
+                    Some((c, _)) => {
+                        s.push('-');
+                        s.push_str(&c);
+                        n += 1;
+                    }
+                    None => break,
+                }
+            }
+            return Some((s, Some(t), n));
+        }
+        if first == Sep::Dash {
+            return None;
+        }
+        let (iss, _) = self.issuer_code(seg0)?;
+        let mut s = format!("{number}/{iss}");
+        let mut n = 1;
+        for extra in &segs[1..] {
+            match self.issuer_code(extra) {
+                Some((c, _)) => {
+                    s.push('-');
+                    s.push_str(&c);
+                    n += 1;
+                }
+                None => break,
+            }
+        }
+        Some((s, None, n))
+    }
+
+    /// Every symbol with a number in the text.
+    pub fn find(&self, folded: &Folded, restored: &str) -> Vec<FoundSymbol> {
+        let f = folded.text.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < f.len() {
+            if !f[i].is_ascii_digit() || (i > 0 && !boundary_before(f[i - 1])) {
+                i += 1;
+                continue;
+            }
+            match self.parse_at(folded, restored, i) {
+                Some(sym) => {
+                    let end_f = folded.folded(sym.end);
+                    out.push(sym);
+                    i = end_f.max(i + 1);
+                }
+                None => {
+                    while i < f.len() && f[i].is_ascii_digit() {
+                        i += 1;
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Parses one symbol starting at folded offset `i` (a digit).
+    fn parse_at(&self, folded: &Folded, restored: &str, start: usize) -> Option<FoundSymbol> {
+        let t = folded.text.as_str();
+        let b = t.as_bytes();
+        let mut i = start;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i - start > 5 {
+            return None;
+        }
+        let number = &t[start..i];
+        let mut year = None;
+        if b.get(i) == Some(&b'/') {
+            let y = t.get(i + 1..i + 5).unwrap_or("");
+            if y.len() == 4
+                && (y.starts_with("19") || y.starts_with("20"))
+                && y.bytes().all(|c| c.is_ascii_digit())
+                && b.get(i + 5) == Some(&b'/')
+            {
+                year = Some(y);
+                i += 5;
+            }
+        }
+        let (first, ni) = read_sep(b, i, year.is_some())?;
+        i = ni;
+        let mut segs: Vec<String> = Vec::new();
+        let mut ends: Vec<usize> = Vec::new();
+        loop {
+            let s0 = i;
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'&') {
+                i += 1;
+            }
+            if i == s0 || i - s0 > 20 {
+                break;
+            }
+            // The restored surface keeps Đ where the restorer put it.
+            let surface = &restored[folded.src(s0)..folded.src(i)];
+            // A footnote mark glued to a known code: `KHBCĐTW1`.
+            let bare = surface.trim_end_matches(|c: char| c.is_ascii_digit());
+            if bare.len() < surface.len() && bare.chars().count() >= 2 && self.known(bare) {
+                segs.push(bare.to_string());
+                ends.push(i - (surface.len() - bare.len()));
+                break;
+            }
+            segs.push(surface.to_string());
+            ends.push(i);
+            match read_sep(b, i, false) {
+                Some((_, ni)) if b.get(ni).is_some_and(|c| c.is_ascii_alphanumeric()) => i = ni,
+                _ => break,
+            }
+        }
+        let (symbol, type_code, used) = self.assemble(number, year, first, &segs)?;
+        let end_f = ends[used - 1];
+        Some(FoundSymbol {
+            start: folded.src(start),
+            end: folded.src(end_f),
+            symbol,
+            number: number.to_string(),
+            type_code,
+        })
+    }
+
+    /// Normalises a symbol given alone (`06/0D-TTg` → `06/QĐ-TTg`).
+    pub fn normalize(&self, s: &str) -> Option<String> {
+        let f = Folded::new(s);
+        let start = f.text.bytes().position(|c| c.is_ascii_digit())?;
+        self.parse_at(&f, s, start).map(|x| x.symbol)
+    }
+
+    /// Normalises a symbol whose number is blank (`/BC-UBND`).
+    pub fn normalize_blank(&self, s: &str) -> Option<String> {
+        let with = format!("0{}", s.trim_start());
+        let n = self.normalize(&with)?;
+        Some(n[1..].to_string())
+    }
+}
+
+fn boundary_before(c: u8) -> bool {
+    !(c.is_ascii_alphanumeric() || matches!(c, b'/' | b'.' | b',' | b'-'))
+}
+
+/// Reads a separator (`/`, `//`, `-`, `.` glued to a letter) and the white space around it.
+fn read_sep(b: &[u8], mut i: usize, after_year: bool) -> Option<(Sep, usize)> {
+    while i < b.len() && (b[i] == b' ' || b[i] == b'\t') {
+        i += 1;
+    }
+    let sep = match b.get(i)? {
+        b'/' => {
+            i += 1;
+            if b.get(i) == Some(&b'/') {
+                i += 1;
+            }
+            Sep::Slash
+        }
+        b'-' => {
+            i += 1;
+            Sep::Dash
+        }
+        b'.' if b.get(i + 1).is_some_and(|c| c.is_ascii_uppercase()) => {
+            i += 1;
+            Sep::Slash
+        }
+        _ => return None,
+    };
+    if after_year && sep != Sep::Slash {
+        return None;
+    }
+    let mut newlines = 0;
+    while i < b.len() && b[i].is_ascii_whitespace() {
+        if b[i] == b'\n' {
+            newlines += 1;
+        }
+        i += 1;
+    }
+    (newlines <= 3).then_some((sep, i))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    macro_rules! t {
+        ($($input:expr => $want:expr),* $(,)?) => {{
+            let s = Symbols::new(&DocTypes::new());
+            $( assert_eq!(s.normalize($input).as_deref(), $want, "input {:?}", $input); )*
+        }};
+    }
+
+    #[test]
+    fn official_forms() {
+        t! {
+            "118/2025/NĐ-CP" => Some("118/2025/NĐ-CP"),
+            "20/2020/QĐ-TTg" => Some("20/2020/QĐ-TTg"),
+            "13-NQ/TU" => Some("13-NQ/TU"),
+            "02-KH/BCĐTW" => Some("02-KH/BCĐTW"),
+            "89/UBND" => Some("89/UBND"),
+            "4232/UBND-KGVX" => Some("4232/UBND-KGVX"),
+            "1275/SKHCN-BCVT&CĐS" => Some("1275/SKHCN-BCVT&CĐS"),
+            "123/QĐ-UBND" => Some("123/QĐ-UBND"),
+            "90/CĐ-TTg" => Some("90/CĐ-TTg"),
+            "1011-GM/TU" => Some("1011-GM/TU"),
+        }
+    }
+
+    #[test]
+    fn ocr_damage_is_repaired_by_glyph_class() {
+        t! {
+            "20/2020/0D-TTg" => Some("20/2020/QĐ-TTg"),
+            "1055/QP-UBND" => Some("1055/QĐ-UBND"),
+            "1067/Qb-UBND" => Some("1067/QĐ-UBND"),
+            "1116/QH-UBND" => Some("1116/QĐ-UBND"),
+            "118/2025/Nb-CP" => Some("118/2025/NĐ-CP"),
+            "118/2025/ND-CP" => Some("118/2025/NĐ-CP"),
+            "02-KH/BCDTW" => Some("02-KH/BCĐTW"),
+            "02-KH/BCPTW" => Some("02-KH/BCĐTW"),
+            "02/KH/BCBTW" => Some("02-KH/BCĐTW"),
+            "02/KHBCHTW" => Some("02-KH/BCĐTW"),
+            "02- KH/IBCDTW" => Some("02-KH/BCĐTW"),
+            "05-BC/PU" => Some("05-BC/ĐU"),
+            "145/8C.SVHTTDL" => Some("145/BC-SVHTTDL"),
+            "4208//UBND-KGVX" => Some("4208/UBND-KGVX"),
+            "53/SKHCN-BCVT&CDS" => Some("53/SKHCN-BCVT&CĐS"),
+            "90/CD-TTg" => Some("90/CĐ-TTg"),
+            "13-\n\nNQ/TU" => Some("13-NQ/TU"),
+            "56/UBND-\nKGVX" => Some("56/UBND-KGVX"),
+            "02/KHBCĐTW1 cho" => Some("02-KH/BCĐTW"),
+            "02/KH/BCBTW2," => Some("02-KH/BCĐTW"),
+        }
+    }
+
+    #[test]
+    fn not_symbols() {
+        t! {
+            "19/6/2025" => None,
+            "2022-2025" => None,
+            "47/96 xã" => None,
+            "5-7 thành viên" => None,
+            "4 lần/ tuần" => None,
+            "13-\n- Lưu" => None,
+        }
+    }
+
+    #[test]
+    fn blank_number() {
+        let s = Symbols::new(&DocTypes::new());
+        assert_eq!(s.normalize_blank("/BC-UBND").as_deref(), Some("/BC-UBND"));
+        assert_eq!(s.normalize_blank("/BC-SKHCN").as_deref(), Some("/BC-SKHCN"));
+    }
+
+    #[test]
+    fn finds_symbols_in_text() {
+        let s = Symbols::new(&DocTypes::new());
+        let text = "Quyết định số: 1044/0D-UBND ngày 26/6/2025; 1091/0D-UBND ngày 27/6/2025";
+        let f = Folded::new(text);
+        let found: Vec<String> = s.find(&f, text).into_iter().map(|x| x.symbol).collect();
+        assert_eq!(found, ["1044/QĐ-UBND", "1091/QĐ-UBND"]);
+    }
+}
