@@ -145,6 +145,22 @@ fn evaluate(model: &ErrorModel, shared: &Path, held: &[(String, String)]) -> Res
             );
         }
     }
+    let (mut out, mut scratch) = (Vec::new(), SearchScratch::default());
+    for obs in [
+        "ctia", "s6", "h¢", "x4", "d6i", "chttc", "viéc", "của", "nghiệp",
+    ] {
+        plain.search(model, obs, 14.0, &mut out, &mut scratch);
+        let top: Vec<String> = out
+            .iter()
+            .take(5)
+            .map(|c| format!("{} {:.2}", words[c.id as usize], c.cost))
+            .collect();
+        println!(
+            "{obs:8} cost(x,x) {:5.2}  top: {}",
+            model.cost(obs, obs),
+            top.join(", ")
+        );
+    }
     for (name, set) in [("held-out parallel", held), ("dev 003", &dev[..])] {
         let tokens: Vec<(String, u32)> = set
             .iter()

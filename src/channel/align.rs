@@ -157,8 +157,8 @@ pub fn align_tokens(garbled: &str, clean: &str) -> Vec<(String, String)> {
         }
     }
     let mut dp = vec![0f32; (n + 1) * s];
-    for j in 1..=m {
-        dp[j] = j as f32 * GAP;
+    for (j, x) in dp.iter_mut().enumerate().take(s).skip(1) {
+        *x = j as f32 * GAP;
     }
     for i in 1..=n {
         dp[i * s] = i as f32 * GAP;

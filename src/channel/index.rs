@@ -54,9 +54,10 @@ pub struct CandidateIndex {
 /// as many as the restorer keeps (12), so its results are the same as with no limit.
 pub const DEFAULT_LIMIT: usize = 12;
 
-/// The budget (above the lowest prior) of the first, cheap walk in [`CandidateIndex::search`]:
-/// enough for lost and changed marks, so most tokens need no second walk.
-const FIRST_BUDGET: f32 = 4.0;
+/// The budgets (above the lowest prior) of the walks in [`CandidateIndex::search`]: the first
+/// is enough for lost and changed marks, so most tokens need no second walk; each later walk
+/// only adds what costs more than the previous budget.
+const BUDGETS: [f32; 3] = [4.0, 9.0, f32::INFINITY];
 
 type Entry = (Vec<char>, u32, f32);
 
@@ -137,9 +138,9 @@ impl CandidateIndex {
 
     /// Keeps only the `limit` best candidates of each search (default
     /// [`DEFAULT_LIMIT`]; `usize::MAX` for every word within `max_cost`). A finite limit lets the
-    /// search stop early: a first walk with a small budget, and if that finds fewer than
-    /// `limit`, a second one whose budget shrinks to the `limit`-th best cost found so far. The
-    /// result is exactly the `limit` best.
+    /// search stop early: walks with rising budgets until one finds `limit` candidates, each
+    /// walk's budget shrinking to the `limit`-th best cost found so far. The result is exactly
+    /// the `limit` best.
     pub fn with_limit(mut self, limit: usize) -> CandidateIndex {
         self.limit = limit.max(1);
         self
@@ -183,10 +184,14 @@ impl CandidateIndex {
         if self.limit == usize::MAX {
             self.walk(model, scratch, f32::NEG_INFINITY, max_cost, out);
         } else {
-            let first = (base + FIRST_BUDGET).min(max_cost);
-            self.walk(model, scratch, f32::NEG_INFINITY, first, out);
-            if out.len() < self.limit && first < max_cost {
-                self.walk(model, scratch, first, max_cost, out);
+            let mut floor = f32::NEG_INFINITY;
+            for step in BUDGETS {
+                let cap = (base + step).min(max_cost);
+                self.walk(model, scratch, floor, cap, out);
+                if out.len() >= self.limit || cap >= max_cost {
+                    break;
+                }
+                floor = cap;
             }
         }
         out.sort_by(|a, b| a.cost.total_cmp(&b.cost).then(a.id.cmp(&b.id)));

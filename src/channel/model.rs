@@ -70,6 +70,9 @@ pub struct ErrorModel {
     defaults: Defaults,
     /// Learned cost of copying a character correctly.
     identity: BTreeMap<char, f32>,
+    /// Per intended character seen in training: −ln(½ / (n + 1)) for its n occurrences, the
+    /// least an edit of it that training never showed can cost (rarer than anything seen).
+    unseen: BTreeMap<char, f32>,
     /// Learned rules `(α intended, β observed) → cost`; at most two characters a side.
     rules: BTreeMap<(String, String), f32>,
     // Compiled.
@@ -95,6 +98,7 @@ impl ErrorModel {
     fn new(
         defaults: Defaults,
         identity: BTreeMap<char, f32>,
+        unseen: BTreeMap<char, f32>,
         rules: BTreeMap<(String, String), f32>,
     ) -> ErrorModel {
         let mut chars: Vec<char> = (' '..='~').flat_map(char::to_lowercase).collect();
@@ -103,6 +107,7 @@ impl ErrorModel {
         }
         chars.push('đ');
         chars.extend(identity.keys());
+        chars.extend(unseen.keys());
         for (a, b) in rules.keys() {
             chars.extend(a.chars().chain(b.chars()));
         }
@@ -122,9 +127,11 @@ impl ErrorModel {
         high.sort_unstable();
         let n = alphabet.len();
         let mut sub = vec![0f32; n * n];
-        let del = vec![defaults.del; n];
+        let mut del = vec![defaults.del; n];
         let mut ins = vec![0f32; n];
         for (i, &a) in alphabet.iter().enumerate() {
+            let floor = unseen.get(&a).copied().unwrap_or(0.0);
+            del[i] = defaults.del.max(floor + 1.0);
             ins[i] = if i as u16 == UNKNOWN || !a.is_alphabetic() {
                 defaults.ins_other
             } else {
@@ -136,17 +143,18 @@ impl ErrorModel {
                 } else if a == b {
                     identity.get(&a).copied().unwrap_or(defaults.identity)
                 } else if fold(a) == fold(b) {
-                    defaults.sub_near
+                    defaults.sub_near.max(floor)
                 } else if a.is_alphabetic() && b.is_alphabetic() {
-                    defaults.sub_letter
+                    defaults.sub_letter.max(floor + 2.0)
                 } else {
-                    defaults.sub_other
+                    defaults.sub_other.max(floor + 1.0)
                 };
             }
         }
         let mut model = ErrorModel {
             defaults,
             identity,
+            unseen,
             rules: BTreeMap::new(),
             alphabet,
             low,
@@ -381,7 +389,7 @@ impl ErrorModel {
     pub fn to_tsv(&self) -> String {
         use std::fmt::Write;
         let mut out = format!("{MAGIC}\t{VERSION}\n");
-        out.push_str("# default\tname\tcost | identity\tchar\tcost | rule\tintended\tobserved\tcost (−ln P(observed | intended))\n");
+        out.push_str("# default\tname\tcost | identity\tchar\tcost | unseen\tchar\tleast cost of an unseen edit | rule\tintended\tobserved\tcost (−ln P(observed | intended))\n");
         let d = &self.defaults;
         for (name, v) in [
             ("identity", d.identity),
@@ -398,6 +406,10 @@ impl ErrorModel {
         for (c, v) in &self.identity {
             escape(&c.to_string(), &mut buf);
             let _ = writeln!(out, "identity\t{buf}\t{v:.3}");
+        }
+        for (c, v) in &self.unseen {
+            escape(&c.to_string(), &mut buf);
+            let _ = writeln!(out, "unseen\t{buf}\t{v:.3}");
         }
         let mut buf2 = String::new();
         for ((a, b), v) in &self.rules {
@@ -427,6 +439,7 @@ impl ErrorModel {
         }
         let mut defaults = Defaults::default();
         let mut identity = BTreeMap::new();
+        let mut unseen = BTreeMap::new();
         let mut rules = BTreeMap::new();
         for (line, text) in lines {
             if text.is_empty() || text.starts_with('#') {
@@ -474,17 +487,22 @@ impl ErrorModel {
                     };
                     *slot = v;
                 }
-                ["identity", c, v] => {
+                [kind @ ("identity" | "unseen"), c, v] => {
                     let s = parse(c)?;
                     let mut it = s.chars();
                     match (it.next(), it.next()) {
                         (Some(ch), None) => {
-                            identity.insert(ch, cost_of(v)?);
+                            let map = if *kind == "identity" {
+                                &mut identity
+                            } else {
+                                &mut unseen
+                            };
+                            map.insert(ch, cost_of(v)?);
                         }
                         _ => {
                             return Err(ChannelError::Parse {
                                 line,
-                                message: format!("identity needs one character, got {c:?}"),
+                                message: format!("{kind} needs one character, got {c:?}"),
                             })
                         }
                     }
@@ -506,14 +524,14 @@ impl ErrorModel {
                     return Err(ChannelError::Parse {
                         line,
                         message: format!(
-                            "expected `default`, `identity` or `rule` with its fields, found {:?}",
+                            "expected `default`, `identity`, `unseen` or `rule` with its fields, found {:?}",
                             text.chars().take(40).collect::<String>()
                         ),
                     })
                 }
             }
         }
-        Ok(ErrorModel::new(defaults, identity, rules))
+        Ok(ErrorModel::new(defaults, identity, unseen, rules))
     }
 }
 
@@ -611,7 +629,14 @@ fn learn(tokens: &[(Vec<char>, Vec<char>)], costs: &impl AlignCosts) -> ErrorMod
         let p = (f64::from(n) + 0.5) / denom(&c.to_string()).max(f64::from(n) + 1.0);
         identity.insert(c, q((-p.ln()).clamp(0.001, MAX_IDENTITY)));
     }
-    ErrorModel::new(Defaults::default(), identity, rules)
+    let mut unseen = BTreeMap::new();
+    for (a, &n) in &sub_n {
+        let mut it = a.chars();
+        if let (Some(c), None) = (it.next(), it.next()) {
+            unseen.insert(c, q(-(0.5 / (f64::from(n) + 1.0)).ln()));
+        }
+    }
+    ErrorModel::new(Defaults::default(), identity, unseen, rules)
 }
 
 fn escape(s: &str, out: &mut String) {
