@@ -32,6 +32,8 @@ pub struct Reading {
     pub cost: f32,
     /// Leave the token as it is.
     pub keep: bool,
+    /// The reading writes the token as it is (case aside): not a change.
+    pub same: bool,
 }
 
 /// Most distinct tokens cached per session before the cache is cleared (bounds memory).
@@ -119,6 +121,7 @@ pub fn merged(r: &Restorer, a: &str, b: &str, s: &mut Scratch, out: &mut Vec<Rea
             split: 0,
             cost: p.channel_weight * c.cost + p.merge_penalty,
             keep: false,
+            same: false,
         });
     }
 }
@@ -131,13 +134,15 @@ fn compute(r: &Restorer, key: &str, s: &mut Scratch) -> Box<[Reading]> {
     let self_id = vocab.id(key);
     let mut has_self = false;
     for c in search(r, s, key) {
-        has_self |= Some(c.id) == self_id;
+        let same = Some(c.id) == self_id;
+        has_self |= same;
         work.push(Reading {
             words: [c.id, 0],
             n: 1,
             split: 0,
             cost: p.channel_weight * c.cost,
             keep: false,
+            same,
         });
     }
     if !has_self {
@@ -152,6 +157,7 @@ fn compute(r: &Restorer, key: &str, s: &mut Scratch) -> Box<[Reading]> {
             split: 0,
             cost,
             keep: true,
+            same: true,
         });
     }
     let best_whole = work.iter().map(|w| w.cost).fold(f32::INFINITY, f32::min);
@@ -193,6 +199,7 @@ fn add_splits(r: &Restorer, key: &str, s: &mut Scratch, work: &mut Vec<Reading>)
                     split: (ci + 1) as u16,
                     cost: p.channel_weight * (a.cost + c.cost) + p.split_penalty,
                     keep: false,
+                    same: false,
                 });
             }
         }

@@ -219,23 +219,35 @@ pub fn decode<S: Scorer + ?Sized>(
 
 /// Keeps the best state per `(w1, w2)` and then the `beam` best, deterministically.
 fn prune(states: &mut Vec<State>, beam: usize) {
-    states.sort_unstable_by(|a, b| {
-        (a.w1, a.w2)
-            .cmp(&(b.w1, b.w2))
-            .then(a.cost.total_cmp(&b.cost))
+    let by_cost = |a: &State, b: &State| {
+        a.cost
+            .total_cmp(&b.cost)
             .then(a.back.cmp(&b.back))
             .then(a.edge.cmp(&b.edge))
-    });
-    states.dedup_by(|later, earlier| later.w1 == earlier.w1 && later.w2 == earlier.w2);
-    if states.len() > beam {
-        states.sort_unstable_by(|a, b| {
-            a.cost
-                .total_cmp(&b.cost)
-                .then(a.back.cmp(&b.back))
-                .then(a.edge.cmp(&b.edge))
-        });
-        states.truncate(beam);
+    };
+    // Only the cheapest few can make the beam: select them (linear) before sorting.
+    let keep = (beam * 4).min(states.len());
+    if keep == 0 {
+        return;
     }
+    if states.len() > keep {
+        states.select_nth_unstable_by(keep - 1, by_cost);
+        states.truncate(keep);
+    }
+    states.sort_unstable_by(by_cost);
+    // The best state per history (w1, w2), in cost order, up to `beam` of them.
+    let mut n = 0;
+    for i in 0..states.len() {
+        let s = states[i];
+        if !states[..n].iter().any(|k| k.w1 == s.w1 && k.w2 == s.w2) {
+            states[n] = s;
+            n += 1;
+            if n == beam {
+                break;
+            }
+        }
+    }
+    states.truncate(n);
 }
 
 #[cfg(test)]

@@ -77,6 +77,7 @@ pub fn restore_paragraph(
     session: &mut Session,
     out: &mut Restored,
     mut reports: Option<&mut Vec<TokenReport>>,
+    change_penalty: f32,
 ) {
     let para = &text[start..end];
     let Session {
@@ -98,7 +99,7 @@ pub fn restore_paragraph(
                 to: (t + usize::from(n_toks)) as u32,
                 words: rd.words,
                 n_words: rd.n,
-                cost: rd.cost,
+                cost: rd.cost + if rd.same { 0.0 } else { change_penalty },
                 payload: (infos.len() - 1) as u32,
             });
         };
@@ -113,6 +114,7 @@ pub fn restore_paragraph(
                     split: 0,
                     cost: 0.0,
                     keep: true,
+                    same: true,
                 };
                 push(&mut ps.lattice, &mut ps.infos, t, 1, rd);
             }
