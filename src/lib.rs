@@ -14,5 +14,6 @@ pub mod pipeline;
 pub mod record;
 pub mod restore;
 pub mod split;
+pub mod stream;
 pub mod text;
 pub mod train;
