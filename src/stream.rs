@@ -23,7 +23,8 @@
 //!   `too_large` (the line is longer than [`PipeOptions::max_line_bytes`]; its bytes are skipped
 //!   without being held in memory). When the request's `id` cannot be read, the line number
 //!   stands in for it. Line numbers count the lines this process received, so under Spark they
-//!   are relative to the partition.
+//!   are relative to the partition; they appear nowhere else, so the answer to a request with
+//!   an id does not depend on how the input was split.
 //!
 //! There is exactly one output line per input line, in input order. A final line without a
 //! line end still counts as a line; a `\r` before the `\n` is dropped. The output holds nothing
@@ -356,7 +357,7 @@ fn answer(
 ) -> io::Result<bool> {
     if let Some(len) = too_long {
         let message = format!(
-            "line {no} has {len} bytes, more than the limit of {} (--max-line-bytes)",
+            "the line has {len} bytes, more than the limit of {} (--max-line-bytes)",
             opts.max_line_bytes
         );
         write_error(out, opts, Id::Line(no), "too_large", message)?;
@@ -388,8 +389,7 @@ fn answer(
             let err = InputError::InvalidUtf8 {
                 offset: e.valid_up_to(),
             };
-            let message = format!("line {no}: {err}");
-            write_error(out, opts, id, err.kind(), message)?;
+            write_error(out, opts, id, err.kind(), err.to_string())?;
             return Ok(true);
         }
     };
@@ -404,7 +404,15 @@ fn answer(
                 .ok()
                 .and_then(|r| r.id)
                 .map_or(Id::Line(no), Id::Raw);
-            let message = format!("line {no}: not a request {{\"id\": …, \"text\": \"…\"}}: {e}");
+            // serde_json says "at line 1 column N"; the line is always 1 here.
+            let mut why = e.to_string();
+            if let Some(at) = why.rfind(" at line ") {
+                why.truncate(at);
+            }
+            let message = format!(
+                "not a request {{\"id\": …, \"text\": \"…\"}}: {why} at column {}",
+                e.column()
+            );
             write_error(out, opts, id, "bad_json", message)?;
             Ok(true)
         }

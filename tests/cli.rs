@@ -580,7 +580,7 @@ fn pipe_gives_one_answer_per_line_for_200_mixed_lines_with_any_thread_count() {
     for i in 0..200usize {
         let n = i + 1;
         match i % 8 {
-            0 | 1 | 2 => {
+            0..=2 => {
                 let text = &paragraphs[i % paragraphs.len()];
                 let req = serde_json::json!({"id": format!("doc-{i}"), "text": text});
                 input.extend_from_slice(req.to_string().as_bytes());

@@ -53,7 +53,8 @@ def make_lines():
         text = paras[i % len(paras)]
         kind = i % 11
         if kind < 6:
-            ident = [f"doc-{i}", i, 10**20 + i, {"k": i, "tên": "ệ"}, [i], f"ư{i}\u2028"][kind]
+            # Integer ids stay clear of the line numbers that stand in for missing ids.
+            ident = [f"doc-{i}", 10_000 + i, 10**20 + i, {"k": i, "tên": "ệ"}, [i], f"ư{i}\u2028"][kind]
             lines.append(json.dumps({"id": ident, "text": text}, ensure_ascii=(i % 2 == 0)))
             ids.append(ident)
         elif kind == 6:
@@ -66,14 +67,15 @@ def make_lines():
             lines.append('{"id": %d, "text": "unterminated' % i)  # malformed
             ids.append(None)
         elif kind == 9:
-            lines.append(text.replace("\n", " ") + f" {i}")  # plain text
+            lines.append(text.replace("\r", "").replace("\n", " ") + f" {i}")  # plain text
             ids.append(None)
         else:
             lines.append(json.dumps({"id": f"bad-{i}", "text": 42}))  # wrong type, id kept
             ids.append(f"bad-{i}")
-    big = "\n".join(paras)
-    for j in range(2):
-        text = (big + "\n\n") * (1_000_000 // (len(big) + 2) + 1)
+    # Two large documents (~1.3 and ~1.5 MB lines), cheap enough to restore to keep this quick.
+    bigs = ["Kế hoạch số 12/KH-UBND ngày 3 tháng 4 năm 2025 — đạt 91,5%\n" * 20_000,
+            "0123456789 , . ; " * 90_000]
+    for j, text in enumerate(bigs):
         lines.append(json.dumps({"id": f"big-{j}", "text": text}, ensure_ascii=False))
         ids.append(f"big-{j}")
     return lines, ids
@@ -138,8 +140,8 @@ def main():
              .config("spark.driver.host", "127.0.0.1")
              .config("spark.driver.bindAddress", "127.0.0.1")
              .config("spark.ui.enabled", "false")
+             .config("spark.ui.showConsoleProgress", "false")
              .config("spark.sql.shuffle.partitions", "2")
-             .config("spark.driver.extraJavaOptions", "-Dfile.encoding=UTF-8 -Dsun.jnu.encoding=UTF-8")
              .getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
     sc = spark.sparkContext
