@@ -174,7 +174,8 @@ def main():
             check("JVM JavaRDD.pipe (LC_ALL=C, UTF-8)", lines, ids, expected, got)
 
             # (c) Spark SQL TRANSFORM … USING, under LC_ALL=C.
-            spark.read.text("file://" + src).repartition(4).createOrReplaceTempView("docs")
+            spark.conf.set("spark.sql.files.maxPartitionBytes", str(1 << 20))  # 3 partitions
+            spark.sql(f"CREATE TEMPORARY VIEW docs USING text OPTIONS (path 'file://{src}')")
             rows = spark.sql(
                 f"SELECT TRANSFORM(value) USING '{BIN} pipe' AS (answer STRING) FROM docs"
             ).collect()
