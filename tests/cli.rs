@@ -518,12 +518,19 @@ fn pipe_works_with_an_empty_environment() {
 
 #[test]
 fn pipe_answers_each_batch_before_the_input_ends() {
+    for args in [&["pipe"][..], &["--jobs", "2", "pipe"][..]] {
+        answers_come_before_the_input_ends(args);
+    }
+}
+
+/// Writes batches of 7 requests to `sohoa ARGS`, keeping stdin open, and waits for 7 answers.
+fn answers_come_before_the_input_ends(args: &[&str]) {
     use std::io::BufRead;
     use std::sync::mpsc;
     use std::time::Duration;
 
     let mut child = Command::new(env!("CARGO_BIN_EXE_sohoa"))
-        .arg("pipe")
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -552,7 +559,7 @@ fn pipe_answers_each_batch_before_the_input_ends() {
         for i in 0..7 {
             let line = rx
                 .recv_timeout(Duration::from_secs(20))
-                .unwrap_or_else(|_| panic!("answer {i} of round {round} did not come"));
+                .unwrap_or_else(|_| panic!("{args:?}: answer {i} of round {round} did not come"));
             let a: PipeAnswer = serde_json::from_str(&line).unwrap();
             assert_eq!(a.id, format!("{round}-{i}"));
         }
@@ -632,4 +639,29 @@ fn pipe_exits_0_with_error_answers_and_2_on_usage_errors() {
     assert!(o.stdout.is_empty());
     let o = sohoa(&["--help"], b"");
     assert!(stdout(&o).contains("sohoa pipe"));
+}
+
+#[test]
+fn pipe_exits_quietly_when_the_reader_goes_away() {
+    let line = "{\"id\":1,\"text\":\"Bao cao so 12/BC-UBND ngay 3 thang 4\"}\n";
+    let big = line.repeat(20_000);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sohoa"))
+        .arg("pipe")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(big.as_bytes());
+    });
+    let mut so = child.stdout.take().unwrap();
+    let mut one = [0u8; 1];
+    let _ = so.read(&mut one);
+    drop(so);
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(out.stderr.is_empty(), "{}", stderr(&out));
 }
