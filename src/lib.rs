@@ -15,5 +15,6 @@ pub mod pipeline;
 pub mod record;
 pub mod restore;
 pub mod split;
+pub mod stream;
 pub mod text;
 pub mod train;

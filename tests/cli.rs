@@ -421,3 +421,345 @@ fn killed_run_finished_with_resume_equals_an_uninterrupted_run() {
     assert!(o.status.success());
     assert_eq!(tree(&whole), tree(&killed));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Stream mode: `sohoa pipe`.
+
+/// One answer of `sohoa pipe`, read strictly.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PipeAnswer {
+    id: serde_json::Value,
+    clean: Option<String>,
+    record: Option<Record>,
+    error: Option<sohoa::record::ErrorInfo>,
+}
+
+impl PipeAnswer {
+    fn kind(&self) -> &str {
+        self.error.as_ref().map_or("", |e| e.kind.as_str())
+    }
+}
+
+/// `sohoa pipe ARGS < stdin`: asserts exit 0 and returns the raw answer lines.
+fn pipe_lines(args: &[&str], stdin: &[u8]) -> Vec<String> {
+    let mut all = vec!["pipe"];
+    all.extend_from_slice(args);
+    let o = sohoa(&all, stdin);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(o.stdout.ends_with(b"\n") || o.stdout.is_empty());
+    stdout(&o).lines().map(str::to_string).collect()
+}
+
+/// `sohoa pipe ARGS < stdin`, answers parsed strictly (record or error, never both).
+fn pipe_answers(args: &[&str], stdin: &[u8]) -> Vec<PipeAnswer> {
+    pipe_lines(args, stdin)
+        .iter()
+        .map(|l| {
+            let a: PipeAnswer = serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+            assert!(
+                (a.clean.is_some() && a.record.is_some() && a.error.is_none())
+                    || (a.clean.is_none() && a.record.is_none() && a.error.is_some()),
+                "{l}"
+            );
+            a
+        })
+        .collect()
+}
+
+#[test]
+fn pipe_echoes_ids_verbatim() {
+    let ids = [
+        r#""abc""#,
+        "42",
+        "123456789012345678901234567890",
+        "-1.50e3",
+        "null",
+        r#"{"part": [1, 2], "tên": "ệ"}"#,
+        "[]",
+    ];
+    let input: String = ids
+        .iter()
+        .map(|id| format!("{{\"id\": {id}, \"text\": \"Bao cao so 1\", \"other\": 3}}\n"))
+        .collect();
+    let lines = pipe_lines(&[], input.as_bytes());
+    assert_eq!(lines.len(), ids.len());
+    for (line, id) in lines.iter().zip(ids) {
+        let want = format!("{{\"id\":{id},\"clean\":");
+        assert!(line.starts_with(&want), "{line}");
+        assert!(
+            line.contains(r#","record":{"schema_version":"1","#),
+            "{line}"
+        );
+    }
+    // A request without an id gets its line number.
+    let a = pipe_answers(&[], b"{\"text\": \"x\"}\n");
+    assert_eq!(a[0].id, 1);
+}
+
+#[test]
+fn pipe_takes_plain_text_and_blank_lines_with_line_numbers() {
+    let schema = schema();
+    let lines = pipe_lines(&[], "Két qua thuc hién\n\n  \r\nsó 12/BC-UBND".as_bytes());
+    assert_eq!(lines.len(), 4);
+    for (i, line) in lines.iter().enumerate() {
+        let a: PipeAnswer = serde_json::from_str(line).unwrap();
+        assert_eq!(a.id, i as u64 + 1);
+        let record = a.record.expect("a record");
+        assert_eq!(record.source.path, None);
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_valid(&schema, &v["record"]);
+    }
+    let a = pipe_answers(&[], b"\n");
+    assert_eq!(a[0].clean.as_deref(), Some(""));
+    assert_eq!(a[0].record.as_ref().unwrap().source.bytes, 0);
+    // The record's source is the text's hash and size, nothing of the host.
+    let a = pipe_answers(&[], b"{\"id\":1,\"text\":\"\"}\n");
+    let src = &a[0].record.as_ref().unwrap().source;
+    assert_eq!(
+        src.sha256,
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    );
+}
+
+#[test]
+fn pipe_answers_bad_json_with_an_error_and_goes_on() {
+    let input =
+        b"{\"id\": 7, \"text\": \n{\"id\":\"k\"}\n{\"id\":\"n\",\"text\":null}\n{oops}\nplain\n";
+    let a = pipe_answers(&[], input);
+    assert_eq!(a.len(), 5);
+    let kinds: Vec<&str> = a.iter().map(PipeAnswer::kind).collect();
+    assert_eq!(kinds, ["bad_json", "bad_json", "bad_json", "bad_json", ""]);
+    assert_eq!(a[0].id, 1); // unreadable: the line number
+    assert_eq!(a[1].id, "k"); // readable id, no text
+    assert_eq!(a[2].id, "n");
+    assert_eq!(a[3].id, 4);
+    assert_eq!(a[4].id, 5);
+}
+
+#[test]
+fn pipe_reports_invalid_utf8_with_its_offset_or_replaces_it() {
+    let input = b"ab\xFFcd\n{\"id\":\"u\",\"text\":\"a\xFF\"}\n";
+    let a = pipe_answers(&[], input);
+    assert_eq!(a[0].kind(), "invalid_utf8");
+    assert!(a[0].error.as_ref().unwrap().message.contains("offset 2"));
+    assert_eq!(a[1].kind(), "invalid_utf8");
+    assert_eq!(a[1].id, "u");
+    assert!(a[1].error.as_ref().unwrap().message.contains("offset 19"));
+    let a = pipe_answers(&["--lossy"], input);
+    assert!(a[0].clean.as_deref().unwrap().contains('\u{FFFD}'));
+    assert!(a[1].clean.as_deref().unwrap().contains('\u{FFFD}'));
+    assert_eq!(a[1].id, "u");
+}
+
+#[test]
+fn pipe_skips_an_over_long_line_with_an_error() {
+    let mut input = b"Bao cao\n".to_vec();
+    input.extend(std::iter::repeat(b'x').take(3_000_000));
+    input.extend_from_slice(b"\n{\"id\":\"last\",\"text\":\"ok\"}\n");
+    let a = pipe_answers(&["--max-line-bytes", "1000000"], &input);
+    assert_eq!(a.len(), 3);
+    assert!(a[0].record.is_some());
+    assert_eq!(a[1].kind(), "too_large");
+    assert_eq!(a[1].id, 2);
+    assert!(a[1].error.as_ref().unwrap().message.contains("3000000"));
+    assert_eq!(a[2].id, "last");
+}
+
+#[test]
+fn pipe_escapes_line_separators_and_ascii_escapes_everything() {
+    let input = "{\"id\":\"a\u{2028}b\",\"text\":\"Việt\u{2028}Nam\u{2029}x\u{85}y\"}\n";
+    let lines = pipe_lines(&[], input.as_bytes());
+    assert_eq!(lines.len(), 1);
+    let line = &lines[0];
+    for sep in ['\u{2028}', '\u{2029}', '\u{85}'] {
+        assert!(!line.contains(sep), "{line}");
+    }
+    assert!(line.contains("\\u2028") && line.contains("\\u2029") && line.contains("\\u0085"));
+    assert!(line.contains("Việt"), "{line}");
+    let plain: PipeAnswer = serde_json::from_str(line).unwrap();
+    assert_eq!(plain.id, "a\u{2028}b");
+
+    let lines = pipe_lines(&["--ascii"], input.as_bytes());
+    assert!(lines[0].is_ascii(), "{}", lines[0]);
+    let ascii: PipeAnswer = serde_json::from_str(&lines[0]).unwrap();
+    assert_eq!(ascii.id, plain.id);
+    assert_eq!(ascii.clean, plain.clean);
+    assert_eq!(ascii.record, plain.record);
+}
+
+#[test]
+fn pipe_works_with_an_empty_environment() {
+    let input = fs::read(fixture(SAMPLES[0])).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sohoa"))
+        .arg("pipe")
+        .env_clear()
+        .current_dir("/")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let data = input.clone();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&data);
+    });
+    let bare = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert_eq!(bare.status.code(), Some(0), "{}", stderr(&bare));
+    let with_env = sohoa(&["pipe"], &input);
+    assert_eq!(bare.stdout, with_env.stdout);
+    let input_lines = lines(&input) + usize::from(!input.ends_with(b"\n"));
+    assert_eq!(lines(&bare.stdout), input_lines);
+}
+
+#[test]
+fn pipe_answers_each_batch_before_the_input_ends() {
+    for args in [&["pipe"][..], &["--jobs", "2", "pipe"][..]] {
+        answers_come_before_the_input_ends(args);
+    }
+}
+
+/// Writes batches of 7 requests to `sohoa ARGS`, keeping stdin open, and waits for 7 answers.
+fn answers_come_before_the_input_ends(args: &[&str]) {
+    use std::io::BufRead;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sohoa"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let (tx, rx) = mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for line in stdout.lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    for round in 0..2 {
+        for i in 0..7 {
+            writeln!(
+                stdin,
+                "{{\"id\":\"{round}-{i}\",\"text\":\"Bao cao so {i}\"}}"
+            )
+            .unwrap();
+        }
+        stdin.flush().unwrap();
+        // stdin stays open: the answers must come anyway.
+        for i in 0..7 {
+            let line = rx
+                .recv_timeout(Duration::from_secs(20))
+                .unwrap_or_else(|_| panic!("{args:?}: answer {i} of round {round} did not come"));
+            let a: PipeAnswer = serde_json::from_str(&line).unwrap();
+            assert_eq!(a.id, format!("{round}-{i}"));
+        }
+        assert!(rx.try_recv().is_err());
+    }
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+    reader.join().unwrap();
+}
+
+#[test]
+fn pipe_gives_one_answer_per_line_for_200_mixed_lines_with_any_thread_count() {
+    let paragraphs: Vec<String> = SAMPLES
+        .iter()
+        .flat_map(|name| {
+            fs::read_to_string(fixture(name))
+                .unwrap()
+                .split("\n\n")
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let mut input = Vec::new();
+    let mut expect_id = Vec::new();
+    for i in 0..200usize {
+        let n = i + 1;
+        match i % 8 {
+            0..=2 => {
+                let text = &paragraphs[i % paragraphs.len()];
+                let req = serde_json::json!({"id": format!("doc-{i}"), "text": text});
+                input.extend_from_slice(req.to_string().as_bytes());
+                expect_id.push(serde_json::json!(format!("doc-{i}")));
+            }
+            3 => {
+                input.extend_from_slice(b"{\"id\": 3, \"text\": [1]}");
+                expect_id.push(serde_json::json!(3));
+            }
+            4 => {
+                input.extend_from_slice(b"");
+                expect_id.push(serde_json::json!(n));
+            }
+            5 => {
+                input.extend_from_slice(b"Bao cao \xC3\x28 so");
+                expect_id.push(serde_json::json!(n));
+            }
+            6 => {
+                input.extend_from_slice(b"{broken");
+                expect_id.push(serde_json::json!(n));
+            }
+            _ => {
+                let line = paragraphs[i % paragraphs.len()].replace('\n', " ");
+                input.extend_from_slice(line.as_bytes());
+                expect_id.push(serde_json::json!(n));
+            }
+        }
+        input.push(b'\n');
+    }
+    let one = pipe_lines(&[], &input);
+    assert_eq!(one.len(), 200);
+    for (line, id) in one.iter().zip(&expect_id) {
+        let a: PipeAnswer = serde_json::from_str(line).unwrap();
+        assert_eq!(&a.id, id, "{line}");
+    }
+    let two = pipe_lines(&["--jobs", "2"], &input);
+    assert!(one == two, "answers differ with --jobs 2");
+}
+
+#[test]
+fn pipe_exits_0_with_error_answers_and_2_on_usage_errors() {
+    let o = sohoa(&["pipe"], b"\xFF\n{\n");
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(lines(&o.stdout), 2);
+    let o = sohoa(&["pipe", "--max-line-bytes", "lots"], b"");
+    assert_eq!(o.status.code(), Some(2));
+    let o = sohoa(&["pipe"], b"");
+    assert_eq!(o.status.code(), Some(0));
+    assert!(o.stdout.is_empty());
+    let o = sohoa(&["--help"], b"");
+    assert!(stdout(&o).contains("sohoa pipe"));
+}
+
+#[test]
+fn pipe_exits_quietly_when_the_reader_goes_away() {
+    let line = "{\"id\":1,\"text\":\"Bao cao so 12/BC-UBND ngay 3 thang 4\"}\n";
+    let big = line.repeat(20_000);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sohoa"))
+        .arg("pipe")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(big.as_bytes());
+    });
+    let mut so = child.stdout.take().unwrap();
+    let mut one = [0u8; 1];
+    let _ = so.read(&mut one);
+    drop(so);
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(out.stderr.is_empty(), "{}", stderr(&out));
+}

@@ -15,6 +15,9 @@ Examples:
                                                out/records.jsonl
   sohoa run archive/ --out out/ --resume       finish an interrupted run
   sohoa schema                                 the JSON Schema of the record
+  sohoa pipe < docs.jsonl > answers.jsonl      stream mode for Spark / Hadoop Streaming: one
+                                               {\"id\",\"text\"} per line in, one {\"id\",\"clean\",
+                                               \"record\"} or {\"id\",\"error\"} per line out
 
 Exit codes: 0 all good; 1 some inputs failed (the rest were processed);
             2 usage error, model error or output not writable.";
@@ -73,6 +76,21 @@ pub enum Command {
     },
     /// Print the JSON Schema of the record.
     Schema,
+    /// Stream mode: one JSON request per input line, one JSON answer per line, in order
+    /// (for Spark `RDD.pipe`, `TRANSFORM … USING`, Hadoop Streaming, subprocess workers).
+    ///
+    /// Input lines are `{"id": …, "text": "…"}` (other lines are taken as the text, with
+    /// the line number as id); output lines are `{"id", "clean", "record"}` or
+    /// `{"id", "error": {"kind", "message"}}`. Exit code 0 once every line is answered.
+    /// One thread unless `--jobs` says otherwise.
+    Pipe {
+        /// Escape every non-ASCII character in the output as \uXXXX.
+        #[arg(long)]
+        ascii: bool,
+        /// Answer lines longer than this many bytes with a `too_large` error.
+        #[arg(long, value_name = "BYTES", default_value_t = sohoa::stream::DEFAULT_MAX_LINE_BYTES)]
+        max_line_bytes: usize,
+    },
     /// Rebuild the model files from the shared corpus, lexicon and parallel pairs.
     Train {
         /// The shared data folder (corpus/, lexicon/, parallel/).

@@ -46,6 +46,10 @@ pub fn dispatch(cli: &Cli) -> Result<i32> {
         ),
         Command::Train { shared, out, extra } => train(shared, out, extra),
         Command::Eval(e) => eval(&load_engine(cli)?, e, opts),
+        Command::Pipe {
+            ascii,
+            max_line_bytes,
+        } => super::pipe::pipe(&load_engine(cli)?, opts, *ascii, *max_line_bytes, cli.jobs),
     }
 }
 

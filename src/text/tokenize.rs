@@ -68,6 +68,12 @@ pub fn tokenize(text: &str, out: &mut Vec<Token>) {
             i += 1;
             continue;
         }
+        // Other whitespace (U+2028, U+0085, em space…) too: the chunk below would be empty
+        // and `i` would never advance.
+        if let Some(c) = text[i..].chars().next().filter(|c| c.is_whitespace()) {
+            i += c.len_utf8();
+            continue;
+        }
         let chunk_end = text[i..]
             .find(|c: char| c.is_whitespace())
             .map_or(text.len(), |p| i + p);
@@ -241,6 +247,14 @@ mod tests {
 
     fn words(s: &str) -> Vec<String> {
         toks(s).into_iter().map(|(t, _)| t).collect()
+    }
+
+    #[test]
+    fn unicode_whitespace_separates_words() {
+        assert_eq!(
+            words("Nam\u{2028}x\u{2029}y\u{85}z\u{2003}w"),
+            ["Nam", "x", "y", "z", "w"]
+        );
     }
 
     #[test]
