@@ -143,6 +143,20 @@ pub enum EvalCommand {
         #[arg(long, default_value_t = 0)]
         errors: usize,
     },
+    /// Extraction scores against gold records: header field accuracy, P/R/F1 of references
+    /// (line, symbol), dates (line, ISO) and indicators (line, value). Each gold file
+    /// `NAME.json` in DIR is matched with the input `NAME.txt`.
+    Extract {
+        /// Folder of gold records (like ../shared/gold/extract).
+        #[arg(long, value_name = "DIR")]
+        gold: PathBuf,
+        /// Input files or folders (walked for *.txt).
+        #[arg(default_value = "fixtures")]
+        inputs: Vec<PathBuf>,
+        /// Also list every missed (-) and spurious (+) item.
+        #[arg(long)]
+        details: bool,
+    },
     /// Share of tokens left identical when clean text is fed as input (no harm).
     Unchanged {
         /// Clean files.

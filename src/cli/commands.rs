@@ -347,6 +347,18 @@ fn eval(engine: &Engine, cmd: &EvalCommand, opts: DecodeOptions) -> Result<i32> 
             println!("{} held-out corpus paragraphs, marks removed", paras.len());
             report(engine, &input, &gold, false, *errors)?;
         }
+        EvalCommand::Extract {
+            gold,
+            inputs,
+            details,
+        } => {
+            let report = eval_extract(engine, gold, inputs, opts)?;
+            if *details {
+                print!("{report:#}");
+            } else {
+                print!("{report}");
+            }
+        }
         EvalCommand::Unchanged { files, errors } => {
             for f in files {
                 let text = read_text(f, opts)?;
@@ -356,4 +368,40 @@ fn eval(engine: &Engine, cmd: &EvalCommand, opts: DecodeOptions) -> Result<i32> 
         }
     }
     Ok(exit::OK)
+}
+
+/// Runs the whole pipeline on each input that has a gold record in `gold_dir` and scores it.
+fn eval_extract(
+    engine: &Engine,
+    gold_dir: &Path,
+    inputs: &[PathBuf],
+    opts: DecodeOptions,
+) -> Result<sohoa::extract::eval::Report> {
+    let jobs = batch::collect_jobs(inputs).context("cannot list the inputs")?;
+    let mut golds: Vec<PathBuf> = std::fs::read_dir(gold_dir)
+        .with_context(|| format!("cannot read {}", gold_dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    golds.sort();
+    let mut report = sohoa::extract::eval::Report::default();
+    for g in golds {
+        let stem = g.file_stem().unwrap_or_default();
+        let job = jobs
+            .iter()
+            .find(|j| j.path.file_stem() == Some(stem))
+            .with_context(|| format!("no input {}.txt for {}", stem.to_string_lossy(), g.display()))?;
+        let gold: serde_json::Value = serde_json::from_slice(&std::fs::read(&g)?)
+            .with_context(|| format!("{} is not JSON", g.display()))?;
+        let bytes = std::fs::read(&job.path)
+            .with_context(|| format!("cannot read {}", job.path.display()))?;
+        let name = job.path.to_string_lossy();
+        let done = engine
+            .process(Some(&name), &bytes, opts)
+            .with_context(|| format!("{}", job.path.display()))?;
+        report
+            .docs
+            .push(sohoa::extract::eval::score(&done.record, &gold));
+    }
+    Ok(report)
 }

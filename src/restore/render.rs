@@ -168,7 +168,7 @@ pub fn restore_paragraph(
         let o_end = start + last.end;
         let r_start = out.text.len();
         let observed = &para[first.start..last.end];
-        if info.reading.keep {
+        if info.reading.keep || (info.reading.same && info.n_toks == 1) {
             out.text.push_str(observed);
         } else {
             if first.glued {
