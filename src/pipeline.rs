@@ -234,3 +234,69 @@ mod tests {
         }
     }
 }
+
+/// Regression guards on the dev set: the whole pipeline with the embedded model must keep the
+/// accuracy measured when the restoration and extraction issues were closed (see README).
+#[cfg(test)]
+mod dev_regression {
+    use super::*;
+    use crate::eval::restore::score;
+    use crate::extract::eval::{self, Report};
+    use crate::model::Model;
+
+    const OCR_003: &str = include_str!("../fixtures/003_4c818c38c2080030.txt");
+    const GOLD_003: &str = include_str!("../fixtures/gold/restore/003_4c818c38c2080030.gold");
+    const CLEAN_001: &str = include_str!("../fixtures/001_372855f636130f4e.txt");
+    const CLEAN_002: &str = include_str!("../fixtures/002_7251359187763003.txt");
+
+    fn engine() -> Engine {
+        Engine::new(Restorer::builder(Model::embedded().unwrap()).build())
+    }
+
+    #[test]
+    fn restoration_of_the_dev_report_stays_above_95_percent() {
+        let out = engine().restore(OCR_003);
+        let s = score(&out.text, GOLD_003, Some(OCR_003));
+        assert!(s.accuracy_ci() >= 0.95, "{:.4}", s.accuracy_ci());
+    }
+
+    #[test]
+    fn clean_reports_come_out_unchanged() {
+        let e = engine();
+        for clean in [CLEAN_001, CLEAN_002] {
+            let s = score(&e.restore(clean).text, clean, None);
+            assert!(s.accuracy_ci() >= 0.999, "{:.4}", s.accuracy_ci());
+        }
+    }
+
+    #[test]
+    fn extraction_through_the_whole_pipeline_meets_the_dev_thresholds() {
+        let e = engine();
+        let gold = |s: &str| -> serde_json::Value { serde_json::from_str(s).unwrap() };
+        let mut report = Report::default();
+        for (text, g) in [
+            (
+                CLEAN_001,
+                include_str!("../fixtures/gold/extract/001_372855f636130f4e.json"),
+            ),
+            (
+                CLEAN_002,
+                include_str!("../fixtures/gold/extract/002_7251359187763003.json"),
+            ),
+            (
+                OCR_003,
+                include_str!("../fixtures/gold/extract/003_4c818c38c2080030.json"),
+            ),
+        ] {
+            let p = e
+                .process(None, text.as_bytes(), DecodeOptions::default())
+                .unwrap();
+            report.docs.push(eval::score(&p.record, &gold(g)));
+        }
+        let t = report.total();
+        assert!(t.header_accuracy() >= 0.90, "{report}");
+        assert!(t.references.f1() >= 0.95, "{report}");
+        assert!(t.dates.f1() >= 0.95, "{report}");
+        assert!(t.indicators.f1() >= 0.85, "{report}");
+    }
+}

@@ -390,7 +390,13 @@ fn eval_extract(
         let job = jobs
             .iter()
             .find(|j| j.path.file_stem() == Some(stem))
-            .with_context(|| format!("no input {}.txt for {}", stem.to_string_lossy(), g.display()))?;
+            .with_context(|| {
+                format!(
+                    "no input {}.txt for {}",
+                    stem.to_string_lossy(),
+                    g.display()
+                )
+            })?;
         let gold: serde_json::Value = serde_json::from_slice(&std::fs::read(&g)?)
             .with_context(|| format!("{} is not JSON", g.display()))?;
         let bytes = std::fs::read(&job.path)
