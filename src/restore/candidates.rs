@@ -77,6 +77,9 @@ fn search<'a>(r: &Restorer, s: &'a mut Scratch, key: &str) -> &'a [Candidate] {
             &mut s.search,
         );
         s.out.truncate(SEARCH_TOP);
+        if let Some(best) = s.out.first().map(|c| c.cost) {
+            s.out.retain(|c| c.cost <= best + p.rank_margin);
+        }
         // The prior only ranked the candidates; the cost handed on is the channel's.
         for c in &mut s.out {
             c.cost = (c.cost - r.prior(c.id)).max(0.0);

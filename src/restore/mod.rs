@@ -55,6 +55,9 @@ pub struct Params {
     /// well, and the frequent ones (`đổi`, `đối`) must survive the cut for the LM to choose.
     /// Only for ranking: the edge cost is the channel cost alone, the LM brings the frequency.
     pub prior_weight: f32,
+    /// Candidates ranked (channel cost plus prior) this far behind the best are dropped: the
+    /// decoder's work grows with every candidate, and far-behind ones almost never win.
+    pub rank_margin: f32,
     /// Cost of changing a token in a text that reads as clean (see [`Restorer::change_penalty`]).
     pub change_weight: f32,
 }
@@ -74,6 +77,7 @@ impl Default for Params {
             split_trigger: 5.0,
             prior_weight: 1.0,
             change_weight: 6.0,
+            rank_margin: 8.0,
         }
     }
 }
@@ -103,6 +107,7 @@ impl Params {
             "split_trigger" => self.split_trigger = num()?,
             "prior_weight" => self.prior_weight = num()?,
             "change_weight" => self.change_weight = num()?,
+            "rank_margin" => self.rank_margin = num()?,
             other => return Err(format!("unknown knob {other:?}")),
         }
         Ok(())
