@@ -400,10 +400,41 @@ fn paragraphs(text: &str) -> impl Iterator<Item = (usize, usize, bool)> + '_ {
         let start = pos;
         let first_blank = line_is_blank(text, pos);
         while pos < text.len() && line_is_blank(text, pos) == first_blank {
-            pos = line_end(text, pos);
+            let end = line_end(text, pos);
+            if !first_blank && end - start > MAX_PARAGRAPH {
+                if pos == start {
+                    // One line longer than the cap: cut inside it.
+                    pos = cut_inside(text, start, start + MAX_PARAGRAPH);
+                }
+                break;
+            }
+            pos = end;
         }
         Some((start, pos, !first_blank))
     })
+}
+
+/// The longest stretch decoded as one lattice. Real paragraphs are far shorter; the cap keeps
+/// memory and latency bounded on a text with no blank lines or a single 100 MB line, at the
+/// cost of the language-model context across the cut.
+const MAX_PARAGRAPH: usize = 16 * 1024;
+
+/// A cut in `text[start..limit]`: after its last space or tab, else at the last character
+/// boundary; always after `start`.
+fn cut_inside(text: &str, start: usize, limit: usize) -> usize {
+    let window = &text.as_bytes()[start..limit];
+    if let Some(i) = window.iter().rposition(|&b| b == b' ' || b == b'\t') {
+        return start + i + 1;
+    }
+    let mut cut = limit;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    if cut > start {
+        cut
+    } else {
+        line_end(text, start)
+    }
 }
 
 /// End of the line starting at `pos`, including its `\n`.
@@ -450,6 +481,25 @@ mod tests {
             ]
         );
         assert!(paragraphs("").next().is_none());
+    }
+
+    #[test]
+    fn long_paragraphs_and_lines_are_cut_and_still_cover_the_text() {
+        let line = "một hai ba bốn ".repeat(3000);
+        for t in [
+            format!("{line}\n{line}\n"),
+            "đ".repeat(40_000),
+            format!("a\n{}", "x ".repeat(20_000)),
+        ] {
+            let p: Vec<_> = paragraphs(&t).collect();
+            let mut at = 0;
+            for &(s, e, _) in &p {
+                assert_eq!(s, at);
+                assert!(e > s && e - s <= MAX_PARAGRAPH + 1);
+                at = e;
+            }
+            assert_eq!(at, t.len());
+        }
     }
 
     #[test]
