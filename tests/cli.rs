@@ -763,3 +763,54 @@ fn pipe_exits_quietly_when_the_reader_goes_away() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(out.stderr.is_empty(), "{}", stderr(&out));
 }
+
+#[test]
+fn an_output_folder_that_cannot_be_written_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    // A regular file where the output folder should be: not writable as a folder, even as root.
+    let out = dir.path().join("out");
+    fs::write(&out, "not a folder").unwrap();
+    let o = sohoa(
+        &[
+            "run",
+            fixture(SAMPLES[1]).to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("out"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_folder_given_to_clean_is_an_error_and_the_rest_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = sohoa(
+        &[
+            "clean",
+            dir.path().to_str().unwrap(),
+            fixture(SAMPLES[1]).to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains(dir.path().to_str().unwrap()),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        lines(&o.stdout),
+        lines(&fs::read(fixture(SAMPLES[1])).unwrap())
+    );
+}
+
+#[test]
+fn a_very_long_line_stays_one_line() {
+    let line = "Két qua thuc hién cong tac chuyén doi sé ".repeat(20_000);
+    let o = sohoa(&["clean"], format!("{line}\n").as_bytes());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(lines(&o.stdout), 1);
+    assert!(o.stdout.len() >= line.len());
+}
