@@ -171,7 +171,7 @@ impl Dates {
                 };
                 if let Some(iso) = iso(Some(d), mo, Some(year)) {
                     let score = near.contains(&mo);
-                    if best.as_ref().map_or(true, |(s, _)| score && !*s) {
+                    if best.as_ref().is_none_or(|(s, _)| score && !*s) {
                         best = Some((score, iso));
                     }
                 }
