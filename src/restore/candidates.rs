@@ -14,7 +14,6 @@ use std::collections::HashMap;
 
 use crate::channel::{Candidate, SearchScratch};
 use crate::lm::{NgramLm, UNK};
-use crate::text::vietnamese::canonical_tone_placement;
 
 use super::decode::WordId;
 use super::Restorer;
@@ -55,11 +54,7 @@ pub struct Scratch {
 
 /// The lexicon key of a token: lower case, traditional tone placement.
 pub fn key_of(token: &str, out: &mut String) {
-    out.clear();
-    out.extend(token.chars().flat_map(char::to_lowercase));
-    if let std::borrow::Cow::Owned(c) = canonical_tone_placement(out) {
-        *out = c;
-    }
+    crate::lm::normalize_word(token, out);
 }
 
 /// The channel search for one string, cached.
