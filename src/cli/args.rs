@@ -30,7 +30,7 @@ pub struct Cli {
     /// Load the model from this folder instead of the embedded default (see `sohoa train`).
     #[arg(long, global = true, value_name = "DIR")]
     pub model: Option<PathBuf>,
-    /// Worker threads (default: all cores).
+    /// Worker threads (default: all cores; 1 for `pipe`, whose callers run many processes).
     #[arg(long, short = 'j', global = true, value_name = "N")]
     pub jobs: Option<usize>,
     /// Override a restorer knob, for tuning (e.g. `--set lm_weight=1.2`; see restore::Params).
