@@ -203,7 +203,10 @@ fn run(engine: &Engine, inputs: &[PathBuf], out: &Path, opts: batch::RunOptions)
         indicatif::ProgressBar::hidden()
     };
     let started = Instant::now();
+    let files_done = std::sync::atomic::AtomicUsize::new(0);
     let on_done = |o: &batch::Outcome| {
+        let n = files_done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        bar.set_message(format!("{n}/{} files", jobs.len()));
         bar.inc(o.bytes);
         if let Some(e) = &o.error {
             bar.suspend(|| eprintln!("sohoa: {e}"));
