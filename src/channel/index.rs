@@ -52,7 +52,6 @@ impl SearchScratch {
 #[derive(Debug)]
 pub struct CandidateIndex {
     label: Vec<char>,
-    depth: Vec<u16>,
     end: Vec<u32>,
     /// Terminal ids of node `i`: `terms[term_start[i]..term_start[i + 1]]`.
     term_start: Vec<u32>,
@@ -89,7 +88,6 @@ impl CandidateIndex {
         entries.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
         let mut index = CandidateIndex {
             label: Vec::new(),
-            depth: Vec::new(),
             end: Vec::new(),
             term_start: Vec::new(),
             terms: Vec::new(),
@@ -106,7 +104,6 @@ impl CandidateIndex {
     fn add(&mut self, entries: &[Entry], depth: usize, label: char) -> f32 {
         let node = self.label.len();
         self.label.push(label);
-        self.depth.push(depth as u16);
         self.end.push(0);
         self.min_prior.push(f32::INFINITY);
         self.term_start.push(self.terms.len() as u32);
