@@ -13,19 +13,32 @@ pub struct Candidate {
     pub cost: f32,
 }
 
-/// Buffers reused across searches (one per thread): DP rows, the path, per-query rule tables.
+/// Buffers reused across searches (one per thread): the expanded nodes and their DP rows, the
+/// frontier, per-query rule tables.
 #[derive(Default, Debug)]
 pub struct SearchScratch {
     query: Query,
+    /// DP rows of the expanded nodes, `s = m + 1` values each: record `r`'s row is
+    /// `rows[r * s..(r + 1) * s]`.
     rows: Vec<f32>,
-    mins: Vec<f32>,
-    path: Vec<u16>,
+    /// Per record: its trie node, its parent record and its row minimum.
+    recs: Vec<Rec>,
     /// Per alphabet index `a`: the cheapest rule of this query whose intended side is two
     /// characters starting with `a` (how cheaply row `d - 1` can still reach row `d + 1`).
     min2: Vec<f32>,
+    /// The frontier, best first: (lower bound bits << 32 | record).
+    frontier: std::collections::BinaryHeap<std::cmp::Reverse<u64>>,
     /// Bit patterns of the best costs found so far (a max-heap of at most `limit`).
     heap: std::collections::BinaryHeap<u32>,
     visited: u64,
+}
+
+/// A trie node whose DP row is computed.
+#[derive(Clone, Copy, Debug)]
+struct Rec {
+    node: u32,
+    parent: u32,
+    min: f32,
 }
 
 impl SearchScratch {
@@ -39,25 +52,18 @@ impl SearchScratch {
 #[derive(Debug)]
 pub struct CandidateIndex {
     label: Vec<char>,
-    depth: Vec<u16>,
     end: Vec<u32>,
     /// Terminal ids of node `i`: `terms[term_start[i]..term_start[i + 1]]`.
     term_start: Vec<u32>,
     terms: Vec<(u32, f32)>,
     /// Lowest prior in the subtree, so pruning stays exact with priors.
     min_prior: Vec<f32>,
-    max_depth: usize,
     limit: usize,
 }
 
 /// How many candidates a search returns unless [`CandidateIndex::with_limit`] says otherwise:
 /// as many as the restorer keeps (12), so its results are the same as with no limit.
 pub const DEFAULT_LIMIT: usize = 12;
-
-/// The budgets (above the lowest prior) of the walks in [`CandidateIndex::search`]: the first
-/// is enough for lost and changed marks, so most tokens need no second walk; each later walk
-/// only adds what costs more than the previous budget.
-const BUDGETS: [f32; 3] = [4.0, 9.0, f32::INFINITY];
 
 type Entry = (Vec<char>, u32, f32);
 
@@ -82,12 +88,10 @@ impl CandidateIndex {
         entries.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
         let mut index = CandidateIndex {
             label: Vec::new(),
-            depth: Vec::new(),
             end: Vec::new(),
             term_start: Vec::new(),
             terms: Vec::new(),
             min_prior: Vec::new(),
-            max_depth: 0,
             limit: DEFAULT_LIMIT,
         };
         index.add(&entries, 0, '\0');
@@ -100,11 +104,9 @@ impl CandidateIndex {
     fn add(&mut self, entries: &[Entry], depth: usize, label: char) -> f32 {
         let node = self.label.len();
         self.label.push(label);
-        self.depth.push(depth as u16);
         self.end.push(0);
         self.min_prior.push(f32::INFINITY);
         self.term_start.push(self.terms.len() as u32);
-        self.max_depth = self.max_depth.max(depth);
         let mut min_prior = f32::INFINITY;
         let mut k = 0;
         while k < entries.len() && entries[k].0.len() == depth {
@@ -148,8 +150,13 @@ impl CandidateIndex {
 
     /// The `limit` best indexed words (by cost, then id) whose cost for `observed` (channel
     /// cost plus prior) is at most `max_cost`, into `out` (cleared first), sorted by cost then
-    /// id. Exact: the pruning bound (the lowest value in the last two DP rows plus the lowest
-    /// prior below) never cuts a candidate that qualifies.
+    /// id.
+    ///
+    /// Best first: nodes are expanded in the order of a lower bound on every cost below them
+    /// (the lowest value in the last two DP rows plus the lowest prior below), and the search
+    /// stops when that bound exceeds `max_cost` or the `limit`-th best cost found so far. Exact:
+    /// the bound never exceeds the cost of a word below the node, so every word that qualifies
+    /// has all its ancestors expanded before the search stops.
     pub fn search(
         &self,
         model: &ErrorModel,
@@ -163,65 +170,36 @@ impl CandidateIndex {
             return;
         }
         model.prepare(observed, &mut scratch.query);
-        let m = scratch.query.obs.len();
-        let levels = self.max_depth + 1;
-        scratch.rows.clear();
-        scratch.rows.resize(levels * (m + 1), 0.0);
-        scratch.mins.clear();
-        scratch.mins.resize(levels, 0.0);
-        scratch.path.clear();
-        scratch.path.resize(levels, 0);
-        scratch.min2.clear();
-        scratch.min2.resize(model.width(), f32::INFINITY);
-        for r in &scratch.query.rules {
-            if r.alen == 2 {
-                let x = &mut scratch.min2[usize::from(r.first)];
-                *x = x.min(r.cost);
-            }
-        }
-        let base = self.min_prior[0];
-        scratch.heap.clear();
-        if self.limit == usize::MAX {
-            self.walk(model, scratch, f32::NEG_INFINITY, max_cost, out);
-        } else {
-            let mut floor = f32::NEG_INFINITY;
-            for step in BUDGETS {
-                let cap = (base + step).min(max_cost);
-                self.walk(model, scratch, floor, cap, out);
-                if out.len() >= self.limit || cap >= max_cost {
-                    break;
-                }
-                floor = cap;
-            }
-        }
-        out.sort_by(|a, b| a.cost.total_cmp(&b.cost).then(a.id.cmp(&b.id)));
-        out.truncate(self.limit);
-    }
-
-    /// One depth-first walk of the trie, adding every candidate that costs more than `floor`
-    /// (those were found by an earlier walk) and at most `cap` — or, once `limit` candidates
-    /// are known, at most the `limit`-th best cost so far, which is also the pruning budget.
-    fn walk(
-        &self,
-        model: &ErrorModel,
-        scratch: &mut SearchScratch,
-        floor: f32,
-        cap: f32,
-        out: &mut Vec<Candidate>,
-    ) {
         let q = &scratch.query;
         let m = q.obs.len();
         let s = m + 1;
-        let (rows, mins, path) = (&mut scratch.rows, &mut scratch.mins, &mut scratch.path);
-        let (min2, heap) = (&scratch.min2, &mut scratch.heap);
+        let min2 = &mut scratch.min2;
+        min2.clear();
+        min2.resize(model.width(), f32::INFINITY);
+        for r in &q.rules {
+            if r.alen == 2 {
+                let x = &mut min2[usize::from(r.first)];
+                *x = x.min(r.cost);
+            }
+        }
+        let (rows, recs, frontier, heap) = (
+            &mut scratch.rows,
+            &mut scratch.recs,
+            &mut scratch.frontier,
+            &mut scratch.heap,
+        );
+        let min2 = &scratch.min2;
+        rows.clear();
+        recs.clear();
+        frontier.clear();
+        heap.clear();
         let limit = self.limit;
-        let mut budget = cap;
-        let mut visited = 0u64;
+        let mut budget = max_cost;
         let mut emit = |node: usize, cost: f32, budget: &mut f32| {
             let (lo, hi) = (self.term_start[node], self.term_start[node + 1]);
             for &(id, prior) in &self.terms[lo as usize..hi as usize] {
                 let c = cost + prior;
-                if c > floor && c <= *budget {
+                if c <= *budget {
                     out.push(Candidate { id, cost: c });
                     if limit != usize::MAX {
                         // Non-negative floats order like their bit patterns.
@@ -238,36 +216,109 @@ impl CandidateIndex {
                 }
             }
         };
-        mins[0] = model.fill_row(q, path, rows, 0);
+        // The root: only insertions.
+        rows.push(0.0);
+        for j in 1..=m {
+            let v = rows[j - 1] + model.ins[usize::from(q.obs[j - 1])];
+            rows.push(v);
+        }
+        recs.push(Rec {
+            node: 0,
+            parent: u32::MAX,
+            min: 0.0,
+        });
         emit(0, rows[m], &mut budget);
-        let mut i = 1;
-        let n = self.label.len();
-        while i < n {
-            let d = usize::from(self.depth[i]);
-            let a = model.index(self.label[i]);
-            let ai = usize::from(a);
-            let two_up = if d >= 2 {
-                mins[d - 2] + q.end2[ai]
+        frontier.push(std::cmp::Reverse(
+            u64::from(self.min_prior[0].max(0.0).to_bits()) << 32,
+        ));
+        let n = model.width();
+        let mut visited = 0u64;
+        while let Some(std::cmp::Reverse(top)) = frontier.pop() {
+            if f32::from_bits((top >> 32) as u32) > budget {
+                break;
+            }
+            let r = (top & 0xffff_ffff) as usize;
+            let Rec { node, parent, min } = recs[r];
+            let node = node as usize;
+            // The parent's label, the first of two intended characters a rule may rewrite.
+            let (a2, gmin, g) = if parent == u32::MAX {
+                (None, f32::INFINITY, 0)
             } else {
-                f32::INFINITY
+                let p = parent as usize;
+                (Some(model.index(self.label[node])), recs[p].min, p)
             };
-            let cheap = (mins[d - 1] + q.cheap[ai].min(min2[ai])).min(two_up);
-            if cheap + self.min_prior[i] > budget {
-                i = self.end[i] as usize;
-                continue;
+            let end = self.end[node] as usize;
+            let mut c = node + 1;
+            while c < end {
+                let next = self.end[c] as usize;
+                let a = model.index(self.label[c]);
+                let ai = usize::from(a);
+                let two_up = if a2.is_some() {
+                    gmin + q.end2[ai]
+                } else {
+                    f32::INFINITY
+                };
+                let cheap = (min + q.cheap[ai].min(min2[ai])).min(two_up);
+                if cheap + self.min_prior[c] > budget {
+                    c = next;
+                    continue;
+                }
+                // Row `d` for child `c`, from its parent's row (and its grandparent's for
+                // two-character rules).
+                let base = rows.len();
+                rows.resize(base + s, 0.0);
+                let (prev, cur) = rows.split_at_mut(base);
+                let up = &prev[r * s..r * s + s];
+                let up2 = &prev[g * s..g * s + s];
+                let sub = &model.sub[ai * n..(ai + 1) * n];
+                let del = model.del[ai];
+                let bucket = &q.start[ai * s..ai * s + s + 1];
+                let mut row_min = f32::INFINITY;
+                for j in 0..=m {
+                    let mut best = up[j] + del;
+                    if j > 0 {
+                        let o = usize::from(q.obs[j - 1]);
+                        best = best.min(up[j - 1] + sub[o]).min(cur[j - 1] + model.ins[o]);
+                    }
+                    let (lo, hi) = (bucket[j] as usize, bucket[j + 1] as usize);
+                    for rule in &q.rules[lo..hi] {
+                        let from = j - usize::from(rule.b);
+                        if rule.alen == 1 {
+                            best = best.min(up[from] + rule.cost);
+                        } else if Some(rule.first) == a2 {
+                            best = best.min(up2[from] + rule.cost);
+                        }
+                    }
+                    cur[j] = best;
+                    row_min = row_min.min(best);
+                }
+                visited += 1;
+                let bound = row_min.min(min + min2[ai]) + self.min_prior[c];
+                if bound > budget {
+                    rows.truncate(base);
+                    c = next;
+                    continue;
+                }
+                emit(c, cur[m], &mut budget);
+                if next > c + 1 {
+                    let rec = recs.len();
+                    recs.push(Rec {
+                        node: c as u32,
+                        parent: r as u32,
+                        min: row_min,
+                    });
+                    frontier.push(std::cmp::Reverse(
+                        (u64::from(bound.max(0.0).to_bits()) << 32) | rec as u64,
+                    ));
+                } else {
+                    rows.truncate(base);
+                }
+                c = next;
             }
-            path[d - 1] = a;
-            let row_min = model.fill_row(q, path, rows, d);
-            visited += 1;
-            mins[d] = row_min;
-            let bound = row_min.min(mins[d - 1] + min2[usize::from(a)]) + self.min_prior[i];
-            if bound > budget {
-                i = self.end[i] as usize;
-                continue;
-            }
-            emit(i, rows[d * s + m], &mut budget);
-            i += 1;
         }
         scratch.visited += visited;
+        out.retain(|c| c.cost <= budget);
+        out.sort_by(|a, b| a.cost.total_cmp(&b.cost).then(a.id.cmp(&b.id)));
+        out.truncate(self.limit);
     }
 }

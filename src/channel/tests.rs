@@ -197,3 +197,106 @@ fn engines_are_send_and_sync() {
     check::<ErrorModel>();
     check::<CandidateIndex>();
 }
+
+#[test]
+fn priors_and_limits_match_brute_force() {
+    let m = toy_model();
+    let words = [
+        "của", "cửa", "cua", "cùa", "số", "sổ", "sở", "so", "sỏ", "hệ", "hè", "he", "xã", "xa",
+        "đối", "đôi", "với", "vôi", "tế", "lượng", "người", "hội", "hỏi", "ca", "cả", "có",
+    ];
+    let prior = |i: usize| ((i * 7919) % 13) as f32 * 0.7;
+    let entries = || {
+        words
+            .iter()
+            .enumerate()
+            .map(move |(i, w)| (i as u32, *w, prior(i)))
+    };
+    let (mut out, mut scratch) = (Vec::new(), SearchScratch::default());
+    for limit in [1, 3, 5, usize::MAX] {
+        let index = CandidateIndex::build_with_priors(entries()).with_limit(limit);
+        for obs in [
+            "ctia", "s6", "h¢", "x4", "d6i", "cua", "ngu0i", "h0i", "c", "",
+        ] {
+            for max_cost in [6.0, 14.0, 40.0] {
+                index.search(&m, obs, max_cost, &mut out, &mut scratch);
+                let mut all: Vec<Candidate> = words
+                    .iter()
+                    .enumerate()
+                    .map(|(i, w)| Candidate {
+                        id: i as u32,
+                        cost: m.cost(obs, w) + prior(i),
+                    })
+                    .filter(|c| c.cost <= max_cost)
+                    .collect();
+                all.sort_by(|a, b| a.cost.total_cmp(&b.cost).then(a.id.cmp(&b.id)));
+                all.truncate(limit);
+                assert_eq!(out, all, "{obs:?} limit {limit} max_cost {max_cost}");
+            }
+        }
+    }
+}
+
+/// Timing of the search on a real report with the embedded model, built as the restorer
+/// builds it: `cargo test --release --lib channel::tests::search_timing -- --ignored --nocapture`.
+#[test]
+#[ignore = "timing harness"]
+fn search_timing() {
+    use crate::text::tokenize::{tokenize, TokenKind};
+    let r = crate::restore::Restorer::builder(crate::model::Model::embedded().unwrap()).build();
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/003_4c818c38c2080030.txt"
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut toks = Vec::new();
+    tokenize(&text, &mut toks);
+    let mut whole = BTreeSet::new();
+    for t in toks.iter().filter(|t| t.kind == TokenKind::Word) {
+        let low: String = t.text(&text).chars().flat_map(char::to_lowercase).collect();
+        let key = crate::text::vietnamese::canonical_tone_placement(&low).into_owned();
+        whole.insert(key);
+    }
+    let mut parts = BTreeSet::new();
+    for k in &whole {
+        if k.chars().count() >= 4 {
+            for (b, _) in k.char_indices().skip(1) {
+                parts.insert(k[..b].to_string());
+                parts.insert(k[b..].to_string());
+            }
+        }
+    }
+    let max_cost = r.params().max_cost;
+    for (name, set) in [("whole", &whole), ("split parts", &parts)] {
+        let mut best = f64::INFINITY;
+        let mut hash = 0xcbf2_9ce4_8422_2325u64;
+        let mut visited = 0;
+        for rep in 0..3 {
+            let (mut out, mut scratch) = (Vec::new(), SearchScratch::default());
+            let mut h = 0xcbf2_9ce4_8422_2325u64;
+            let t0 = std::time::Instant::now();
+            for k in set.iter() {
+                r.index()
+                    .search(&r.model().channel, k, max_cost, &mut out, &mut scratch);
+                for c in &out {
+                    for x in [u64::from(c.id), u64::from(c.cost.to_bits()), 0xff] {
+                        h = (h ^ x).wrapping_mul(0x100_0000_01b3);
+                    }
+                }
+                h = (h ^ 0xabcd).wrapping_mul(0x100_0000_01b3);
+            }
+            best = best.min(t0.elapsed().as_secs_f64());
+            if rep == 0 {
+                hash = h;
+                visited = scratch.visited();
+            }
+            assert_eq!(h, hash);
+        }
+        println!(
+            "{name:12} {} tokens: {:.1} µs/token, {:.0} nodes/token, hash {hash:016x}",
+            set.len(),
+            best * 1e6 / set.len() as f64,
+            visited as f64 / set.len() as f64
+        );
+    }
+}
