@@ -61,6 +61,10 @@ impl Scorer for crate::lm::NgramLm {
     fn logprob(&self, w1: WordId, w2: WordId, w3: WordId) -> f32 {
         crate::lm::NgramLm::logprob(self, w1, w2, w3)
     }
+    #[inline]
+    fn logprobs_in(&self, ctx: &crate::lm::LmContext, ws: &[WordId], out: &mut [f32]) {
+        crate::lm::NgramLm::logprobs_in(self, ctx, ws, out)
+    }
 }
 
 /// Longest token (in chars) that may be merged with its neighbour.
