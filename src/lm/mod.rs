@@ -481,6 +481,13 @@ mod tests {
         ];
         for (w1, w2) in contexts {
             let ctx = lm.context(w1, w2);
+            // the batched look-up gives exactly the single ones (chunks, out-of-range ids)
+            let ws: Vec<WordId> = (0..v + 40).rev().collect();
+            let mut batch = vec![0.0; ws.len()];
+            lm.logprobs_in(&ctx, &ws, &mut batch);
+            for (&w, &lp) in ws.iter().zip(&batch) {
+                assert_eq!(lp, lm.logprob_in(&ctx, w), "word {w}");
+            }
             let (mut s3, mut s2) = (0.0f64, 0.0f64);
             for w in (0..v).filter(|&w| w != BOS) {
                 let lp = lm.logprob(w1, w2, w);

@@ -73,6 +73,9 @@ const MERGE_MAX_PART: usize = 4;
 const MERGE_MAX_TOTAL: usize = 7;
 
 /// Restores `text[start..end]` (one paragraph) and appends it to `out`.
+// The arguments are the restorer's pieces split for the borrow checker (session buffers
+// borrowed apart from the output); bundling them is a change to the callers, not done here.
+#[allow(clippy::too_many_arguments)]
 pub fn restore_paragraph(
     r: &Restorer,
     text: &str,
