@@ -101,7 +101,7 @@ pub struct LmInfo {
 
 /// A resolved two-word history: what [`NgramLm::logprob_in`] needs to score any next word
 /// without searching for the history again.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct LmContext {
     /// Trigram entries of `(w1, w2)`: `tri[tri_lo..tri_hi]`.
     tri_lo: u32,
@@ -174,6 +174,32 @@ fn find(entries: &[u32], w: u32) -> Option<usize> {
     (entries.get(i).is_some_and(|&e| e >> 16 == w)).then_some(i)
 }
 
+/// [`find`] for every word of `ws` in the same sorted slice, `found[j]` for `ws[j]`: a
+/// branchless lower-bound search run in lockstep, so the probes of different words are in
+/// flight together.
+#[inline]
+fn find_many(entries: &[u32], ws: &[u32], found: &mut [Option<usize>]) {
+    if entries.is_empty() {
+        return;
+    }
+    let mut base = [0usize; 16];
+    let base = &mut base[..ws.len()];
+    let mut size = entries.len();
+    while size > 1 {
+        let half = size / 2;
+        for (b, &w) in base.iter_mut().zip(ws) {
+            let mid = *b + half;
+            // `mid < b + size <= entries.len()`.
+            *b = if entries[mid] >> 16 < w { mid } else { *b };
+        }
+        size -= half;
+    }
+    for ((f, &b), &w) in found.iter_mut().zip(base.iter()).zip(ws) {
+        let i = b + usize::from(entries[b] >> 16 < w);
+        *f = entries.get(i).is_some_and(|&e| e >> 16 == w).then_some(i);
+    }
+}
+
 impl NgramLm {
     /// The vocabulary: word ↔ id.
     pub fn vocab(&self) -> &Vocab {
@@ -240,6 +266,54 @@ impl NgramLm {
             return ctx.bow3 + dequant_lp(bi[i] & 0xFFFF);
         }
         ctx.bow3 + ctx.bow2 + self.p1[w]
+    }
+
+    /// [`logprob_in`](Self::logprob_in) for each of `ws`, written to `out[..ws.len()]`
+    /// (`out` must be at least as long as `ws`; extra entries are left alone).
+    ///
+    /// The searches for all words run in lockstep, one probe of each per step: they are
+    /// independent, so their cache misses overlap instead of queueing behind one another
+    /// (every word of a batch searches the same trigram and bigram groups, so the groups
+    /// halve in step). The results are exactly those of `logprob_in`.
+    pub fn logprobs_in(&self, ctx: &LmContext, ws: &[WordId], out: &mut [f32]) {
+        const CHUNK: usize = 16;
+        let tri = self
+            .tri
+            .get(ctx.tri_lo as usize..ctx.tri_hi as usize)
+            .unwrap_or_default();
+        let bi = self
+            .bi
+            .get(ctx.bi_lo as usize..ctx.bi_hi as usize)
+            .unwrap_or_default();
+        for (ws, out) in ws.chunks(CHUNK).zip(out.chunks_mut(CHUNK)) {
+            let n = ws.len();
+            let mut keys = [0u32; CHUNK];
+            for (k, &w) in keys.iter_mut().zip(ws) {
+                *k = self.clamp(w) as u32;
+            }
+            let mut at_tri = [None; CHUNK];
+            find_many(tri, &keys[..n], &mut at_tri[..n]);
+            // Only the words without a trigram back off to the bigrams.
+            let (mut miss, mut miss_keys, mut m) = ([0usize; CHUNK], [0u32; CHUNK], 0);
+            for j in 0..n {
+                match at_tri[j] {
+                    Some(i) => out[j] = dequant_lp(tri[i] & 0xFFFF),
+                    None => {
+                        miss[m] = j;
+                        miss_keys[m] = keys[j];
+                        m += 1;
+                    }
+                }
+            }
+            let mut at_bi = [None; CHUNK];
+            find_many(bi, &miss_keys[..m], &mut at_bi[..m]);
+            for (&j, (&w, at)) in miss[..m].iter().zip(miss_keys.iter().zip(&at_bi)) {
+                out[j] = match at {
+                    Some(i) => ctx.bow3 + dequant_lp(bi[*i] & 0xFFFF),
+                    None => ctx.bow3 + ctx.bow2 + self.p1[w as usize],
+                };
+            }
+        }
     }
 
     /// Natural log of `P(w3 | w1 w2)`.
@@ -407,6 +481,13 @@ mod tests {
         ];
         for (w1, w2) in contexts {
             let ctx = lm.context(w1, w2);
+            // the batched look-up gives exactly the single ones (chunks, out-of-range ids)
+            let ws: Vec<WordId> = (0..v + 40).rev().collect();
+            let mut batch = vec![0.0; ws.len()];
+            lm.logprobs_in(&ctx, &ws, &mut batch);
+            for (&w, &lp) in ws.iter().zip(&batch) {
+                assert_eq!(lp, lm.logprob_in(&ctx, w), "word {w}");
+            }
             let (mut s3, mut s2) = (0.0f64, 0.0f64);
             for w in (0..v).filter(|&w| w != BOS) {
                 let lp = lm.logprob(w1, w2, w);

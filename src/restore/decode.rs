@@ -23,11 +23,18 @@ pub const EOS: WordId = 1;
 /// every edge leaving its position).
 pub trait Scorer {
     /// A resolved two-word history.
-    type Context;
+    type Context: Copy + Default;
     fn context(&self, w1: WordId, w2: WordId) -> Self::Context;
     fn logprob_in(&self, ctx: &Self::Context, w3: WordId) -> f32;
     fn logprob(&self, w1: WordId, w2: WordId, w3: WordId) -> f32 {
         self.logprob_in(&self.context(w1, w2), w3)
+    }
+    /// `logprob_in` for each of `ws` into `out[..ws.len()]`; a model can overlap the
+    /// look-ups (they are independent).
+    fn logprobs_in(&self, ctx: &Self::Context, ws: &[WordId], out: &mut [f32]) {
+        for (o, &w) in out.iter_mut().zip(ws) {
+            *o = self.logprob_in(ctx, w);
+        }
     }
 }
 
@@ -107,11 +114,17 @@ struct State {
     edge: u32,
 }
 
+/// States whose histories are resolved together.
+const CTX_BATCH: usize = 8;
+
 /// Reusable buffers for [`decode`].
 #[derive(Debug, Default)]
 pub struct DecodeScratch {
     pending: Vec<Vec<State>>,
     arena: Vec<State>,
+    /// First word of each edge leaving the current position, and its score in one state.
+    words: Vec<WordId>,
+    scores: Vec<f32>,
 }
 
 /// Decoding knobs.
@@ -166,22 +179,41 @@ pub fn decode<S: Scorer + ?Sized>(
         let settled = base as usize..scratch.arena.len();
         let first_edge = lattice.starts[p] as usize;
         let leaving = lattice.leaving(p);
+        scratch.words.clear();
+        scratch
+            .words
+            .extend(leaving.iter().filter(|e| e.n_words > 0).map(|e| e.words[0]));
+        scratch.scores.clear();
+        scratch.scores.resize(scratch.words.len(), 0.0);
+        // The histories of a few states are resolved first, together (independent look-ups
+        // whose cache misses overlap), then every leaving edge is scored in each, all
+        // look-ups at once.
+        let mut ctxs = [S::Context::default(); CTX_BATCH];
         for si in settled {
             let s = scratch.arena[si];
-            // The history is resolved once per state, then every leaving edge is scored in it.
-            let ctx = lm.context(s.w1, s.w2);
+            let slot = (si - base as usize) % CTX_BATCH;
+            if slot == 0 {
+                let batch = &scratch.arena[si..scratch.arena.len().min(si + CTX_BATCH)];
+                for (c, t) in ctxs.iter_mut().zip(batch) {
+                    *c = lm.context(t.w1, t.w2);
+                }
+            }
+            let ctx = ctxs[slot];
+            lm.logprobs_in(&ctx, &scratch.words, &mut scratch.scores);
+            let mut scores = scratch.scores.iter();
             for (k, e) in leaving.iter().enumerate() {
                 let mut cost = s.cost + e.cost;
                 let (w1, w2) = match e.n_words {
                     0 => (s.w1, s.w2),
                     1 => {
-                        cost -= params.lm_weight * lm.logprob_in(&ctx, e.words[0]);
+                        let lp = scores.next().copied().unwrap_or(0.0);
+                        cost -= params.lm_weight * lp;
                         (s.w2, e.words[0])
                     }
                     _ => {
                         let [a, b] = e.words;
-                        cost -=
-                            params.lm_weight * (lm.logprob_in(&ctx, a) + lm.logprob(s.w2, a, b));
+                        let lp = scores.next().copied().unwrap_or(0.0);
+                        cost -= params.lm_weight * (lp + lm.logprob(s.w2, a, b));
                         (a, b)
                     }
                 };
@@ -217,24 +249,29 @@ pub fn decode<S: Scorer + ?Sized>(
     out.reverse();
 }
 
+/// The decoder's total order on states: cost (as `f32::total_cmp`), then `back`, then `edge`,
+/// packed in one integer so that sorting compares once instead of three times. `(back, edge)`
+/// is unique per state, so there are no ties and the order is deterministic.
+#[inline]
+fn order_key(s: &State) -> u128 {
+    // `total_cmp`'s mapping of an f32 to an ordered signed integer, then shifted to unsigned.
+    let b = s.cost.to_bits() as i32;
+    let ordered = ((b ^ (((b >> 31) as u32) >> 1) as i32) as u32) ^ 0x8000_0000;
+    (u128::from(ordered) << 64) | (u128::from(s.back) << 32) | u128::from(s.edge)
+}
+
 /// Keeps the best state per `(w1, w2)` and then the `beam` best, deterministically.
 fn prune(states: &mut Vec<State>, beam: usize) {
-    let by_cost = |a: &State, b: &State| {
-        a.cost
-            .total_cmp(&b.cost)
-            .then(a.back.cmp(&b.back))
-            .then(a.edge.cmp(&b.edge))
-    };
     // Only the cheapest few can make the beam: select them (linear) before sorting.
     let keep = (beam * 4).min(states.len());
     if keep == 0 {
         return;
     }
     if states.len() > keep {
-        states.select_nth_unstable_by(keep - 1, by_cost);
+        states.select_nth_unstable_by_key(keep - 1, order_key);
         states.truncate(keep);
     }
-    states.sort_unstable_by(by_cost);
+    states.sort_unstable_by_key(order_key);
     // The best state per history (w1, w2), in cost order, up to `beam` of them.
     let mut n = 0;
     for i in 0..states.len() {

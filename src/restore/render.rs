@@ -61,6 +61,10 @@ impl Scorer for crate::lm::NgramLm {
     fn logprob(&self, w1: WordId, w2: WordId, w3: WordId) -> f32 {
         crate::lm::NgramLm::logprob(self, w1, w2, w3)
     }
+    #[inline]
+    fn logprobs_in(&self, ctx: &crate::lm::LmContext, ws: &[WordId], out: &mut [f32]) {
+        crate::lm::NgramLm::logprobs_in(self, ctx, ws, out)
+    }
 }
 
 /// Longest token (in chars) that may be merged with its neighbour.
@@ -69,6 +73,9 @@ const MERGE_MAX_PART: usize = 4;
 const MERGE_MAX_TOTAL: usize = 7;
 
 /// Restores `text[start..end]` (one paragraph) and appends it to `out`.
+// The arguments are the restorer's pieces split for the borrow checker (session buffers
+// borrowed apart from the output); bundling them is a change to the callers, not done here.
+#[allow(clippy::too_many_arguments)]
 pub fn restore_paragraph(
     r: &Restorer,
     text: &str,
