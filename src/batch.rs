@@ -67,14 +67,16 @@ pub struct Job {
 }
 
 /// Expands the inputs: files as given, folders walked (sorted) for `*.txt`.
-pub fn collect_jobs(inputs: &[PathBuf]) -> io::Result<Vec<Job>> {
+///
+/// Nothing is dropped silently: an input that does not exist, or a folder that cannot be
+/// listed, becomes a job of its own, which then fails with the reason and gets its error
+/// record in `records.jsonl`.
+pub fn collect_jobs(inputs: &[PathBuf]) -> Vec<Job> {
     let mut jobs = Vec::new();
     for input in inputs {
-        let meta = fs::metadata(input)
-            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", input.display())))?;
-        if meta.is_dir() {
+        if fs::metadata(input).is_ok_and(|m| m.is_dir()) {
             let mut found = Vec::new();
-            walk(input, &mut found)?;
+            walk(input, &mut found);
             found.sort();
             for path in found {
                 let relative = path.strip_prefix(input).unwrap_or(&path).to_path_buf();
@@ -88,25 +90,37 @@ pub fn collect_jobs(inputs: &[PathBuf]) -> io::Result<Vec<Job>> {
             });
         }
     }
-    Ok(jobs)
+    jobs
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
-    let entries = fs::read_dir(dir)
-        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", dir.display())))?;
+/// Collects the `*.txt` files under `dir`; a folder or entry that cannot be read is collected
+/// as itself, so that reading it fails later with the reason.
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(_) => {
+            out.push(dir.to_path_buf());
+            return;
+        }
+    };
     for entry in entries {
-        let entry = entry?;
+        let Ok(entry) = entry else {
+            out.push(dir.to_path_buf());
+            continue;
+        };
         let path = entry.path();
-        let ty = entry.file_type()?;
+        let Ok(ty) = entry.file_type() else {
+            out.push(path);
+            continue;
+        };
         if ty.is_dir() {
-            walk(&path, out)?;
+            walk(&path, out);
         } else if path.extension().is_some_and(|e| e == "txt")
             && (ty.is_file() || ty.is_symlink() && path.is_file())
         {
             out.push(path);
         }
     }
-    Ok(())
 }
 
 /// The output paths of a job under `out`.
@@ -429,7 +443,7 @@ mod tests {
         for f in ["b.txt", "a.txt", "sub/c.txt", "note.md"] {
             fs::write(d.join(f), "x").unwrap();
         }
-        let jobs = collect_jobs(&[d.to_path_buf()]).unwrap();
+        let jobs = collect_jobs(&[d.to_path_buf()]);
         let rel: Vec<_> = jobs
             .iter()
             .map(|j| j.relative.to_string_lossy().into_owned())

@@ -814,3 +814,28 @@ fn a_very_long_line_stays_one_line() {
     assert_eq!(lines(&o.stdout), 1);
     assert!(o.stdout.len() >= line.len());
 }
+
+#[test]
+fn a_missing_input_in_a_batch_gets_an_error_record_and_the_rest_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = sohoa(
+        &[
+            "run",
+            "/nonexistent/x.txt",
+            fixture(SAMPLES[1]).to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("/nonexistent/x.txt"), "{}", stderr(&o));
+    let records = fs::read_to_string(out.join("records.jsonl")).unwrap();
+    let lines: Vec<&str> = records.lines().collect();
+    assert_eq!(lines.len(), 2);
+    let err: ErrorRecord = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(err.error.kind, "io");
+    let rec: Record = serde_json::from_str(lines[1]).unwrap();
+    assert!(rec.source.path.unwrap().ends_with(SAMPLES[1]));
+}

@@ -184,7 +184,7 @@ fn extract(engine: &Engine, paths: &[PathBuf], jsonl: bool, opts: DecodeOptions)
 }
 
 fn run(engine: &Engine, inputs: &[PathBuf], out: &Path, opts: batch::RunOptions) -> Result<i32> {
-    let jobs = batch::collect_jobs(inputs).context("cannot list the inputs")?;
+    let jobs = batch::collect_jobs(inputs);
     let total: u64 = jobs
         .iter()
         .filter_map(|j| std::fs::metadata(&j.path).ok())
@@ -380,7 +380,7 @@ fn eval_extract(
     inputs: &[PathBuf],
     opts: DecodeOptions,
 ) -> Result<sohoa::extract::eval::Report> {
-    let jobs = batch::collect_jobs(inputs).context("cannot list the inputs")?;
+    let jobs = batch::collect_jobs(inputs);
     let mut golds: Vec<PathBuf> = std::fs::read_dir(gold_dir)
         .with_context(|| format!("cannot read {}", gold_dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
