@@ -22,7 +22,7 @@ use rayon::prelude::*;
 
 use crate::input::{self, DecodeOptions};
 use crate::pipeline::{DocError, Engine};
-use crate::record::Record;
+use crate::record::{Record, Source};
 
 /// The run stamp's file name inside the output folder.
 pub const STAMP_FILE: &str = ".sohoa-run";
@@ -50,11 +50,23 @@ fn remove_leftovers(dir: &Path) -> io::Result<()> {
 }
 
 /// How a batch runs.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct RunOptions {
     pub decode: DecodeOptions,
     /// Skip inputs whose outputs are up to date.
     pub resume: bool,
+    /// Files larger than this are streamed chunk by chunk rather than read whole.
+    pub stream_above: u64,
+}
+
+impl Default for RunOptions {
+    fn default() -> RunOptions {
+        RunOptions {
+            decode: DecodeOptions::default(),
+            resume: false,
+            stream_above: LARGE_FILE,
+        }
+    }
 }
 
 /// One file to process.
@@ -218,59 +230,37 @@ pub fn run_job(
     engine: &Engine,
     job: &Job,
     out: &Path,
-    opts: DecodeOptions,
+    opts: RunOptions,
     valid_since: Option<SystemTime>,
 ) -> Outcome {
     let path_str = job.path.to_string_lossy().into_owned();
-    if fs::metadata(&job.path).is_ok_and(|m| m.len() > LARGE_FILE) {
-        return run_large_job(engine, job, out, opts, valid_since, &path_str);
+    if fs::metadata(&job.path).is_ok_and(|m| m.len() > opts.stream_above) {
+        return run_large_job(engine, job, out, opts.decode, valid_since, &path_str);
     }
     let bytes = match fs::read(&job.path) {
         Ok(b) => b,
-        Err(e) => {
-            let err = DocError::Io(e);
-            let source = crate::record::Source {
-                path: Some(path_str.clone()),
-                sha256: String::new(),
-                bytes: 0,
-            };
-            return failed(job, &err, source, 0);
-        }
+        Err(e) => return failed(job, &DocError::Io(e), unread_source(&path_str)),
     };
     let source = input::source_of(Some(&path_str), &bytes);
     if let Some(record) =
         valid_since.and_then(|t| up_to_date(job, out, &path_str, &source.sha256, t))
     {
-        return Outcome {
-            job: job.clone(),
-            line: serde_json::to_string(&record).unwrap_or_default(),
-            bytes: bytes.len() as u64,
-            error: None,
-            skipped: true,
-        };
+        return succeeded(job, &record, true);
     }
-    match engine.process(Some(&path_str), &bytes, opts) {
-        Ok(p) => {
-            let (clean_path, json_path) = output_paths(out, job);
-            let json = serde_json::to_string_pretty(&p.record).unwrap_or_default();
-            let written = write_atomic(&clean_path, p.clean.as_bytes())
-                .and_then(|()| write_atomic(&json_path, format!("{json}\n").as_bytes()));
-            match written {
-                Ok(()) => Outcome {
-                    job: job.clone(),
-                    line: serde_json::to_string(&p.record).unwrap_or_default(),
-                    bytes: bytes.len() as u64,
-                    error: None,
-                    skipped: false,
-                },
-                Err(e) => failed(job, &DocError::Io(e), source, bytes.len() as u64),
-            }
-        }
-        Err(err) => failed(job, &err, source, bytes.len() as u64),
+    let p = match engine.process(Some(&path_str), &bytes, opts.decode) {
+        Ok(p) => p,
+        Err(err) => return failed(job, &err, source),
+    };
+    let (clean_path, json_path) = output_paths(out, job);
+    match write_atomic(&clean_path, p.clean.as_bytes())
+        .and_then(|()| write_json(&json_path, &p.record))
+    {
+        Ok(()) => succeeded(job, &p.record, false),
+        Err(e) => failed(job, &DocError::Io(e), source),
     }
 }
 
-/// Files larger than this are streamed chunk by chunk rather than read whole.
+/// The default of [`RunOptions::stream_above`]: 32 MB.
 pub const LARGE_FILE: u64 = 32 << 20;
 
 /// [`run_job`] for a large file: streamed, so memory stays bounded whatever its size.
@@ -282,83 +272,88 @@ fn run_large_job(
     valid_since: Option<SystemTime>,
     path_str: &str,
 ) -> Outcome {
-    let source = |bytes| match hash_file(&job.path) {
-        Ok((sha256, n)) => crate::record::Source {
+    // The provenance of a file too large to hold: hashed in pieces (failures leave it blank).
+    let source = || match hash_file(&job.path) {
+        Ok((sha256, bytes)) => Source {
             path: Some(path_str.to_string()),
             sha256,
-            bytes: n,
-        },
-        Err(_) => crate::record::Source {
-            path: Some(path_str.to_string()),
-            sha256: String::new(),
             bytes,
         },
+        Err(_) => unread_source(path_str),
     };
     if let Some(t) = valid_since {
-        let src = source(0);
-        if let Some(record) = up_to_date(job, out, path_str, &src.sha256, t) {
-            return Outcome {
-                job: job.clone(),
-                line: serde_json::to_string(&record).unwrap_or_default(),
-                bytes: src.bytes,
-                error: None,
-                skipped: true,
-            };
+        if let Some(record) = up_to_date(job, out, path_str, &source().sha256, t) {
+            return succeeded(job, &record, true);
         }
     }
     let (clean_path, json_path) = output_paths(out, job);
-    let mut result = None;
+    // The clean text is written as it is made; the input error, if any, is kept aside so
+    // that the temporary file is dropped and the error reported as the input's.
+    let mut input_error = None;
+    let mut record = None;
     let written = fs::File::open(&job.path).and_then(|file| {
         write_atomic_with(&clean_path, |w| {
-            let r = engine.process_stream(
+            match engine.process_stream(
                 Some(path_str),
                 file,
                 opts,
                 crate::chunked::DEFAULT_CHUNK,
                 &mut |s| w.write_all(s.as_bytes()),
-            );
-            let ok = r.is_ok();
-            result = Some(r);
-            if ok {
-                Ok(())
-            } else {
-                Err(io::Error::other("input error"))
+            ) {
+                Ok(r) => {
+                    record = Some(r);
+                    Ok(())
+                }
+                Err(e) => {
+                    input_error = Some(e);
+                    Err(io::Error::other("input error"))
+                }
             }
         })
     });
-    match (written, result) {
-        (Ok(()), Some(Ok(record))) => {
-            let json = serde_json::to_string_pretty(&record).unwrap_or_default();
-            let bytes = record.source.bytes;
-            match write_atomic(&json_path, format!("{json}\n").as_bytes()) {
-                Ok(()) => Outcome {
-                    job: job.clone(),
-                    line: serde_json::to_string(&record).unwrap_or_default(),
-                    bytes,
-                    error: None,
-                    skipped: false,
-                },
-                Err(e) => failed(job, &DocError::Io(e), record.source, bytes),
-            }
-        }
-        (_, Some(Err(e))) => {
-            let src = source(0);
-            let n = src.bytes;
-            failed(job, &e, src, n)
-        }
-        (Err(e), _) => {
-            let src = source(0);
-            let n = src.bytes;
-            failed(job, &DocError::Io(e), src, n)
-        }
+    if let Some(e) = input_error {
+        return failed(job, &e, source());
+    }
+    match (written, record) {
+        (Ok(()), Some(record)) => match write_json(&json_path, &record) {
+            Ok(()) => succeeded(job, &record, false),
+            Err(e) => failed(job, &DocError::Io(e), record.source),
+        },
+        (Err(e), _) => failed(job, &DocError::Io(e), source()),
         (Ok(()), None) => {
             let err = DocError::Io(io::Error::other("the document was not processed"));
-            failed(job, &err, source(0), 0)
+            failed(job, &err, source())
         }
     }
 }
 
-fn failed(job: &Job, err: &DocError, source: crate::record::Source, bytes: u64) -> Outcome {
+/// The `.json` output: the record, pretty, with a final newline.
+fn write_json(path: &Path, record: &Record) -> io::Result<()> {
+    let json = serde_json::to_string_pretty(record).map_err(io::Error::other)?;
+    write_atomic(path, format!("{json}\n").as_bytes())
+}
+
+/// The provenance of an input that could not be read.
+fn unread_source(path: &str) -> Source {
+    Source {
+        path: Some(path.to_string()),
+        sha256: String::new(),
+        bytes: 0,
+    }
+}
+
+fn succeeded(job: &Job, record: &Record, skipped: bool) -> Outcome {
+    Outcome {
+        job: job.clone(),
+        line: serde_json::to_string(record).unwrap_or_default(),
+        bytes: record.source.bytes,
+        error: None,
+        skipped,
+    }
+}
+
+fn failed(job: &Job, err: &DocError, source: Source) -> Outcome {
+    let bytes = source.bytes;
     let rec = err.to_record(source);
     Outcome {
         job: job.clone(),
@@ -384,7 +379,7 @@ pub fn run(
     let outcomes: Vec<Outcome> = jobs
         .par_iter()
         .map(|job| {
-            let o = run_job(engine, job, out, opts.decode, valid_since);
+            let o = run_job(engine, job, out, opts, valid_since);
             on_done(&o);
             o
         })
@@ -449,6 +444,51 @@ mod tests {
             .map(|j| j.relative.to_string_lossy().into_owned())
             .collect();
         assert_eq!(rel, ["a.txt", "b.txt", "sub/c.txt"]);
+    }
+
+    fn fixtures_run(opts: RunOptions) -> (tempfile::TempDir, Summary, Vec<Outcome>) {
+        use crate::model::Model;
+        use crate::restore::Restorer;
+        let engine = Engine::new(Restorer::builder(Model::embedded().unwrap()).build());
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let jobs: Vec<Job> = collect_jobs(&[root])
+            .into_iter()
+            .filter(|j| j.relative.to_string_lossy().starts_with("00"))
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(jobs.len(), 5);
+        let (summary, outcomes) = run(&engine, &jobs, dir.path(), opts, &|_| {}).unwrap();
+        (dir, summary, outcomes)
+    }
+
+    #[test]
+    fn streamed_files_give_the_same_outputs_and_resume_too() {
+        let (whole, _, a) = fixtures_run(RunOptions::default());
+        let streamed = RunOptions {
+            stream_above: 1,
+            ..RunOptions::default()
+        };
+        let (dir, _, b) = fixtures_run(streamed);
+        let lines = |o: &[Outcome]| o.iter().map(|o| o.line.clone()).collect::<Vec<_>>();
+        assert_eq!(lines(&a), lines(&b));
+        for o in &a {
+            let (c, j) = output_paths(whole.path(), &o.job);
+            let (c2, j2) = output_paths(dir.path(), &o.job);
+            assert_eq!(fs::read(c).unwrap(), fs::read(c2).unwrap());
+            assert_eq!(fs::read(j).unwrap(), fs::read(j2).unwrap());
+        }
+        // Resuming over the streamed outputs skips every file.
+        let engine = Engine::new(
+            crate::restore::Restorer::builder(crate::model::Model::embedded().unwrap()).build(),
+        );
+        let jobs: Vec<Job> = a.iter().map(|o| o.job.clone()).collect();
+        let resume = RunOptions {
+            resume: true,
+            ..streamed
+        };
+        let (summary, c) = run(&engine, &jobs, dir.path(), resume, &|_| {}).unwrap();
+        assert_eq!(summary.skipped, jobs.len());
+        assert_eq!(lines(&a), lines(&c));
     }
 
     #[test]

@@ -42,6 +42,7 @@ pub fn dispatch(cli: &Cli) -> Result<i32> {
             batch::RunOptions {
                 decode: opts,
                 resume: *resume,
+                ..batch::RunOptions::default()
             },
         ),
         Command::Train { shared, out, extra } => train(shared, out, extra),
