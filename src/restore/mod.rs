@@ -465,6 +465,7 @@ fn paragraph_chunks(text: &str, target: usize) -> Vec<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Model;
 
     #[test]
     fn paragraphs_alternate_and_cover_the_text() {
@@ -517,5 +518,83 @@ mod tests {
     fn restorer_is_send_and_sync() {
         fn check<T: Send + Sync>() {}
         check::<Restorer>();
+    }
+
+    /// The embedded model's restorer, built once for these tests.
+    fn restorer() -> &'static Restorer {
+        static R: std::sync::OnceLock<Restorer> = std::sync::OnceLock::new();
+        R.get_or_init(|| Restorer::builder(Model::embedded().unwrap()).build())
+    }
+
+    fn readings_of(token: &str) -> Vec<String> {
+        let r = restorer();
+        let mut s = candidates::Scratch::default();
+        let vocab = r.model().lm.vocab();
+        candidates::readings(r, token, &mut s)
+            .iter()
+            .map(|rd| {
+                let words: Vec<&str> = rd.words[..usize::from(rd.n)]
+                    .iter()
+                    .map(|&w| vocab.word(w))
+                    .collect();
+                if rd.keep {
+                    format!("={token}")
+                } else {
+                    words.join(" ")
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn candidates_cover_learned_ocr_confusions() {
+        for (observed, intended) in [
+            ("ctia", "của"),
+            ("s6", "số"),
+            ("nghé", "nghệ"),
+            ("doi", "đổi"),
+        ] {
+            let got = readings_of(observed);
+            assert!(got.iter().any(|g| g == intended), "{observed}: {got:?}");
+        }
+    }
+
+    #[test]
+    fn a_merged_token_gets_a_two_word_reading() {
+        let got = readings_of("Thanh1ap");
+        assert!(got.iter().any(|g| g == "thành lập"), "{got:?}");
+    }
+
+    #[test]
+    fn an_unknown_code_may_stay_as_it_is() {
+        let got = readings_of("KGVX");
+        assert!(got.iter().any(|g| g == "=KGVX"), "{got:?}");
+    }
+
+    #[test]
+    fn decoding_keeps_case_spacing_numbers_and_urls() {
+        let input = "UBND TINH QUANG NGAI\r\n\r\nKé hoach  s6 02-KH/BCDTW ngay 19/6/2025 tai https://dx.gov.vn\tnam 2025\n";
+        let out = restorer().restore(input);
+        assert_eq!(
+            out.text,
+            "UBND TỈNH QUẢNG NGÃI\r\n\r\nKế hoạch  số 02-KH/BCDTW ngày 19/6/2025 tại https://dx.gov.vn\tnăm 2025\n"
+        );
+    }
+
+    #[test]
+    fn restored_offsets_map_back_to_the_original_token() {
+        let input = "Ban Chi dao ctia tinh\n";
+        let out = restorer().restore(input);
+        let at = out.text.find("của").unwrap();
+        let o = out.map.to_original(at);
+        assert_eq!(&input[o..o + 4], "ctia");
+        let end = out.map.to_original(out.text.len());
+        assert_eq!(end, input.len());
+    }
+
+    #[test]
+    fn clean_text_passes_through_byte_for_byte() {
+        let input = "Ủy ban nhân dân tỉnh Quảng Ngãi ban hành Kế hoạch số 12/KH-UBND.\n";
+        assert_eq!(restorer().restore(input).text, input);
     }
 }
