@@ -231,7 +231,6 @@ impl CandidateIndex {
         frontier.push(std::cmp::Reverse(
             u64::from(self.min_prior[0].max(0.0).to_bits()) << 32,
         ));
-        let n = model.width();
         let mut visited = 0u64;
         while let Some(std::cmp::Reverse(top)) = frontier.pop() {
             if f32::from_bits((top >> 32) as u32) > budget {
@@ -270,28 +269,7 @@ impl CandidateIndex {
                 let (prev, cur) = rows.split_at_mut(base);
                 let up = &prev[r * s..r * s + s];
                 let up2 = &prev[g * s..g * s + s];
-                let sub = &model.sub[ai * n..(ai + 1) * n];
-                let del = model.del[ai];
-                let bucket = &q.start[ai * s..ai * s + s + 1];
-                let mut row_min = f32::INFINITY;
-                for j in 0..=m {
-                    let mut best = up[j] + del;
-                    if j > 0 {
-                        let o = usize::from(q.obs[j - 1]);
-                        best = best.min(up[j - 1] + sub[o]).min(cur[j - 1] + model.ins[o]);
-                    }
-                    let (lo, hi) = (bucket[j] as usize, bucket[j + 1] as usize);
-                    for rule in &q.rules[lo..hi] {
-                        let from = j - usize::from(rule.b);
-                        if rule.alen == 1 {
-                            best = best.min(up[from] + rule.cost);
-                        } else if Some(rule.first) == a2 {
-                            best = best.min(up2[from] + rule.cost);
-                        }
-                    }
-                    cur[j] = best;
-                    row_min = row_min.min(best);
-                }
+                let row_min = model.step_row(q, a, a2, up, up2, &mut cur[..s]);
                 visited += 1;
                 let bound = row_min.min(min + min2[ai]) + self.min_prior[c];
                 if bound > budget {

@@ -327,8 +327,6 @@ impl ErrorModel {
     pub(crate) fn fill_row(&self, q: &Query, path: &[u16], rows: &mut [f32], d: usize) -> f32 {
         let m = q.obs.len();
         let s = m + 1;
-        let n = self.width();
-        let mut row_min = f32::INFINITY;
         if d == 0 {
             rows[0] = 0.0;
             for j in 1..=m {
@@ -336,15 +334,38 @@ impl ErrorModel {
             }
             return 0.0;
         }
-        let a1 = path[d - 1];
-        let a2 = if d >= 2 { path[d - 2] } else { UNKNOWN };
-        let a = usize::from(a1);
+        let (prev, cur) = rows.split_at_mut(d * s);
+        let up = &prev[(d - 1) * s..d * s];
+        let (a2, up2) = if d >= 2 {
+            (Some(path[d - 2]), &prev[(d - 2) * s..(d - 1) * s])
+        } else {
+            (None, &[][..])
+        };
+        self.step_row(q, path[d - 1], a2, up, up2, &mut cur[..s])
+    }
+
+    /// One DP row, shared by [`ErrorModel::cost`] and the trie search: the cost of rewriting
+    /// the intended prefix ending in `a` (preceded by `a2`, if any) into every prefix of the
+    /// observed string, from the rows of the intended prefix one (`up`) and two (`up2`)
+    /// characters shorter. Returns the row minimum.
+    #[inline]
+    pub(crate) fn step_row(
+        &self,
+        q: &Query,
+        a: u16,
+        a2: Option<u16>,
+        up: &[f32],
+        up2: &[f32],
+        cur: &mut [f32],
+    ) -> f32 {
+        let m = q.obs.len();
+        let s = m + 1;
+        let n = self.width();
+        let a = usize::from(a);
         let sub = &self.sub[a * n..(a + 1) * n];
         let del = self.del[a];
-        let (prev, cur) = rows.split_at_mut(d * s);
-        let cur = &mut cur[..s];
-        let up = &prev[(d - 1) * s..];
         let bucket = &q.start[a * s..a * s + s + 1];
+        let mut row_min = f32::INFINITY;
         for j in 0..=m {
             let mut best = up[j] + del;
             if j > 0 {
@@ -353,11 +374,12 @@ impl ErrorModel {
             }
             let (lo, hi) = (bucket[j] as usize, bucket[j + 1] as usize);
             for r in &q.rules[lo..hi] {
-                let al = usize::from(r.alen);
-                if al == 2 && (d < 2 || r.first != a2) {
-                    continue;
+                let from = j - usize::from(r.b);
+                if r.alen == 1 {
+                    best = best.min(up[from] + r.cost);
+                } else if Some(r.first) == a2 {
+                    best = best.min(up2[from] + r.cost);
                 }
-                best = best.min(prev[(d - al) * s + j - usize::from(r.b)] + r.cost);
             }
             cur[j] = best;
             row_min = row_min.min(best);
