@@ -283,11 +283,10 @@ fn usage_errors_exit_2() {
     assert_eq!(o.status.code(), Some(2));
 }
 
-#[test]
-fn broken_pipe_exits_quietly() {
-    let big: String = fs::read_to_string(fixture(SAMPLES[3])).unwrap().repeat(50);
+/// Runs `sohoa ARGS` fed `input`, reads one byte of its output, then hangs up like `head -c1`.
+fn hang_up_after_one_byte(args: &[&str], input: String) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_sohoa"))
-        .args(["clean"])
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -295,15 +294,21 @@ fn broken_pipe_exits_quietly() {
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
     let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(big.as_bytes());
+        let _ = stdin.write_all(input.as_bytes());
     });
-    // Read one byte, then hang up like `head -c1`.
     let mut so = child.stdout.take().unwrap();
     let mut one = [0u8; 1];
     let _ = so.read(&mut one);
     drop(so);
     let out = child.wait_with_output().unwrap();
     writer.join().unwrap();
+    out
+}
+
+#[test]
+fn broken_pipe_exits_quietly() {
+    let big: String = fs::read_to_string(fixture(SAMPLES[3])).unwrap().repeat(50);
+    let out = hang_up_after_one_byte(&["clean"], big);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -744,23 +749,7 @@ fn pipe_exits_0_with_error_answers_and_2_on_usage_errors() {
 fn pipe_exits_quietly_when_the_reader_goes_away() {
     let line = "{\"id\":1,\"text\":\"Bao cao so 12/BC-UBND ngay 3 thang 4\"}\n";
     let big = line.repeat(20_000);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sohoa"))
-        .arg("pipe")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(big.as_bytes());
-    });
-    let mut so = child.stdout.take().unwrap();
-    let mut one = [0u8; 1];
-    let _ = so.read(&mut one);
-    drop(so);
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
+    let out = hang_up_after_one_byte(&["pipe"], big);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(out.stderr.is_empty(), "{}", stderr(&out));
 }

@@ -117,6 +117,21 @@ impl Symbols {
         None
     }
 
+    /// Appends `-CODE` for each leading segment that is an issuer or unit code (`UBND-KGVX`);
+    /// returns how many were taken.
+    fn push_issuer_codes(&self, segs: &[String], out: &mut String) -> usize {
+        let mut n = 0;
+        for seg in segs {
+            let Some((code, _)) = self.issuer_code(seg) else {
+                break;
+            };
+            out.push('-');
+            out.push_str(&code);
+            n += 1;
+        }
+        n
+    }
+
     /// An issuer or unit code: known (repaired), or each `&` part repaired, or taken as printed.
     fn issuer_code(&self, seen: &str) -> Option<(String, bool)> {
         if let Some(r) = self.repair_issuer(seen) {
@@ -184,17 +199,7 @@ impl Symbols {
             } else {
                 format!("{number}/{t}-{iss}")
             };
-            let mut n = used;
-            for extra in &segs[used..] {
-                match self.issuer_code(extra) {
-                    Some((c, _)) => {
-                        s.push('-');
-                        s.push_str(&c);
-                        n += 1;
-                    }
-                    None => break,
-                }
-            }
+            let n = used + self.push_issuer_codes(&segs[used..], &mut s);
             return Some((s, Some(t), n));
         }
         if first == Sep::Dash {
@@ -202,17 +207,7 @@ impl Symbols {
         }
         let (iss, _) = self.issuer_code(seg0)?;
         let mut s = format!("{number}/{iss}");
-        let mut n = 1;
-        for extra in &segs[1..] {
-            match self.issuer_code(extra) {
-                Some((c, _)) => {
-                    s.push('-');
-                    s.push_str(&c);
-                    n += 1;
-                }
-                None => break,
-            }
-        }
+        let n = 1 + self.push_issuer_codes(&segs[1..], &mut s);
         Some((s, None, n))
     }
 

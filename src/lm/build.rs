@@ -109,11 +109,7 @@ impl LmBuilder {
             .map(|chunk| chunk.map(|c| self.count_words(&c, skip)))
             .try_reduce(HashMap::new, |a, b| Ok(merge_word_counts(a, b)))?;
         let (vocab_words, unk_types) = self.select_vocab(words);
-        let ids: HashMap<&str, WordId> = vocab_words
-            .iter()
-            .enumerate()
-            .map(|(i, w)| (w.as_str(), i as WordId))
-            .collect();
+        let ids = word_ids(&vocab_words);
         let counts = ChunkReader::new(paths, self.chunk_bytes, self.paragraphs)
             .par_bridge()
             .map(|chunk| chunk.map(|c| self.count_trigrams(&c, skip, &ids)))
@@ -133,11 +129,7 @@ impl LmBuilder {
             .map(|t| self.count_words(t, skip))
             .fold(HashMap::new(), merge_word_counts);
         let (vocab_words, unk_types) = self.select_vocab(words);
-        let ids: HashMap<&str, WordId> = vocab_words
-            .iter()
-            .enumerate()
-            .map(|(i, w)| (w.as_str(), i as WordId))
-            .collect();
+        let ids = word_ids(&vocab_words);
         let counts = texts
             .iter()
             .map(|t| self.count_trigrams(t, skip, &ids))
@@ -619,6 +611,15 @@ impl Iterator for ChunkReader<'_> {
     fn next(&mut self) -> Option<Self::Item> {
         self.read_chunk()
     }
+}
+
+/// Word → id for the selected vocabulary (ids are positions).
+fn word_ids(words: &[String]) -> HashMap<&str, WordId> {
+    words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (w.as_str(), i as WordId))
+        .collect()
 }
 
 #[cfg(test)]
