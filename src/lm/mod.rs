@@ -115,6 +115,15 @@ pub struct LmContext {
     bow2: f32,
 }
 
+impl LmContext {
+    /// Whether the history's first word matters: the model has trigrams (or a back-off
+    /// weight) for the pair. When it does not, every next word is scored from `w2` alone.
+    #[inline]
+    pub fn uses_w1(&self) -> bool {
+        self.tri_hi > self.tri_lo || self.bow3 != 0.0
+    }
+}
+
 /// A trigram model in back-off form over sorted flat arrays.
 ///
 /// Entries are `u32`s packing a word id (high 16 bits, so sorting by entry sorts by word) and

@@ -26,6 +26,12 @@ pub trait Scorer {
     type Context: Copy + Default;
     fn context(&self, w1: WordId, w2: WordId) -> Self::Context;
     fn logprob_in(&self, ctx: &Self::Context, w3: WordId) -> f32;
+    /// Whether the first word of the history matters for any next word. When it does not
+    /// (the model has no trigram after `w1 w2` and backs off to `w2` alone), states that differ
+    /// only in `w1` have the same future and the decoder keeps the cheapest of them.
+    fn uses_w1(&self, _ctx: &Self::Context) -> bool {
+        true
+    }
     fn logprob(&self, w1: WordId, w2: WordId, w3: WordId) -> f32 {
         self.logprob_in(&self.context(w1, w2), w3)
     }
@@ -117,12 +123,25 @@ struct State {
 /// States whose histories are resolved together.
 const CTX_BATCH: usize = 8;
 
+/// The largest beam (the settled states' histories live in a fixed array).
+pub const MAX_BEAM: usize = 64;
+
+/// Marks a state whose first history word does not matter.
+const NO_WORD: WordId = WordId::MAX;
+
 /// Reusable buffers for [`decode`].
 #[derive(Debug, Default)]
 pub struct DecodeScratch {
     pending: Vec<Vec<State>>,
     arena: Vec<State>,
-    /// First word of each edge leaving the current position, and its score in one state.
+    /// Per settled state of the current position: its history's first word if it matters,
+    /// else `NO_WORD`.
+    futures: Vec<WordId>,
+    /// The cheapest state pushed so far to each position.
+    best_at: Vec<f32>,
+    /// The edges leaving the current position worth scoring in one state (indices into the
+    /// position's edges), their first words and their scores.
+    live: Vec<u32>,
     words: Vec<WordId>,
     scores: Vec<f32>,
 }
@@ -134,6 +153,8 @@ pub struct DecodeParams {
     pub lm_weight: f32,
     /// States kept per position.
     pub beam: usize,
+    /// States costing more than the position's best by this much are dropped (−ln units).
+    pub beam_width: f32,
 }
 
 /// Finds the best path; writes the chosen edge indices (into `lattice.edges()`) to `out`, in
@@ -152,13 +173,15 @@ pub fn decode<S: Scorer + ?Sized>(
     if n == 0 {
         return;
     }
-    let beam = params.beam.max(1);
+    let beam = params.beam.clamp(1, MAX_BEAM);
     if scratch.pending.len() < n + 1 {
         scratch.pending.resize_with(n + 1, Vec::new);
     }
     for v in &mut scratch.pending[..=n] {
         v.clear();
     }
+    scratch.best_at.clear();
+    scratch.best_at.resize(n + 1, f32::INFINITY);
     scratch.arena.clear();
     scratch.pending[0].push(State {
         w1: BOS,
@@ -168,40 +191,71 @@ pub fn decode<S: Scorer + ?Sized>(
         edge: u32::MAX,
     });
 
+    let mut ctxs = [S::Context::default(); MAX_BEAM];
     for p in 0..n {
-        // Settle the states of position p: best per (w1, w2), then the beam.
+        // Settle the states of position p: the cheapest within the beam width, in cost
+        // order, one per distinct future (see `Scorer::uses_w1`), up to the beam. Their
+        // histories are resolved a few at a time, together (independent look-ups whose cache
+        // misses overlap).
         let mut here = std::mem::take(&mut scratch.pending[p]);
-        prune(&mut here, beam);
-        let base = scratch.arena.len() as u32;
-        scratch.arena.extend_from_slice(&here);
-        here.clear();
-        scratch.pending[p] = here;
-        let settled = base as usize..scratch.arena.len();
-        let first_edge = lattice.starts[p] as usize;
-        let leaving = lattice.leaving(p);
-        scratch.words.clear();
-        scratch
-            .words
-            .extend(leaving.iter().filter(|e| e.n_words > 0).map(|e| e.words[0]));
-        scratch.scores.clear();
-        scratch.scores.resize(scratch.words.len(), 0.0);
-        // The histories of a few states are resolved first, together (independent look-ups
-        // whose cache misses overlap), then every leaving edge is scored in each, all
-        // look-ups at once.
-        let mut ctxs = [S::Context::default(); CTX_BATCH];
-        for si in settled {
-            let s = scratch.arena[si];
-            let slot = (si - base as usize) % CTX_BATCH;
-            if slot == 0 {
-                let batch = &scratch.arena[si..scratch.arena.len().min(si + CTX_BATCH)];
-                for (c, t) in ctxs.iter_mut().zip(batch) {
-                    *c = lm.context(t.w1, t.w2);
+        shortlist(&mut here, beam, params.beam_width);
+        let base = scratch.arena.len();
+        let mut batch = [S::Context::default(); CTX_BATCH];
+        'settle: for chunk in here.chunks(CTX_BATCH) {
+            for (c, t) in batch.iter_mut().zip(chunk) {
+                *c = lm.context(t.w1, t.w2);
+            }
+            for (j, s) in chunk.iter().enumerate() {
+                let ctx = batch[j];
+                let future = if lm.uses_w1(&ctx) { s.w1 } else { NO_WORD };
+                let kept = &scratch.arena[base..];
+                if kept
+                    .iter()
+                    .zip(&scratch.futures)
+                    .any(|(k, &f)| k.w2 == s.w2 && f == future)
+                {
+                    continue;
+                }
+                ctxs[scratch.arena.len() - base] = ctx;
+                scratch.arena.push(*s);
+                scratch.futures.push(future);
+                if scratch.arena.len() - base == beam {
+                    break 'settle;
                 }
             }
-            let ctx = ctxs[slot];
+        }
+        scratch.futures.clear();
+        here.clear();
+        scratch.pending[p] = here;
+        let settled = base..scratch.arena.len();
+        let first_edge = lattice.starts[p] as usize;
+        let leaving = lattice.leaving(p);
+        // The histories of a few states are resolved first, together (independent look-ups
+        // whose cache misses overlap), then the edges leaving p are scored in each state, all
+        // look-ups at once. States come in cost order, so the best cost reaching each later
+        // position is known early: an edge whose cost before the language model already
+        // exceeds that best by more than the beam width would be pruned there, and is not
+        // scored at all (the model's cost is never negative, so this drops nothing the beam
+        // would keep).
+        for si in settled {
+            let s = scratch.arena[si];
+            let ctx = ctxs[si - base];
+            scratch.live.clear();
+            scratch.words.clear();
+            for (k, e) in leaving.iter().enumerate() {
+                if s.cost + e.cost <= scratch.best_at[e.to as usize] + params.beam_width {
+                    scratch.live.push(k as u32);
+                    if e.n_words > 0 {
+                        scratch.words.push(e.words[0]);
+                    }
+                }
+            }
+            scratch.scores.clear();
+            scratch.scores.resize(scratch.words.len(), 0.0);
             lm.logprobs_in(&ctx, &scratch.words, &mut scratch.scores);
             let mut scores = scratch.scores.iter();
-            for (k, e) in leaving.iter().enumerate() {
+            for &k in &scratch.live {
+                let e = &leaving[k as usize];
                 let mut cost = s.cost + e.cost;
                 let (w1, w2) = match e.n_words {
                     0 => (s.w1, s.w2),
@@ -217,12 +271,16 @@ pub fn decode<S: Scorer + ?Sized>(
                         (a, b)
                     }
                 };
-                scratch.pending[e.to as usize].push(State {
+                let to = e.to as usize;
+                if cost < scratch.best_at[to] {
+                    scratch.best_at[to] = cost;
+                }
+                scratch.pending[to].push(State {
                     w1,
                     w2,
                     cost,
                     back: si as u32,
-                    edge: (first_edge + k) as u32,
+                    edge: (first_edge + k as usize) as u32,
                 });
             }
         }
@@ -260,8 +318,10 @@ fn order_key(s: &State) -> u128 {
     (u128::from(ordered) << 64) | (u128::from(s.back) << 32) | u128::from(s.edge)
 }
 
-/// Keeps the best state per `(w1, w2)` and then the `beam` best, deterministically.
-fn prune(states: &mut Vec<State>, beam: usize) {
+/// Sorts `states` by cost and keeps those that can make the beam: within `width` of the
+/// cheapest and among the cheapest few (states sharing a history are merged afterwards, so a
+/// few more than `beam` are kept).
+fn shortlist(states: &mut Vec<State>, beam: usize, width: f32) {
     // Only the cheapest few can make the beam: select them (linear) before sorting.
     let keep = (beam * 4).min(states.len());
     if keep == 0 {
@@ -272,19 +332,9 @@ fn prune(states: &mut Vec<State>, beam: usize) {
         states.truncate(keep);
     }
     states.sort_unstable_by_key(order_key);
-    // The best state per history (w1, w2), in cost order, up to `beam` of them.
-    let mut n = 0;
-    for i in 0..states.len() {
-        let s = states[i];
-        if !states[..n].iter().any(|k| k.w1 == s.w1 && k.w2 == s.w2) {
-            states[n] = s;
-            n += 1;
-            if n == beam {
-                break;
-            }
-        }
-    }
-    states.truncate(n);
+    let limit = states[0].cost + width;
+    let within = states.partition_point(|s| s.cost <= limit);
+    states.truncate(within.max(1));
 }
 
 #[cfg(test)]
@@ -292,8 +342,9 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    /// A bigram "model" from a table; everything else gets ln(0.001).
-    struct Bigrams(HashMap<(WordId, WordId), f32>);
+    /// A bigram "model" from a table; everything else gets ln(0.001). `.1`: whether it
+    /// admits that the first history word never matters.
+    struct Bigrams(HashMap<(WordId, WordId), f32>, bool);
 
     impl Scorer for Bigrams {
         type Context = WordId;
@@ -302,6 +353,9 @@ mod tests {
         }
         fn logprob_in(&self, w2: &WordId, w3: WordId) -> f32 {
             self.0.get(&(*w2, w3)).copied().unwrap_or(0.001f32.ln())
+        }
+        fn uses_w1(&self, _ctx: &WordId) -> bool {
+            !self.1
         }
     }
 
@@ -319,10 +373,15 @@ mod tests {
     }
 
     fn run(l: &mut Lattice, lm: &Bigrams) -> Vec<u32> {
+        run_with(l, lm, 8, f32::INFINITY)
+    }
+
+    fn run_with(l: &mut Lattice, lm: &Bigrams, beam: usize, beam_width: f32) -> Vec<u32> {
         let mut out = Vec::new();
         let params = DecodeParams {
             lm_weight: 1.0,
-            beam: 8,
+            beam,
+            beam_width,
         };
         decode(l, lm, params, &mut DecodeScratch::default(), &mut out);
         out.iter().map(|&e| l.edges()[e as usize].payload).collect()
@@ -330,13 +389,53 @@ mod tests {
 
     // words: 10 = "số", 11 = "sở", 12 = "hóa", 13 = "chuyển", 14 = "đổi"
     fn lm() -> Bigrams {
-        Bigrams(HashMap::from([
-            ((13, 14), 0.9f32.ln()),
-            ((14, 10), 0.8f32.ln()),
-            ((14, 11), 0.01f32.ln()),
-            ((10, 12), 0.5f32.ln()),
-            ((11, 12), 0.001f32.ln()),
-        ]))
+        Bigrams(
+            HashMap::from([
+                ((13, 14), 0.9f32.ln()),
+                ((14, 10), 0.8f32.ln()),
+                ((14, 11), 0.01f32.ln()),
+                ((10, 12), 0.5f32.ln()),
+                ((11, 12), 0.001f32.ln()),
+            ]),
+            false,
+        )
+    }
+
+    /// "a|b x|y z": with a beam of 2, (a x) and (b x) crowd out (a y) unless the decoder
+    /// knows they share one future; only y leads well into z.
+    fn crowded() -> (Lattice, HashMap<(WordId, WordId), f32>) {
+        let mut l = Lattice::default();
+        l.reset(3);
+        l.push(edge(0, 1, &[20], 0.0, 1)); // a
+        l.push(edge(0, 1, &[21], 0.1, 2)); // b
+        l.push(edge(1, 2, &[22], 0.0, 3)); // x
+        l.push(edge(1, 2, &[23], 0.5, 4)); // y
+        l.push(edge(2, 3, &[24], 0.0, 5)); // z
+        let table = HashMap::from([((23, 24), 0.9f32.ln()), ((22, 24), 0.0001f32.ln())]);
+        (l, table)
+    }
+
+    #[test]
+    fn histories_with_one_future_share_a_beam_slot() {
+        let (mut l, table) = crowded();
+        assert_eq!(
+            run_with(&mut l, &Bigrams(table.clone(), true), 2, f32::INFINITY),
+            [1, 4, 5]
+        );
+        // A model that may use w1 keeps both (a x) and (b x), and y is lost.
+        assert_eq!(
+            run_with(&mut l, &Bigrams(table, false), 2, f32::INFINITY),
+            [1, 3, 5]
+        );
+    }
+
+    #[test]
+    fn states_beyond_the_beam_width_are_dropped() {
+        let (mut l, table) = crowded();
+        let lm = Bigrams(table, true);
+        assert_eq!(run_with(&mut l, &lm, 8, f32::INFINITY), [1, 4, 5]);
+        // y is 0.5 + its LM cost behind x at position 2: a narrower width drops it.
+        assert_eq!(run_with(&mut l, &lm, 8, 0.1), [1, 3, 5]);
     }
 
     #[test]

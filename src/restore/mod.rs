@@ -36,6 +36,8 @@ pub struct Params {
     pub channel_weight: f32,
     /// States kept per lattice position.
     pub beam: usize,
+    /// States this far (−ln) behind the position's best are dropped.
+    pub beam_width: f32,
     /// Candidate readings kept per token.
     pub max_candidates: usize,
     /// Channel cost above which a candidate is not considered.
@@ -68,6 +70,7 @@ impl Default for Params {
             lm_weight: 1.0,
             channel_weight: 1.0,
             beam: 8,
+            beam_width: 7.0,
             max_candidates: 12,
             max_cost: 14.0,
             margin: 10.0,
@@ -98,6 +101,7 @@ impl Params {
             "lm_weight" => self.lm_weight = num()?,
             "channel_weight" => self.channel_weight = num()?,
             "beam" => self.beam = num()? as usize,
+            "beam_width" => self.beam_width = num()?,
             "max_candidates" => self.max_candidates = num()? as usize,
             "max_cost" => self.max_cost = num()?,
             "margin" => self.margin = num()?,

@@ -58,6 +58,10 @@ impl Scorer for crate::lm::NgramLm {
         crate::lm::NgramLm::logprob_in(self, ctx, w3)
     }
     #[inline]
+    fn uses_w1(&self, ctx: &crate::lm::LmContext) -> bool {
+        ctx.uses_w1()
+    }
+    #[inline]
     fn logprob(&self, w1: WordId, w2: WordId, w3: WordId) -> f32 {
         crate::lm::NgramLm::logprob(self, w1, w2, w3)
     }
@@ -153,6 +157,7 @@ pub fn restore_paragraph(
         DecodeParams {
             lm_weight: p.lm_weight,
             beam: p.beam,
+            beam_width: p.beam_width,
         },
         &mut ps.decode,
         &mut ps.path,
