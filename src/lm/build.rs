@@ -56,8 +56,9 @@ impl Default for LmBuilder {
 }
 
 /// Word ids are stored in 16 bits, so the vocabulary keeps at most this many words (the
-/// most frequent); the shared corpus has about 12 000 words seen twice.
-pub const MAX_VOCAB: usize = 1 << 16;
+/// most frequent; `0xFFFF` is never an id, see `lm::hashed`); the shared corpus has about
+/// 12 000 words seen twice.
+pub const MAX_VOCAB: usize = (1 << 16) - 1;
 
 /// Bits per word id in a packed n-gram key.
 const KEY_BITS: u32 = 21;
@@ -338,6 +339,7 @@ impl LmBuilder {
             ctx: Vec::new(),
             tri_start: vec![0],
             tri: Vec::new(),
+            tables: Default::default(),
         };
 
         // Trigrams, grouped by context (u, v); the lower order is the bigram model just
@@ -374,6 +376,7 @@ impl LmBuilder {
         lm.ctx = ctx;
         lm.tri_start = tri_start;
         lm.tri = tri_out;
+        lm.index()?;
         Ok(lm)
     }
 }

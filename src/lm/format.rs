@@ -141,7 +141,7 @@ impl NgramLm {
         if (0..SPECIALS.len()).any(|i| vocab.word(i as u32) != SPECIALS[i]) {
             return Err(LmError::Corrupt("special words"));
         }
-        Ok(NgramLm {
+        let mut lm = NgramLm {
             vocab,
             info: LmInfo {
                 ngrams: [nv as u64, nb as u64, nt as u64],
@@ -157,7 +157,10 @@ impl NgramLm {
             ctx,
             tri_start,
             tri,
-        })
+            tables: Default::default(),
+        };
+        lm.index()?;
+        Ok(lm)
     }
 }
 

@@ -32,6 +32,7 @@
 
 mod build;
 mod format;
+mod hashed;
 mod vocab;
 
 pub use build::{train_from_files, LmBuilder, Paragraphs};
@@ -100,15 +101,15 @@ pub struct LmInfo {
 }
 
 /// A resolved two-word history: what [`NgramLm::logprob_in`] needs to score any next word
-/// without searching for the history again.
+/// without looking the history up again.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct LmContext {
-    /// Trigram entries of `(w1, w2)`: `tri[tri_lo..tri_hi]`.
-    tri_lo: u32,
-    tri_hi: u32,
-    /// Bigram entries of `w2`: `bi[bi_lo..bi_hi]`.
-    bi_lo: u32,
-    bi_hi: u32,
+    /// The trigrams after `(w1, w2)` (empty when there are none).
+    tri: hashed::Group,
+    /// The bigrams after `w2`.
+    bi: hashed::Group,
+    /// Whether the model knows `(w1, w2)` as a trigram context.
+    known: bool,
     /// ln back-off weight of `(w1, w2)` (0 when the pair has no trigrams).
     bow3: f32,
     /// ln back-off weight of `w2`.
@@ -120,8 +121,24 @@ impl LmContext {
     /// weight) for the pair. When it does not, every next word is scored from `w2` alone.
     #[inline]
     pub fn uses_w1(&self) -> bool {
-        self.tri_hi > self.tri_lo || self.bow3 != 0.0
+        self.known || self.bow3 != 0.0
     }
+}
+
+/// The n-gram groups again, hashed for the decoder (see `lm::hashed`); derived from the
+/// sorted arrays when a model is built or loaded.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Tables {
+    /// The bigram group of each word `v`: `w << 16 | q(ln P(w | v))`.
+    bi_of: Vec<hashed::Group>,
+    bi: hashed::GroupTables,
+    /// The context group of each word `u`: `v << 16 | q(ln bow(u v))`.
+    ctx_of: Vec<hashed::Group>,
+    ctx: hashed::GroupTables,
+    /// For each slot of `ctx`, the trigram group of the context stored there (raw).
+    ctx_tri: Vec<u32>,
+    /// Trigram groups: `w << 16 | q(ln P(w | u v))`.
+    tri: hashed::GroupTables,
 }
 
 /// A trigram model in back-off form over sorted flat arrays.
@@ -144,6 +161,7 @@ pub struct NgramLm {
     ctx: Vec<u32>,
     tri_start: Vec<u32>,
     tri: Vec<u32>,
+    tables: Tables,
 }
 
 /// Quantisation of log-probabilities: `ln p` in `[LP_MIN, 0]` on 16 bits (step ≈ 0.0006,
@@ -176,37 +194,16 @@ fn dequant_bow(q: u32) -> f32 {
     q as f32 * BOW_STEP + BOW_MIN
 }
 
+/// The entry ranges of the groups cut by `starts`.
+fn group_ranges(starts: &[u32]) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    starts.windows(2).map(|w| w[0] as usize..w[1] as usize)
+}
+
 /// The packed value of word `w` in a sorted entry slice.
 #[inline]
 fn find(entries: &[u32], w: u32) -> Option<usize> {
     let i = entries.partition_point(|&e| (e >> 16) < w);
     (entries.get(i).is_some_and(|&e| e >> 16 == w)).then_some(i)
-}
-
-/// [`find`] for every word of `ws` in the same sorted slice, `found[j]` for `ws[j]`: a
-/// branchless lower-bound search run in lockstep, so the probes of different words are in
-/// flight together.
-#[inline]
-fn find_many(entries: &[u32], ws: &[u32], found: &mut [Option<usize>]) {
-    if entries.is_empty() {
-        return;
-    }
-    let mut base = [0usize; 16];
-    let base = &mut base[..ws.len()];
-    let mut size = entries.len();
-    while size > 1 {
-        let half = size / 2;
-        for (b, &w) in base.iter_mut().zip(ws) {
-            let mid = *b + half;
-            // `mid < b + size <= entries.len()`.
-            *b = if entries[mid] >> 16 < w { mid } else { *b };
-        }
-        size -= half;
-    }
-    for ((f, &b), &w) in found.iter_mut().zip(base.iter()).zip(ws) {
-        let i = b + usize::from(entries[b] >> 16 < w);
-        *f = entries.get(i).is_some_and(|&e| e >> 16 == w).then_some(i);
-    }
 }
 
 impl NgramLm {
@@ -230,26 +227,68 @@ impl NgramLm {
         }
     }
 
+    /// Builds the hash tables the queries use from the sorted arrays; called once a model is
+    /// complete (trained or loaded).
+    fn index(&mut self) -> Result<(), LmError> {
+        use hashed::GroupTables;
+        let too_large = |_| LmError::Corrupt("too many n-grams for the look-up tables");
+        let ((bi, ctx), tri) = rayon::join(
+            || {
+                (
+                    GroupTables::build(&self.bi, &self.bi_start),
+                    GroupTables::build(&self.ctx, &self.ctx_start),
+                )
+            },
+            || GroupTables::build(&self.tri, &self.tri_start),
+        );
+        let ((bi, bi_of), (ctx, ctx_of), (tri, tri_of)) = (
+            bi.map_err(too_large)?,
+            ctx.map_err(too_large)?,
+            tri.map_err(too_large)?,
+        );
+        let mut ctx_tri = vec![0; ctx.len()];
+        for (u, r) in group_ranges(&self.ctx_start).enumerate() {
+            for j in r {
+                if let Some((_, slot)) = ctx.get(ctx_of[u], self.ctx[j] >> 16) {
+                    ctx_tri[slot] = tri_of[j].raw();
+                }
+            }
+        }
+        self.tables = Tables {
+            bi_of,
+            bi,
+            ctx_of,
+            ctx,
+            ctx_tri,
+            tri,
+        };
+        Ok(())
+    }
+
+    /// Bytes held by the look-up tables built at load.
+    pub fn table_bytes(&self) -> usize {
+        let t = &self.tables;
+        t.bi.bytes()
+            + t.ctx.bytes()
+            + t.tri.bytes()
+            + 4 * (t.bi_of.len() + t.ctx_of.len() + t.ctx_tri.len())
+    }
+
     /// Resolves the history `w1 w2` once, for scoring many next words with
     /// [`logprob_in`](Self::logprob_in).
     #[inline]
     pub fn context(&self, w1: WordId, w2: WordId) -> LmContext {
         let (w1, w2) = (self.clamp(w1), self.clamp(w2));
-        let (c_lo, c_hi) = (self.ctx_start[w1] as usize, self.ctx_start[w1 + 1] as usize);
-        let (tri_lo, tri_hi, bow3) = match find(&self.ctx[c_lo..c_hi], w2 as u32) {
-            Some(j) => (
-                self.tri_start[c_lo + j],
-                self.tri_start[c_lo + j + 1],
-                dequant_bow(self.ctx[c_lo + j] & 0xFFFF),
-            ),
-            None => (0, 0, 0.0),
-        };
+        let t = &self.tables;
+        let group = t.ctx_of.get(w1).copied().unwrap_or_default();
+        let found = t.ctx.get(group, w2 as u32);
         LmContext {
-            tri_lo,
-            tri_hi,
-            bi_lo: self.bi_start[w2],
-            bi_hi: self.bi_start[w2 + 1],
-            bow3,
+            tri: found.map_or(hashed::Group::default(), |(_, slot)| {
+                hashed::Group::from_raw(t.ctx_tri[slot])
+            }),
+            bi: t.bi_of.get(w2).copied().unwrap_or_default(),
+            known: found.is_some(),
+            bow3: found.map_or(0.0, |(q, _)| dequant_bow(u32::from(q))),
             bow2: self.bow1[w2],
         }
     }
@@ -260,68 +299,21 @@ impl NgramLm {
     #[inline]
     pub fn logprob_in(&self, ctx: &LmContext, w3: WordId) -> f32 {
         let w = self.clamp(w3);
-        let tri = self
-            .tri
-            .get(ctx.tri_lo as usize..ctx.tri_hi as usize)
-            .unwrap_or_default();
-        if let Some(i) = find(tri, w as u32) {
-            return dequant_lp(tri[i] & 0xFFFF);
+        if let Some((q, _)) = self.tables.tri.get(ctx.tri, w as u32) {
+            return dequant_lp(u32::from(q));
         }
-        let bi = self
-            .bi
-            .get(ctx.bi_lo as usize..ctx.bi_hi as usize)
-            .unwrap_or_default();
-        if let Some(i) = find(bi, w as u32) {
-            return ctx.bow3 + dequant_lp(bi[i] & 0xFFFF);
+        match self.tables.bi.get(ctx.bi, w as u32) {
+            Some((q, _)) => ctx.bow3 + dequant_lp(u32::from(q)),
+            None => ctx.bow3 + ctx.bow2 + self.p1[w],
         }
-        ctx.bow3 + ctx.bow2 + self.p1[w]
     }
 
     /// [`logprob_in`](Self::logprob_in) for each of `ws`, written to `out[..ws.len()]`
-    /// (`out` must be at least as long as `ws`; extra entries are left alone).
-    ///
-    /// The searches for all words run in lockstep, one probe of each per step: they are
-    /// independent, so their cache misses overlap instead of queueing behind one another
-    /// (every word of a batch searches the same trigram and bigram groups, so the groups
-    /// halve in step). The results are exactly those of `logprob_in`.
+    /// (`out` must be at least as long as `ws`; extra entries are left alone). The look-ups
+    /// are independent, so the processor overlaps their cache misses.
     pub fn logprobs_in(&self, ctx: &LmContext, ws: &[WordId], out: &mut [f32]) {
-        const CHUNK: usize = 16;
-        let tri = self
-            .tri
-            .get(ctx.tri_lo as usize..ctx.tri_hi as usize)
-            .unwrap_or_default();
-        let bi = self
-            .bi
-            .get(ctx.bi_lo as usize..ctx.bi_hi as usize)
-            .unwrap_or_default();
-        for (ws, out) in ws.chunks(CHUNK).zip(out.chunks_mut(CHUNK)) {
-            let n = ws.len();
-            let mut keys = [0u32; CHUNK];
-            for (k, &w) in keys.iter_mut().zip(ws) {
-                *k = self.clamp(w) as u32;
-            }
-            let mut at_tri = [None; CHUNK];
-            find_many(tri, &keys[..n], &mut at_tri[..n]);
-            // Only the words without a trigram back off to the bigrams.
-            let (mut miss, mut miss_keys, mut m) = ([0usize; CHUNK], [0u32; CHUNK], 0);
-            for j in 0..n {
-                match at_tri[j] {
-                    Some(i) => out[j] = dequant_lp(tri[i] & 0xFFFF),
-                    None => {
-                        miss[m] = j;
-                        miss_keys[m] = keys[j];
-                        m += 1;
-                    }
-                }
-            }
-            let mut at_bi = [None; CHUNK];
-            find_many(bi, &miss_keys[..m], &mut at_bi[..m]);
-            for (&j, (&w, at)) in miss[..m].iter().zip(miss_keys.iter().zip(&at_bi)) {
-                out[j] = match at {
-                    Some(i) => ctx.bow3 + dequant_lp(bi[*i] & 0xFFFF),
-                    None => ctx.bow3 + ctx.bow2 + self.p1[w as usize],
-                };
-            }
+        for (o, &w) in out.iter_mut().zip(ws) {
+            *o = self.logprob_in(ctx, w);
         }
     }
 
@@ -511,6 +503,45 @@ mod tests {
         assert!((s1 - 1.0).abs() < 1e-4, "P1 sums to {s1}");
         assert_eq!(lm.logprob(BOS, BOS, BOS), lm.logprob_bigram(BOS, BOS));
         assert!(lm.logprob(BOS, BOS, BOS) < -50.0);
+    }
+
+    /// `P(w3 | w1 w2)` by binary search in the sorted groups, as the file stores them.
+    fn sorted_logprob(lm: &NgramLm, w1: WordId, w2: WordId, w3: WordId) -> f32 {
+        let (u, v, w) = (w1 as usize, w2 as usize, w3);
+        let ctx = &lm.ctx[lm.ctx_start[u] as usize..lm.ctx_start[u + 1] as usize];
+        let mut bow3 = 0.0;
+        if let Some(j) = find(ctx, w2) {
+            let j = lm.ctx_start[u] as usize + j;
+            bow3 = dequant_bow(lm.ctx[j] & 0xFFFF);
+            let tri = &lm.tri[lm.tri_start[j] as usize..lm.tri_start[j + 1] as usize];
+            if let Some(i) = find(tri, w) {
+                return dequant_lp(tri[i] & 0xFFFF);
+            }
+        }
+        let bi = &lm.bi[lm.bi_start[v] as usize..lm.bi_start[v + 1] as usize];
+        match find(bi, w) {
+            Some(i) => bow3 + dequant_lp(bi[i] & 0xFFFF),
+            None => bow3 + lm.bow1[v] + lm.p1[w as usize],
+        }
+    }
+
+    #[test]
+    fn hashed_lookups_match_the_sorted_groups() {
+        for lm in [toy_model(), pruned_toy_model()] {
+            let v = lm.vocab().len() as WordId;
+            for w1 in 0..v {
+                for w2 in 0..v {
+                    let ctx = lm.context(w1, w2);
+                    for w3 in 0..v {
+                        assert_eq!(
+                            lm.logprob_in(&ctx, w3),
+                            sorted_logprob(&lm, w1, w2, w3),
+                            "{w1} {w2} {w3}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]
