@@ -140,6 +140,18 @@ impl GroupTables {
         }
     }
 
+    /// Starts loading the slot where the search for `w` in `g` begins.
+    #[inline]
+    pub(super) fn prefetch(&self, g: Group, w: u32) {
+        let bits = g.bits();
+        if bits == 0 {
+            return;
+        }
+        if let Some(slot) = self.slots.get(g.start() + home(w, bits)) {
+            prefetch_read(slot);
+        }
+    }
+
     /// Slots held.
     pub(super) fn len(&self) -> usize {
         self.slots.len()
@@ -149,6 +161,20 @@ impl GroupTables {
     pub(super) fn bytes(&self) -> usize {
         self.slots.len() * 4
     }
+}
+
+/// A hint to bring `x`'s cache line in; nothing on targets without one.
+#[inline(always)]
+fn prefetch_read(x: &u32) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch never faults and has no effect on the program's state; SSE is part
+    // of the x86_64 baseline.
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        _mm_prefetch::<_MM_HINT_T0>((x as *const u32).cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = x;
 }
 
 #[cfg(test)]

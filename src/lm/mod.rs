@@ -308,6 +308,15 @@ impl NgramLm {
         }
     }
 
+    /// Starts fetching the table slots that [`logprob_in`](Self::logprob_in) will read for
+    /// `w3` (the first probe of the trigram and of the bigram group).
+    #[inline]
+    pub fn prefetch(&self, ctx: &LmContext, w3: WordId) {
+        let w = self.clamp(w3) as u32;
+        self.tables.tri.prefetch(ctx.tri, w);
+        self.tables.bi.prefetch(ctx.bi, w);
+    }
+
     /// [`logprob_in`](Self::logprob_in) for each of `ws`, written to `out[..ws.len()]`
     /// (`out` must be at least as long as `ws`; extra entries are left alone). The look-ups
     /// are independent, so the processor overlaps their cache misses.

@@ -35,6 +35,10 @@ pub trait Scorer {
     fn logprob(&self, w1: WordId, w2: WordId, w3: WordId) -> f32 {
         self.logprob_in(&self.context(w1, w2), w3)
     }
+    /// Hints that `logprob_in(ctx, w)` will be asked soon (a model may start fetching the
+    /// memory it needs).
+    #[inline]
+    fn prefetch(&self, _ctx: &Self::Context, _w: WordId) {}
     /// `logprob_in` for each of `ws` into `out[..ws.len()]`; a model can overlap the
     /// look-ups (they are independent).
     fn logprobs_in(&self, ctx: &Self::Context, ws: &[WordId], out: &mut [f32]) {
@@ -237,6 +241,11 @@ pub fn decode<S: Scorer + ?Sized>(
         // exceeds that best by more than the beam width would be pruned there, and is not
         // scored at all (the model's cost is never negative, so this drops nothing the beam
         // would keep).
+        for ctx in &ctxs[..settled.len()] {
+            for e in leaving.iter().filter(|e| e.n_words > 0) {
+                lm.prefetch(ctx, e.words[0]);
+            }
+        }
         for si in settled {
             let s = scratch.arena[si];
             let ctx = ctxs[si - base];

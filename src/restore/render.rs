@@ -58,6 +58,10 @@ impl Scorer for crate::lm::NgramLm {
         crate::lm::NgramLm::logprob_in(self, ctx, w3)
     }
     #[inline]
+    fn prefetch(&self, ctx: &crate::lm::LmContext, w: WordId) {
+        crate::lm::NgramLm::prefetch(self, ctx, w)
+    }
+    #[inline]
     fn uses_w1(&self, ctx: &crate::lm::LmContext) -> bool {
         ctx.uses_w1()
     }
