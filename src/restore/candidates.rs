@@ -10,10 +10,10 @@
 //! The readings of a token depend only on its text, so they are cached per session: a report
 //! repeats the same few thousand tokens, and the cache makes the search a one-time cost.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use crate::channel::{Candidate, SearchScratch};
-use crate::lm::{NgramLm, UNK};
+use crate::lm::UNK;
 
 use super::decode::WordId;
 use super::Restorer;
@@ -44,11 +44,15 @@ const SEARCH_TOP: usize = 12;
 /// Per-session buffers and caches.
 #[derive(Default)]
 pub struct Scratch {
-    readings: HashMap<Box<str>, Box<[Reading]>>,
-    searched: HashMap<Box<str>, Box<[Candidate]>>,
+    /// Readings by token as written (case and all): a hit costs one hash of the token, with
+    /// no normalisation. (Fx hashing: the keys are short and come from our own text, not
+    /// from an adversary that could aim at collisions any more than at a slow document.)
+    readings: FxHashMap<Box<str>, Box<[Reading]>>,
+    searched: FxHashMap<Box<str>, Box<[Candidate]>>,
     out: Vec<Candidate>,
     search: SearchScratch,
     key: String,
+    key2: String,
     work: Vec<Reading>,
 }
 
@@ -86,33 +90,28 @@ fn search<'a>(r: &Restorer, s: &'a mut Scratch, key: &str) -> &'a [Candidate] {
 
 /// The readings of `token` (original case), best first.
 pub fn readings<'a>(r: &Restorer, token: &str, s: &'a mut Scratch) -> &'a [Reading] {
-    let mut key = std::mem::take(&mut s.key);
-    key_of(token, &mut key);
-    if !s.readings.contains_key(key.as_str()) {
+    if !s.readings.contains_key(token) {
         if s.readings.len() >= CACHE_LIMIT {
             s.readings.clear();
         }
+        let mut key = std::mem::take(&mut s.key);
+        key_of(token, &mut key);
         let list = compute(r, &key, s);
-        s.readings.insert(key.as_str().into(), list);
+        s.key = key;
+        s.readings.insert(token.into(), list);
     }
-    let found = s.readings.get(key.as_str()).map_or(&[][..], |v| &v[..]);
-    s.key = key;
-    found
+    s.readings.get(token).map_or(&[][..], |v| &v[..])
 }
 
 /// The readings of two adjacent tokens read as one word (`hi u` = hiệu), best first.
 pub fn merged(r: &Restorer, a: &str, b: &str, s: &mut Scratch, out: &mut Vec<Reading>) {
     out.clear();
-    let mut key = String::with_capacity(a.len() + b.len());
+    let (mut key, mut kb) = (std::mem::take(&mut s.key), std::mem::take(&mut s.key2));
     key_of(a, &mut key);
-    let mut kb = String::new();
     key_of(b, &mut kb);
     key.push_str(&kb);
     let p = *r.params();
-    let lm: &NgramLm = &r.model().lm;
-    let cands = search(r, s, &key);
-    for c in cands.iter().take(3) {
-        let _ = lm;
+    for c in search(r, s, &key).iter().take(3) {
         out.push(Reading {
             words: [c.id, 0],
             n: 1,
@@ -122,6 +121,7 @@ pub fn merged(r: &Restorer, a: &str, b: &str, s: &mut Scratch, out: &mut Vec<Rea
             same: false,
         });
     }
+    (s.key, s.key2) = (key, kb);
 }
 
 fn compute(r: &Restorer, key: &str, s: &mut Scratch) -> Box<[Reading]> {

@@ -331,19 +331,17 @@ fn order_key(s: &State) -> u128 {
 /// cheapest and among the cheapest few (states sharing a history are merged afterwards, so a
 /// few more than `beam` are kept).
 fn shortlist(states: &mut Vec<State>, beam: usize, width: f32) {
+    let Some(best) = states.iter().map(|s| s.cost).min_by(f32::total_cmp) else {
+        return;
+    };
+    states.retain(|s| s.cost <= best + width);
     // Only the cheapest few can make the beam: select them (linear) before sorting.
     let keep = (beam * 4).min(states.len());
-    if keep == 0 {
-        return;
-    }
     if states.len() > keep {
         states.select_nth_unstable_by_key(keep - 1, order_key);
         states.truncate(keep);
     }
     states.sort_unstable_by_key(order_key);
-    let limit = states[0].cost + width;
-    let within = states.partition_point(|s| s.cost <= limit);
-    states.truncate(within.max(1));
 }
 
 #[cfg(test)]
