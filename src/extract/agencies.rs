@@ -4,7 +4,7 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
-use super::fold::{fold_str, Folded};
+use super::fold::{fold_str, lower_prefix_end, Folded};
 
 const AGENCIES: &str = include_str!("../../dictionaries/agencies.tsv");
 
@@ -146,15 +146,10 @@ impl Default for Agencies {
     }
 }
 
-/// Does `s`, lower-cased, start with the word `key` (lower-case ASCII)?
-///
-/// Only the chars compared are lower-cased: lower-casing the whole rest of the text for every
-/// agency made extraction quadratic in the document's length. (`str::to_lowercase` differs from
-/// this char by char mapping only for a final `Σ`, whose forms are both non-ASCII letters, so
-/// the answer is the same.)
+/// Does `s`, lower-cased, start with the word `key` (lower-case ASCII)? Lower-casing the whole
+/// rest of the text for every agency instead made extraction quadratic in its length.
 fn starts_with_word_ci(s: &str, key: &str) -> bool {
-    let mut lower = s.chars().flat_map(char::to_lowercase);
-    key.chars().all(|k| lower.next() == Some(k)) && !word_char(lower.next())
+    lower_prefix_end(s, key).is_some_and(|mut rest| !word_char(rest.next()))
 }
 
 /// Appends `tỉnh Quảng Ngãi`, `xã`, `huyện Bình Sơn`… found right after an agency name.

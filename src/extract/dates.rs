@@ -5,7 +5,7 @@
 
 use regex::Regex;
 
-use super::fold::Folded;
+use super::fold::{lower_starts_with, Folded};
 
 /// A date found in the text (offsets into the restored text).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -221,7 +221,7 @@ impl Dates {
             }
             let cue = before.ends_with("ngay")
                 || before.ends_with("tu")
-                || after.trim_start().to_lowercase().starts_with("den");
+                || lower_starts_with(after.trim_start(), "den");
             if !cue {
                 continue;
             }

@@ -33,6 +33,24 @@ pub fn fold_str(s: &str) -> String {
     s.chars().filter_map(fold_char).collect()
 }
 
+/// Does `s`, lower-cased, start with `prefix` (lower-case ASCII)?
+///
+/// Only the chars compared are lower-cased, where `s.to_lowercase()` would copy the whole rest
+/// of the text, at every match. The char by char mapping differs from `str::to_lowercase` only
+/// for a final `Σ`, whose two lower-case forms are both non-ASCII, so the answer is the same.
+pub fn lower_starts_with(s: &str, prefix: &str) -> bool {
+    lower_prefix_end(s, prefix).is_some()
+}
+
+/// After a [`lower_starts_with`] match, the lower-cased chars that follow the prefix.
+pub fn lower_prefix_end<'a>(s: &'a str, prefix: &str) -> Option<impl Iterator<Item = char> + 'a> {
+    let mut lower = s.chars().flat_map(char::to_lowercase);
+    prefix
+        .chars()
+        .all(|k| lower.next() == Some(k))
+        .then_some(lower)
+}
+
 impl Folded {
     pub fn new(src: &str) -> Folded {
         let mut text = String::with_capacity(src.len());
@@ -71,5 +89,28 @@ mod tests {
         assert_eq!(&src[f.src(at)..], "02");
         assert_eq!(f.folded(f.src(at)), at);
         assert_eq!(fold_str("ĐỘC LẬP"), "DOC LAP");
+    }
+
+    #[test]
+    fn lower_prefix_is_read_like_the_lower_cased_text() {
+        for s in [
+            "Noi nhan:",
+            "NOI NH",
+            "noi",
+            "",
+            "Den ngay",
+            "ĐEN",
+            "ΣΣ den",
+            "İden",
+            "V/v",
+        ] {
+            for p in ["noi nh", "den", "v/v", "d", ""] {
+                assert_eq!(
+                    lower_starts_with(s, p),
+                    s.to_lowercase().starts_with(p),
+                    "{s:?} {p:?}"
+                );
+            }
+        }
     }
 }
