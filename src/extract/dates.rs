@@ -6,6 +6,7 @@
 use regex::Regex;
 
 use super::fold::{lower_starts_with, Folded};
+use super::line_runs;
 
 /// A date found in the text (offsets into the restored text).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,7 +17,8 @@ pub struct FoundDate {
     pub iso: String,
 }
 
-/// The compiled date patterns.
+/// The compiled date patterns. None matches across a line break (they are searched line run by
+/// line run, see [`line_runs`]).
 #[derive(Clone, Debug)]
 pub struct Dates {
     long: Regex,
@@ -94,7 +96,7 @@ impl Dates {
         let taken = |found: &[(usize, usize, String)], s: usize, e: usize| {
             found.iter().any(|&(a, b, _)| s < b && a < e)
         };
-        for c in self.long.captures_iter(t) {
+        for c in line_runs::captures(&self.long, t) {
             let m = c.get(0).map_or(0..0, |m| m.range());
             let day = c[1].trim().parse().ok();
             let (Ok(month), Some(year)) = (c[2].parse(), parse_year(&c[3])) else {
@@ -104,7 +106,7 @@ impl Dates {
                 found.push((m.start, m.end, iso));
             }
         }
-        for c in self.numeric.captures_iter(t) {
+        for c in line_runs::captures(&self.numeric, t) {
             let m = c.get(0).map_or(0..0, |m| m.range());
             if c[2] != c[4] || taken(&found, m.start, m.end) {
                 continue;
@@ -126,7 +128,7 @@ impl Dates {
             }
         }
         // `ngày  /7/2025`: the day left blank.
-        for c in self.blank_day.captures_iter(t) {
+        for c in line_runs::captures(&self.blank_day, t) {
             let m = c.get(0).map_or(0..0, |m| m.range());
             if let (Ok(mo), Some(y)) = (c[1].parse(), parse_year(&c[2])) {
                 if let Some(iso) = iso(None, mo, Some(y)) {
@@ -143,7 +145,7 @@ impl Dates {
                 Some((*s, y, m))
             })
             .collect();
-        for c in self.glued.captures_iter(t) {
+        for c in line_runs::captures(&self.glued, t) {
             let m = c.get(0).map_or(0..0, |m| m.range());
             if taken(&found, m.start, m.end) || t[m.end..].starts_with('/') {
                 continue;
@@ -181,7 +183,7 @@ impl Dates {
             }
         }
         // tháng 11/2025, tháng 11 năm 2025; bare `tháng 11` takes the year of a date on its line.
-        for c in self.month_year.captures_iter(t) {
+        for c in line_runs::captures(&self.month_year, t) {
             let m = c.get(0).map_or(0..0, |m| m.range());
             if taken(&found, m.start, m.end) {
                 continue;
@@ -206,7 +208,7 @@ impl Dates {
         }
         // Day/month with the year given later in the sentence: `từ ngày 27/10 đến ngày 03/11/2025`.
         let lower = t.to_ascii_lowercase();
-        for c in self.day_month.captures_iter(t) {
+        for c in line_runs::captures(&self.day_month, t) {
             let m = c.get(0).map_or(0..0, |m| m.range());
             if taken(&found, m.start, m.end) {
                 continue;

@@ -29,6 +29,7 @@ pub mod eval;
 pub mod fold;
 pub mod header;
 pub mod indicators;
+pub mod line_runs;
 pub mod numbers;
 pub mod references;
 pub mod symbols;
