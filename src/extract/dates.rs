@@ -6,7 +6,7 @@
 use regex::Regex;
 
 use super::fold::{lower_starts_with, Folded};
-use super::line_runs;
+use super::line_runs::LineRuns;
 
 /// A date found in the text (offsets into the restored text).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -17,8 +17,8 @@ pub struct FoundDate {
     pub iso: String,
 }
 
-/// The compiled date patterns. None matches across a line break (they are searched line run by
-/// line run, see [`line_runs`]).
+/// The compiled date patterns. Every match holds a digit and no line break (they are searched
+/// by [`LineRuns`]).
 #[derive(Clone, Debug)]
 pub struct Dates {
     long: Regex,
@@ -92,11 +92,12 @@ impl Dates {
     /// Every date in `restored` (with its folded form `folded`), in text order.
     pub fn find(&self, folded: &Folded, restored: &str) -> Vec<FoundDate> {
         let t = folded.text.as_str();
+        let runs = LineRuns::new(t);
         let mut found: Vec<(usize, usize, String)> = Vec::new(); // folded start, end, iso
         let taken = |found: &[(usize, usize, String)], s: usize, e: usize| {
             found.iter().any(|&(a, b, _)| s < b && a < e)
         };
-        for c in line_runs::captures(&self.long, t) {
+        for c in runs.captures(&self.long) {
             let m = c.get(0).map_or(0..0, |m| m.range());
             let day = c[1].trim().parse().ok();
             let (Ok(month), Some(year)) = (c[2].parse(), parse_year(&c[3])) else {
@@ -106,7 +107,7 @@ impl Dates {
                 found.push((m.start, m.end, iso));
             }
         }
-        for c in line_runs::captures(&self.numeric, t) {
+        for c in runs.captures(&self.numeric) {
             let m = c.get(0).map_or(0..0, |m| m.range());
             if c[2] != c[4] || taken(&found, m.start, m.end) {
                 continue;
@@ -128,7 +129,7 @@ impl Dates {
             }
         }
         // `ngày  /7/2025`: the day left blank.
-        for c in line_runs::captures(&self.blank_day, t) {
+        for c in runs.captures(&self.blank_day) {
             let m = c.get(0).map_or(0..0, |m| m.range());
             if let (Ok(mo), Some(y)) = (c[1].parse(), parse_year(&c[2])) {
                 if let Some(iso) = iso(None, mo, Some(y)) {
@@ -145,7 +146,7 @@ impl Dates {
                 Some((*s, y, m))
             })
             .collect();
-        for c in line_runs::captures(&self.glued, t) {
+        for c in runs.captures(&self.glued) {
             let m = c.get(0).map_or(0..0, |m| m.range());
             if taken(&found, m.start, m.end) || t[m.end..].starts_with('/') {
                 continue;
@@ -183,7 +184,7 @@ impl Dates {
             }
         }
         // tháng 11/2025, tháng 11 năm 2025; bare `tháng 11` takes the year of a date on its line.
-        for c in line_runs::captures(&self.month_year, t) {
+        for c in runs.captures(&self.month_year) {
             let m = c.get(0).map_or(0..0, |m| m.range());
             if taken(&found, m.start, m.end) {
                 continue;
@@ -208,7 +209,7 @@ impl Dates {
         }
         // Day/month with the year given later in the sentence: `từ ngày 27/10 đến ngày 03/11/2025`.
         let lower = t.to_ascii_lowercase();
-        for c in line_runs::captures(&self.day_month, t) {
+        for c in runs.captures(&self.day_month) {
             let m = c.get(0).map_or(0..0, |m| m.range());
             if taken(&found, m.start, m.end) {
                 continue;
