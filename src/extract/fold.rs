@@ -55,11 +55,23 @@ impl Folded {
     pub fn new(src: &str) -> Folded {
         let mut text = String::with_capacity(src.len());
         let mut offs = Vec::with_capacity(src.len() + 1);
-        for (i, c) in src.char_indices() {
+        let mut i = 0;
+        while i < src.len() {
+            // ASCII folds to itself: a run of it is copied at once (most of a restored text).
+            let run = src.as_bytes()[i..]
+                .iter()
+                .position(|b| !b.is_ascii())
+                .map_or(src.len(), |k| i + k);
+            text.push_str(&src[i..run]);
+            offs.extend(i..run);
+            let Some(c) = src[run..].chars().next() else {
+                break;
+            };
             if let Some(f) = fold_char(c) {
                 text.push(f);
-                offs.resize(text.len(), i);
+                offs.resize(text.len(), run);
             }
+            i = run + c.len_utf8();
         }
         offs.push(src.len());
         Folded { text, offs }
@@ -89,6 +101,21 @@ mod tests {
         assert_eq!(&src[f.src(at)..], "02");
         assert_eq!(f.folded(f.src(at)), at);
         assert_eq!(fold_str("ĐỘC LẬP"), "DOC LAP");
+    }
+
+    #[test]
+    fn offsets_of_mixed_text() {
+        let src = "Số 1\u{301}: ¢ Đà";
+        let f = Folded::new(src);
+        assert_eq!(f.text, "So 1: ¢ Da");
+        // Every folded byte maps to the start of the char it came from.
+        let want: Vec<usize> = src
+            .char_indices()
+            .filter_map(|(i, c)| fold_char(c).map(|f| (i, f.len_utf8())))
+            .flat_map(|(i, n)| std::iter::repeat_n(i, n))
+            .chain([src.len()])
+            .collect();
+        assert_eq!(f.offs, want);
     }
 
     #[test]
