@@ -64,6 +64,15 @@ fn read_num(t: &str, at: usize) -> Option<Num> {
 
 /// Matches the words of `key` at `i`, any white space (line breaks too) between them; the end.
 fn match_words(lower: &str, i: usize, key: &str) -> Option<usize> {
+    // Every unit is tried after every number: most differ at their first byte, seen before
+    // the key is split into words.
+    if key
+        .as_bytes()
+        .first()
+        .is_some_and(|&k| k != b' ' && lower.as_bytes().get(i) != Some(&k))
+    {
+        return None;
+    }
     let mut pos = i;
     for (n, w) in key.split(' ').enumerate() {
         if n > 0 {
