@@ -82,7 +82,7 @@ mod tests {
         let t = "ab\n1/2\n3\n“x”\n\nc…\nd\n4\n5";
         let got: Vec<&str> = LineRuns::new(t).runs.into_iter().map(|r| &t[r]).collect();
         assert_eq!(got, ["1/2\n3", "“x”", "c…", "4\n5"]);
-        assert_eq!(LineRuns::new("“").runs, [0..3]);
+        assert_eq!(LineRuns::new("“").runs, vec![0..3]);
         assert!(LineRuns::new("").runs.is_empty());
     }
 
