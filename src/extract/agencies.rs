@@ -4,7 +4,7 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
-use super::fold::{fold_str, Folded};
+use super::fold::{fold_str, lower_prefix_end, Folded};
 
 const AGENCIES: &str = include_str!("../../dictionaries/agencies.tsv");
 
@@ -146,6 +146,12 @@ impl Default for Agencies {
     }
 }
 
+/// Does `s`, lower-cased, start with the word `key` (lower-case ASCII)? Lower-casing the whole
+/// rest of the text for every agency instead made extraction quadratic in its length.
+fn starts_with_word_ci(s: &str, key: &str) -> bool {
+    lower_prefix_end(s, key).is_some_and(|mut rest| !word_char(rest.next()))
+}
+
 /// Appends `tỉnh Quảng Ngãi`, `xã`, `huyện Bình Sơn`… found right after an agency name.
 fn extend_unit(folded: &Folded, restored: &str, name: &str, e: usize) -> (String, usize) {
     let t = folded.text.as_str();
@@ -155,10 +161,7 @@ fn extend_unit(folded: &Folded, restored: &str, name: &str, e: usize) -> (String
         return (name.to_string(), e);
     }
     let at = e + (rest.len() - trimmed.len());
-    let lower = trimmed.to_lowercase();
-    let level = LEVELS
-        .iter()
-        .find(|(k, _)| lower.starts_with(k) && !word_char(lower[k.len()..].chars().next()));
+    let level = LEVELS.iter().find(|(k, _)| starts_with_word_ci(trimmed, k));
     let (mut end, mut out) = match level {
         Some(&(key, written)) => (at + key.len(), format!("{name} {written}")),
         // Party committees take the place name directly: `Tỉnh ủy Quảng Ngãi`.
@@ -229,6 +232,31 @@ mod tests {
             .into_iter()
             .map(|a| (a.name, a.abbr))
             .collect()
+    }
+
+    #[test]
+    fn level_word_is_matched_like_the_lower_cased_text() {
+        let whole = |s: &str, k: &str| {
+            let lower = s.to_lowercase();
+            lower.starts_with(k) && !word_char(lower[k.len()..].chars().next())
+        };
+        for s in [
+            "tinh Quang Ngai",
+            "TINH QUANG NGAI",
+            "Tinh",
+            "tinhs",
+            "thi xa Duc Pho",
+            "THI XA",
+            "xaΣ",
+            "xa Σ",
+            "x",
+            "",
+            "İtinh",
+        ] {
+            for (k, _) in LEVELS {
+                assert_eq!(starts_with_word_ci(s, k), whole(s, k), "{s:?} {k:?}");
+            }
+        }
     }
 
     #[test]

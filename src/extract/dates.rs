@@ -5,7 +5,8 @@
 
 use regex::Regex;
 
-use super::fold::Folded;
+use super::fold::{lower_starts_with, Folded};
+use super::line_runs::LineRuns;
 
 /// A date found in the text (offsets into the restored text).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,7 +17,8 @@ pub struct FoundDate {
     pub iso: String,
 }
 
-/// The compiled date patterns.
+/// The compiled date patterns. Every match holds a digit and no line break (they are searched
+/// by [`LineRuns`]).
 #[derive(Clone, Debug)]
 pub struct Dates {
     long: Regex,
@@ -90,11 +92,12 @@ impl Dates {
     /// Every date in `restored` (with its folded form `folded`), in text order.
     pub fn find(&self, folded: &Folded, restored: &str) -> Vec<FoundDate> {
         let t = folded.text.as_str();
+        let runs = LineRuns::new(t);
         let mut found: Vec<(usize, usize, String)> = Vec::new(); // folded start, end, iso
         let taken = |found: &[(usize, usize, String)], s: usize, e: usize| {
             found.iter().any(|&(a, b, _)| s < b && a < e)
         };
-        for c in self.long.captures_iter(t) {
+        for c in runs.captures(&self.long) {
             let m = c.get(0).map_or(0..0, |m| m.range());
             let day = c[1].trim().parse().ok();
             let (Ok(month), Some(year)) = (c[2].parse(), parse_year(&c[3])) else {
@@ -104,7 +107,7 @@ impl Dates {
                 found.push((m.start, m.end, iso));
             }
         }
-        for c in self.numeric.captures_iter(t) {
+        for c in runs.captures(&self.numeric) {
             let m = c.get(0).map_or(0..0, |m| m.range());
             if c[2] != c[4] || taken(&found, m.start, m.end) {
                 continue;
@@ -126,7 +129,7 @@ impl Dates {
             }
         }
         // `ngày  /7/2025`: the day left blank.
-        for c in self.blank_day.captures_iter(t) {
+        for c in runs.captures(&self.blank_day) {
             let m = c.get(0).map_or(0..0, |m| m.range());
             if let (Ok(mo), Some(y)) = (c[1].parse(), parse_year(&c[2])) {
                 if let Some(iso) = iso(None, mo, Some(y)) {
@@ -143,7 +146,7 @@ impl Dates {
                 Some((*s, y, m))
             })
             .collect();
-        for c in self.glued.captures_iter(t) {
+        for c in runs.captures(&self.glued) {
             let m = c.get(0).map_or(0..0, |m| m.range());
             if taken(&found, m.start, m.end) || t[m.end..].starts_with('/') {
                 continue;
@@ -181,7 +184,7 @@ impl Dates {
             }
         }
         // tháng 11/2025, tháng 11 năm 2025; bare `tháng 11` takes the year of a date on its line.
-        for c in self.month_year.captures_iter(t) {
+        for c in runs.captures(&self.month_year) {
             let m = c.get(0).map_or(0..0, |m| m.range());
             if taken(&found, m.start, m.end) {
                 continue;
@@ -206,7 +209,7 @@ impl Dates {
         }
         // Day/month with the year given later in the sentence: `từ ngày 27/10 đến ngày 03/11/2025`.
         let lower = t.to_ascii_lowercase();
-        for c in self.day_month.captures_iter(t) {
+        for c in runs.captures(&self.day_month) {
             let m = c.get(0).map_or(0..0, |m| m.range());
             if taken(&found, m.start, m.end) {
                 continue;
@@ -221,7 +224,7 @@ impl Dates {
             }
             let cue = before.ends_with("ngay")
                 || before.ends_with("tu")
-                || after.trim_start().to_lowercase().starts_with("den");
+                || lower_starts_with(after.trim_start(), "den");
             if !cue {
                 continue;
             }

@@ -33,15 +33,45 @@ pub fn fold_str(s: &str) -> String {
     s.chars().filter_map(fold_char).collect()
 }
 
+/// Does `s`, lower-cased, start with `prefix` (lower-case ASCII)?
+///
+/// Only the chars compared are lower-cased, where `s.to_lowercase()` would copy the whole rest
+/// of the text, at every match. The char by char mapping differs from `str::to_lowercase` only
+/// for a final `Σ`, whose two lower-case forms are both non-ASCII, so the answer is the same.
+pub fn lower_starts_with(s: &str, prefix: &str) -> bool {
+    lower_prefix_end(s, prefix).is_some()
+}
+
+/// After a [`lower_starts_with`] match, the lower-cased chars that follow the prefix.
+pub fn lower_prefix_end<'a>(s: &'a str, prefix: &str) -> Option<impl Iterator<Item = char> + 'a> {
+    let mut lower = s.chars().flat_map(char::to_lowercase);
+    prefix
+        .chars()
+        .all(|k| lower.next() == Some(k))
+        .then_some(lower)
+}
+
 impl Folded {
     pub fn new(src: &str) -> Folded {
         let mut text = String::with_capacity(src.len());
         let mut offs = Vec::with_capacity(src.len() + 1);
-        for (i, c) in src.char_indices() {
+        let mut i = 0;
+        while i < src.len() {
+            // ASCII folds to itself: a run of it is copied at once (most of a restored text).
+            let run = src.as_bytes()[i..]
+                .iter()
+                .position(|b| !b.is_ascii())
+                .map_or(src.len(), |k| i + k);
+            text.push_str(&src[i..run]);
+            offs.extend(i..run);
+            let Some(c) = src[run..].chars().next() else {
+                break;
+            };
             if let Some(f) = fold_char(c) {
                 text.push(f);
-                offs.resize(text.len(), i);
+                offs.resize(text.len(), run);
             }
+            i = run + c.len_utf8();
         }
         offs.push(src.len());
         Folded { text, offs }
@@ -71,5 +101,43 @@ mod tests {
         assert_eq!(&src[f.src(at)..], "02");
         assert_eq!(f.folded(f.src(at)), at);
         assert_eq!(fold_str("ĐỘC LẬP"), "DOC LAP");
+    }
+
+    #[test]
+    fn offsets_of_mixed_text() {
+        let src = "Số 1\u{301}: ¢ Đà";
+        let f = Folded::new(src);
+        assert_eq!(f.text, "So 1: ¢ Da");
+        // Every folded byte maps to the start of the char it came from.
+        let want: Vec<usize> = src
+            .char_indices()
+            .filter_map(|(i, c)| fold_char(c).map(|f| (i, f.len_utf8())))
+            .flat_map(|(i, n)| std::iter::repeat_n(i, n))
+            .chain([src.len()])
+            .collect();
+        assert_eq!(f.offs, want);
+    }
+
+    #[test]
+    fn lower_prefix_is_read_like_the_lower_cased_text() {
+        for s in [
+            "Noi nhan:",
+            "NOI NH",
+            "noi",
+            "",
+            "Den ngay",
+            "ĐEN",
+            "ΣΣ den",
+            "İden",
+            "V/v",
+        ] {
+            for p in ["noi nh", "den", "v/v", "d", ""] {
+                assert_eq!(
+                    lower_starts_with(s, p),
+                    s.to_lowercase().starts_with(p),
+                    "{s:?} {p:?}"
+                );
+            }
+        }
     }
 }

@@ -5,10 +5,10 @@
 
 use regex::Regex;
 
-use super::agencies::Agencies;
+use super::agencies::{Agencies, FoundAgency};
 use super::dates;
 use super::doc::DocTypes;
-use super::fold::{fold_str, Folded};
+use super::fold::{fold_str, lower_starts_with, Folded};
 use super::symbols::Symbols;
 use crate::record::{Header, Signer};
 
@@ -27,11 +27,11 @@ pub struct HeaderRules {
     authority: Regex,
 }
 
-/// One line of the restored text and its folded form.
+/// One line of the restored text and its folded form (the same line of the folded text).
 struct Line<'a> {
     start: usize,
     text: &'a str,
-    folded: String,
+    folded: &'a str,
 }
 
 impl Line<'_> {
@@ -82,22 +82,25 @@ impl HeaderRules {
         }
     }
 
+    /// `found` are the agencies of the whole text (`agencies.find(folded, restored)`).
     #[allow(clippy::too_many_arguments)]
     pub fn extract(
         &self,
         restored: &str,
         folded: &Folded,
         agencies: &Agencies,
+        found: &[FoundAgency],
         types: &DocTypes,
         symbols: &Symbols,
     ) -> (Header, HeaderZones) {
         let mut lines = Vec::new();
         let mut pos = 0;
-        for text in restored.split('\n') {
+        // Folding keeps every line break and maps no other char to one, so the lines pair up.
+        for (text, folded) in restored.split('\n').zip(folded.text.split('\n')) {
             lines.push(Line {
                 start: pos,
                 text,
-                folded: fold_str(text),
+                folded,
             });
             pos += text.len() + 1;
         }
@@ -108,7 +111,7 @@ impl HeaderRules {
         // Số line
         let mut so_line = None;
         for (i, l) in lines[..top].iter().enumerate() {
-            if let Some(c) = self.so.captures(&l.folded) {
+            if let Some(c) = self.so.captures(l.folded) {
                 let num = c.get(1).map(|m| m.as_str()).filter(|s| !s.is_empty());
                 let sym_f = c.get(2).map_or("", |m| m.as_str());
                 let sym_r = fold_slice(l.text, c.get(2).map_or(0..0, |m| m.range()));
@@ -139,12 +142,12 @@ impl HeaderRules {
                 .filter_map(|k| u.find(k))
                 .min()
         };
-        let qh_line = lines[..top].iter().position(|l| qh(&l.folded).is_some());
+        let qh_line = lines[..top].iter().position(|l| qh(l.folded).is_some());
         let block_end = so_line.or(qh_line.map(|q| q + 3)).unwrap_or(0).min(top);
         let mut bodies: Vec<String> = Vec::new();
         if qh_line.is_some() || so_line.is_some() {
             for l in &lines[..block_end] {
-                let cut = qh(&l.folded).map_or(l.text.len(), |k| byte_of(l.text, k));
+                let cut = qh(l.folded).map_or(l.text.len(), |k| byte_of(l.text, k));
                 // The issuer column is in capitals: keep its leading run of all-caps words
                 // (a damaged Quốc hiệu such as `DPjc 1ap` ends it).
                 let seg = collapse(&l.text[..cut]);
@@ -187,7 +190,7 @@ impl HeaderRules {
         // Place and date.
         let mut date_line = None;
         for (i, l) in lines[..top].iter().enumerate() {
-            if let Some(c) = self.date_line.captures(&l.folded) {
+            if let Some(c) = self.date_line.captures(l.folded) {
                 let m = c.get(0).map_or(0..0, |m| m.range());
                 let before = &l.text[..byte_of(l.text, m.start)];
                 let place = place_before(before);
@@ -228,7 +231,7 @@ impl HeaderRules {
         } else if let Some((i, l)) = lines[..top]
             .iter()
             .enumerate()
-            .find(|(_, l)| l.folded.trim_start().to_lowercase().starts_with("v/v"))
+            .find(|(_, l)| lower_starts_with(l.folded.trim_start(), "v/v"))
         {
             h.doc_type = Some("Công văn".to_string());
             let first = l.text.trim_start();
@@ -248,7 +251,7 @@ impl HeaderRules {
         if h.issuer.is_none() {
             let t = folded.text.as_str();
             let lower = t.to_ascii_lowercase();
-            for a in agencies.find(folded, restored) {
+            for a in found {
                 let fe = folded.folded(a.end);
                 let rest = lower[fe..].trim_start();
                 let rest = rest.strip_prefix("kinh").map_or(rest, str::trim_start);
@@ -271,7 +274,7 @@ impl HeaderRules {
         let mut s = Signer::default();
         let mut last = None;
         for (i, l) in lines.iter().enumerate().skip(from) {
-            if let Some(c) = self.authority.captures(&l.folded) {
+            if let Some(c) = self.authority.captures(l.folded) {
                 let rest = &l.folded[c.get(0).map_or(0, |m| m.end())..];
                 if rest.starts_with(|c: char| c.is_uppercase()) {
                     s.authority = Some(c[1].to_string());
@@ -422,7 +425,7 @@ fn recipients(lines: &[Line]) -> Vec<String> {
     let find = |key: &str| {
         lines
             .iter()
-            .rposition(|l| l.folded.trim_start().to_lowercase().starts_with(key))
+            .rposition(|l| lower_starts_with(l.folded.trim_start(), key))
     };
     let Some(i) = find("noi nh").or_else(|| find("kinh gui")) else {
         return Vec::new();
@@ -479,11 +482,15 @@ mod tests {
 
     fn header(text: &str) -> Header {
         let types = DocTypes::new();
+        let folded = Folded::new(text);
+        let agencies = Agencies::new();
+        let found = agencies.find(&folded, text);
         HeaderRules::new()
             .extract(
                 text,
-                &Folded::new(text),
-                &Agencies::new(),
+                &folded,
+                &agencies,
+                &found,
                 &types,
                 &Symbols::new(&types),
             )

@@ -64,6 +64,15 @@ fn read_num(t: &str, at: usize) -> Option<Num> {
 
 /// Matches the words of `key` at `i`, any white space (line breaks too) between them; the end.
 fn match_words(lower: &str, i: usize, key: &str) -> Option<usize> {
+    // Every unit is tried after every number: most differ at their first byte, seen before
+    // the key is split into words.
+    if key
+        .as_bytes()
+        .first()
+        .is_some_and(|&k| k != b' ' && lower.as_bytes().get(i) != Some(&k))
+    {
+        return None;
+    }
     let mut pos = i;
     for (n, w) in key.split(' ').enumerate() {
         if n > 0 {
@@ -82,10 +91,10 @@ fn match_words(lower: &str, i: usize, key: &str) -> Option<usize> {
 }
 
 /// The consonants of a word (vowels and OCR digits dropped): `thii` → `th`, `s6` → `s`.
-fn skeleton(w: &str) -> String {
+/// Compared for every multi-word unit after many numbers, so it is read in place, not collected.
+fn skeleton(w: &str) -> impl Iterator<Item = char> + '_ {
     w.chars()
         .filter(|c| !matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y') && !c.is_ascii_digit())
-        .collect()
 }
 
 /// Like [`match_words`], but each word need only share its first letter and consonants.
@@ -103,7 +112,7 @@ fn match_skeleton(lower: &str, i: usize, key: &str) -> Option<usize> {
             .find(|c: char| !c.is_alphanumeric())
             .unwrap_or(lower.len() - pos);
         let word = &lower[pos..pos + len];
-        if word.chars().next() != w.chars().next() || skeleton(word) != skeleton(w) {
+        if word.chars().next() != w.chars().next() || !skeleton(word).eq(skeleton(w)) {
             return None;
         }
         pos += len;
@@ -188,6 +197,7 @@ impl Indicators {
         let t = folded.text.as_str();
         let lower = t.to_ascii_lowercase();
         let b = t.as_bytes();
+        let excluded = Ranges::new(excluded);
         let mut out = Vec::new();
         let mut i = 0;
         let mut consumed = 0;
@@ -201,7 +211,7 @@ impl Indicators {
                 continue;
             };
             i = n.end.max(i + 1);
-            if n.start < consumed || excluded.iter().any(|&(s, e)| n.start < e && s < n.end) {
+            if n.start < consumed || excluded.overlaps(n.start, n.end) {
                 continue;
             }
             if self.skip_context(t, &n) {
@@ -422,6 +432,35 @@ impl Default for Indicators {
     }
 }
 
+/// Byte ranges to test numbers against: sorted by start, with the furthest end reached so far,
+/// so that each test is one binary search instead of a scan of every date and symbol.
+struct Ranges {
+    by_start: Vec<(usize, usize)>,
+    reach: Vec<usize>,
+}
+
+impl Ranges {
+    fn new(ranges: &[(usize, usize)]) -> Ranges {
+        let mut by_start = ranges.to_vec();
+        by_start.sort_unstable();
+        let mut far = 0;
+        let reach = by_start
+            .iter()
+            .map(|&(_, e)| {
+                far = far.max(e);
+                far
+            })
+            .collect();
+        Ranges { by_start, reach }
+    }
+
+    /// Does any range overlap `start..end`?
+    fn overlaps(&self, start: usize, end: usize) -> bool {
+        let before_end = self.by_start.partition_point(|&(s, _)| s < end);
+        before_end > 0 && self.reach[before_end - 1] > start
+    }
+}
+
 /// `trên`, `hơn` → gt; `khoảng`, `gần` → approx; `dưới` → lt (the word before the number).
 fn qualifier(lower_before: &str) -> Option<Qualifier> {
     let w = lower_before
@@ -508,14 +547,18 @@ fn clean_label(raw: &str) -> String {
             .to_string();
         let f = fold_str(&s).to_lowercase();
         for w in LEAD_WORDS {
-            if f.ends_with(&format!(" {w}")) || f == *w {
+            if f.strip_suffix(w)
+                .is_some_and(|head| head.is_empty() || head.ends_with(' '))
+            {
                 let cut = s.chars().count() - w.chars().count();
                 s = s.chars().take(cut).collect();
                 break;
             }
         }
         for w in ["trong do", "ve", "va", "con"] {
-            if f.starts_with(&format!("{w} ")) || f.starts_with(&format!("{w}:")) {
+            if f.strip_prefix(w)
+                .is_some_and(|rest| rest.starts_with([' ', ':']))
+            {
                 s = s.chars().skip(w.chars().count() + 1).collect();
                 break;
             }
@@ -541,6 +584,19 @@ mod tests {
     fn run(text: &str) -> Vec<FoundIndicator> {
         let f = Folded::new(text);
         Indicators::new().find(&f, text, &[])
+    }
+
+    #[test]
+    fn range_overlap_is_one_search() {
+        let ranges = [(30, 34), (2, 9), (5, 6), (12, 20), (12, 13)];
+        let r = Ranges::new(&ranges);
+        for start in 0..40 {
+            for end in start + 1..42 {
+                let scan = ranges.iter().any(|&(s, e)| start < e && s < end);
+                assert_eq!(r.overlaps(start, end), scan, "{start}..{end}");
+            }
+        }
+        assert!(!Ranges::new(&[]).overlaps(0, 5));
     }
 
     #[test]

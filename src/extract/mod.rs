@@ -29,6 +29,7 @@ pub mod eval;
 pub mod fold;
 pub mod header;
 pub mod indicators;
+pub mod line_runs;
 pub mod numbers;
 pub mod references;
 pub mod symbols;
@@ -101,16 +102,17 @@ impl Extractor {
                 .collect(),
         };
         let folded = fold::Folded::new(restored);
+        let found_agencies = self.agencies.find(&folded, restored);
         let (header, zones) = self.header.extract(
             restored,
             &folded,
             &self.agencies,
+            &found_agencies,
             &self.types,
             &self.symbols,
         );
         let found_dates = self.dates.find(&folded, restored);
         let found_symbols = self.symbols.find(&folded, restored);
-        let found_agencies = self.agencies.find(&folded, restored);
         let refs = references::build(
             &folded,
             &self.types,

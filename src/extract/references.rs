@@ -33,6 +33,10 @@ pub fn build(
 ) -> Vec<FoundReference> {
     let t = folded.text.as_str();
     let lower = t.to_ascii_lowercase();
+    // Folded starts of the dates and agencies (both in text order), so that each symbol looks
+    // only at those right after it.
+    let date_starts: Vec<usize> = dates.iter().map(|d| folded.folded(d.start)).collect();
+    let agency_starts: Vec<usize> = agencies.iter().map(|a| folded.folded(a.start)).collect();
     let mut out = Vec::new();
     for s in symbols {
         if own.is_some_and(|(a, b)| s.start < b && a < s.end) {
@@ -54,18 +58,21 @@ pub fn build(
             .or_else(|| s.type_code.is_none().then(|| "Công văn".to_string()));
         // A date right after: `, ngày 19/6/2025`.
         let mut after = fe;
-        let date = dates.iter().find(|d| {
-            let ds = folded.folded(d.start);
-            ds >= fe && ds - fe <= 24 && {
+        let first = date_starts.partition_point(|&ds| ds < fe);
+        let date = date_starts[first..]
+            .iter()
+            .zip(&dates[first..])
+            .take_while(|&(&ds, _)| ds - fe <= 24)
+            .find(|&(&ds, _)| {
                 let gap =
                     lower[fe..ds].trim_matches(|c: char| c.is_whitespace() || c == ',' || c == ':');
                 gap.is_empty() || (gap.starts_with("ng") && gap.len() <= 4)
-            }
-        });
+            })
+            .map(|(_, d)| d);
         if let Some(d) = date {
             after = folded.folded(d.end);
         }
-        let issuer = issuer_after(&lower, folded, after, agencies);
+        let issuer = issuer_after(&lower, folded, after, agencies, &agency_starts);
         out.push(FoundReference {
             start: s.start,
             end: s.end,
@@ -95,12 +102,14 @@ fn type_before(lower_before: &str, types: &DocTypes) -> Option<String> {
     types.name_at_end(p).map(|t| t.name.clone())
 }
 
-/// `của Bộ Chính trị, Ban Bí thư` right after folded offset `at`.
+/// `của Bộ Chính trị, Ban Bí thư` right after folded offset `at`. `starts` are the agencies'
+/// folded starts.
 fn issuer_after(
     lower: &str,
     folded: &Folded,
     at: usize,
     agencies: &[FoundAgency],
+    starts: &[usize],
 ) -> Option<String> {
     let rest = lower[at..].trim_start_matches(|c: char| c.is_whitespace() || c == ',');
     let w_end = rest
@@ -111,8 +120,8 @@ fn issuer_after(
     }
     let mut pos = at + (lower[at..].len() - rest.len()) + w_end;
     let mut names: Vec<&str> = Vec::new();
-    for a in agencies {
-        let s = folded.folded(a.start);
+    let first = starts.partition_point(|&s| s < pos);
+    for (&s, a) in starts[first..].iter().zip(&agencies[first..]) {
         if s < pos {
             continue;
         }

@@ -50,16 +50,22 @@ fn confusable(canon: char, seen: char) -> bool {
         }
 }
 
+/// Does every glyph of `seen` read a glyph of `canon`, with none left over on either side?
+fn glyphs_match(canon: &str, seen: &str) -> bool {
+    let mut s = seen.chars();
+    canon
+        .chars()
+        .all(|a| s.next().is_some_and(|b| confusable(a, b)))
+        && s.next().is_none()
+}
+
+/// Called for every known code at every symbol segment, so it compares chars in place.
 fn code_matches(canon: &str, seen: &str) -> bool {
-    let c: Vec<char> = canon.chars().collect();
-    let s: Vec<char> = seen.chars().collect();
-    let eq = |s: &[char]| s.len() == c.len() && c.iter().zip(s).all(|(&a, &b)| confusable(a, b));
     // One stray leading glyph (`IBCDTW`) is tolerated on longer codes.
-    eq(&s)
-        || (c.len() >= 4
-            && s.len() == c.len() + 1
-            && matches!(s[0], 'I' | 'l' | '1' | '|')
-            && eq(&s[1..]))
+    glyphs_match(canon, seen)
+        || seen
+            .strip_prefix(['I', 'l', '1', '|'])
+            .is_some_and(|rest| canon.chars().nth(3).is_some() && glyphs_match(canon, rest))
 }
 
 /// A plausible code never seen before: upper-case letters (Đ allowed), digits, `&`.
