@@ -48,7 +48,8 @@ pub struct Scratch {
     /// no normalisation. (Fx hashing: the keys are short and come from our own text, not
     /// from an adversary that could aim at collisions any more than at a slow document.)
     readings: FxHashMap<Box<str>, Box<[Reading]>>,
-    searched: FxHashMap<Box<str>, Box<[Candidate]>>,
+    /// Channel search results by string, one map per [`Purpose`].
+    searched: [FxHashMap<Box<str>, Box<[Candidate]>>; 3],
     out: Vec<Candidate>,
     search: SearchScratch,
     key: String,
@@ -61,20 +62,34 @@ pub fn key_of(token: &str, out: &mut String) {
     crate::lm::normalize_word(token, out);
 }
 
+/// What a channel search is for; each has its own cost budget and cache.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Purpose {
+    /// A whole token read as one word.
+    Whole = 0,
+    /// One side of a token read as two words.
+    Split = 1,
+    /// Two tokens read as one word: most adjacent short tokens are tried, and a merge needs
+    /// a close match to beat the two words as they stand, so a tighter budget spends far less
+    /// search on hopeless concatenations (`cong` + `tac` → `congtac`).
+    Merge = 2,
+}
+
 /// The channel search for one string, cached.
-fn search<'a>(r: &Restorer, s: &'a mut Scratch, key: &str) -> &'a [Candidate] {
-    if !s.searched.contains_key(key) {
-        if s.searched.len() >= CACHE_LIMIT {
-            s.searched.clear();
+fn search<'a>(r: &Restorer, s: &'a mut Scratch, key: &str, purpose: Purpose) -> &'a [Candidate] {
+    let p = r.params();
+    let budget = match purpose {
+        Purpose::Whole => p.max_cost,
+        Purpose::Split => p.split_max_cost,
+        Purpose::Merge => p.merge_max_cost,
+    };
+    let map = &mut s.searched[purpose as usize];
+    if !map.contains_key(key) {
+        if map.len() >= CACHE_LIMIT {
+            map.clear();
         }
-        let p = r.params();
-        r.index().search(
-            &r.model().channel,
-            key,
-            p.max_cost,
-            &mut s.out,
-            &mut s.search,
-        );
+        r.index()
+            .search(&r.model().channel, key, budget, &mut s.out, &mut s.search);
         s.out.truncate(SEARCH_TOP);
         if let Some(best) = s.out.first().map(|c| c.cost) {
             s.out.retain(|c| c.cost <= best + p.rank_margin);
@@ -83,9 +98,9 @@ fn search<'a>(r: &Restorer, s: &'a mut Scratch, key: &str) -> &'a [Candidate] {
         for c in &mut s.out {
             c.cost = (c.cost - r.prior(c.id)).max(0.0);
         }
-        s.searched.insert(key.into(), s.out.as_slice().into());
+        s.searched[purpose as usize].insert(key.into(), s.out.as_slice().into());
     }
-    s.searched.get(key).map_or(&[], |v| v)
+    s.searched[purpose as usize].get(key).map_or(&[], |v| v)
 }
 
 /// The readings of `token` (original case), best first.
@@ -111,7 +126,7 @@ pub fn merged(r: &Restorer, a: &str, b: &str, s: &mut Scratch, out: &mut Vec<Rea
     key_of(b, &mut kb);
     key.push_str(&kb);
     let p = *r.params();
-    for c in search(r, s, &key).iter().take(3) {
+    for c in search(r, s, &key, Purpose::Merge).iter().take(3) {
         out.push(Reading {
             words: [c.id, 0],
             n: 1,
@@ -131,7 +146,7 @@ fn compute(r: &Restorer, key: &str, s: &mut Scratch) -> Box<[Reading]> {
     work.clear();
     let self_id = vocab.id(key);
     let mut has_self = false;
-    for c in search(r, s, key) {
+    for c in search(r, s, key, Purpose::Whole) {
         let same = Some(c.id) == self_id;
         has_self |= same;
         work.push(Reading {
@@ -184,11 +199,19 @@ fn add_splits(r: &Restorer, key: &str, s: &mut Scratch, work: &mut Vec<Reading>)
     for (ci, &b) in bounds.iter().enumerate() {
         let (left, right) = key.split_at(b);
         // Keep the two best of each side.
-        let l: Vec<Candidate> = search(r, s, left).iter().take(2).copied().collect();
+        let l: Vec<Candidate> = search(r, s, left, Purpose::Split)
+            .iter()
+            .take(2)
+            .copied()
+            .collect();
         if l.is_empty() {
             continue;
         }
-        let rr: Vec<Candidate> = search(r, s, right).iter().take(2).copied().collect();
+        let rr: Vec<Candidate> = search(r, s, right, Purpose::Split)
+            .iter()
+            .take(2)
+            .copied()
+            .collect();
         for a in &l {
             for c in &rr {
                 work.push(Reading {

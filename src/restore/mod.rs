@@ -42,6 +42,10 @@ pub struct Params {
     pub max_candidates: usize,
     /// Channel cost above which a candidate is not considered.
     pub max_cost: f32,
+    /// The same for a word read from two tokens.
+    pub merge_max_cost: f32,
+    /// The same for each part of a token read as two words.
+    pub split_max_cost: f32,
     /// Readings worse than the token's best by more than this are dropped before decoding.
     pub margin: f32,
     /// Cost of leaving a token that is not in the lexicon as it is.
@@ -73,6 +77,8 @@ impl Default for Params {
             beam_width: 7.0,
             max_candidates: 12,
             max_cost: 14.0,
+            merge_max_cost: 10.0,
+            split_max_cost: 14.0,
             margin: 10.0,
             keep_cost: 9.0,
             split_penalty: 4.0,
@@ -104,6 +110,8 @@ impl Params {
             "beam_width" => self.beam_width = num()?,
             "max_candidates" => self.max_candidates = num()? as usize,
             "max_cost" => self.max_cost = num()?,
+            "merge_max_cost" => self.merge_max_cost = num()?,
+            "split_max_cost" => self.split_max_cost = num()?,
             "margin" => self.margin = num()?,
             "keep_cost" => self.keep_cost = num()?,
             "split_penalty" => self.split_penalty = num()?,
