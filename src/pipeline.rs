@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use crate::chunked::{Chunk, ChunkReader};
 use crate::extract::Extractor;
 use crate::input::{self, DecodeOptions, InputError};
-use crate::record::{ErrorInfo, ErrorRecord, Record, Source};
+use crate::record::{ErrorInfo, ErrorRecord, LeftOut, Record, Source, MAX_ITEMS};
 use crate::restore::{Restored, Restorer};
 
 /// The built engines.
@@ -81,9 +81,12 @@ impl Engine {
         let text = input::decode(bytes, opts)?;
         let source = input::source_of(path, bytes);
         let restored = self.restorer.restore(&text);
-        let record = self
+        let mut record = self
             .extractor
             .extract(&text, &restored.text, &restored.map, source);
+        let mut left_out = LeftOut::default();
+        record.cap_lists(MAX_ITEMS, &mut left_out);
+        record.report_left_out(MAX_ITEMS, &left_out);
         Ok(Processed {
             clean: restored.text,
             record,
@@ -108,6 +111,7 @@ impl Engine {
         let mut chunks = ChunkReader::new(reader, chunk);
         let mut hasher = Sha256::new();
         let mut record: Option<Record> = None;
+        let mut left_out = LeftOut::default();
         let (mut total, mut lines, mut text_bytes) = (0u64, 0usize, 0usize);
         while let Some(c) = chunks.next_chunk()? {
             hasher.update(&c.bytes);
@@ -118,10 +122,15 @@ impl Engine {
             let part =
                 self.extractor
                     .extract(&text, &restored.text, &restored.map, Source::default());
-            match &mut record {
-                None => record = Some(part),
-                Some(r) => r.append_chunk(part, lines, text_bytes),
-            }
+            let r = match &mut record {
+                None => record.insert(part),
+                Some(r) => {
+                    r.append_chunk(part, lines, text_bytes);
+                    r
+                }
+            };
+            // Memory stays bounded however many mentions the input holds.
+            r.cap_lists(MAX_ITEMS, &mut left_out);
             lines += text.bytes().filter(|&b| b == b'\n').count();
             text_bytes += text.len();
         }
@@ -130,10 +139,12 @@ impl Engine {
             sha256: input::hex(&hasher.finalize()),
             bytes: total,
         };
-        Ok(match record {
+        let mut record = match record {
             Some(r) => Record { source, ..r },
             None => Record::empty(source),
-        })
+        };
+        record.report_left_out(MAX_ITEMS, &left_out);
+        Ok(record)
     }
 
     /// Decodes and restores a document of any size from `reader`, chunk by chunk, writing the

@@ -214,7 +214,63 @@ impl Span {
     }
 }
 
+/// The most items a record keeps in each of its lists. A real report mentions a few hundred
+/// dates or indicators; an input with more is a dump of many documents (a 1 GB file), and
+/// keeping all of them would make memory grow with the input. What is left out is counted and
+/// reported in a `list_truncated` warning, never dropped silently.
+pub const MAX_ITEMS: usize = 10_000;
+
+/// Items left out of each list of a record by [`Record::cap_lists`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LeftOut {
+    pub references: u64,
+    pub dates: u64,
+    pub agencies: u64,
+    pub indicators: u64,
+    pub warnings: u64,
+}
+
+/// Truncates `v` to `max` items and adds how many were cut to `count`.
+fn cap<T>(v: &mut Vec<T>, max: usize, count: &mut u64) {
+    if v.len() > max {
+        *count += (v.len() - max) as u64;
+        v.truncate(max);
+    }
+}
+
 impl Record {
+    /// Keeps the first `max` items of each list (in document order), counting the rest in
+    /// `left_out`.
+    pub fn cap_lists(&mut self, max: usize, left_out: &mut LeftOut) {
+        cap(&mut self.references, max, &mut left_out.references);
+        cap(&mut self.dates, max, &mut left_out.dates);
+        cap(&mut self.agencies, max, &mut left_out.agencies);
+        cap(&mut self.indicators, max, &mut left_out.indicators);
+        cap(&mut self.warnings, max, &mut left_out.warnings);
+    }
+
+    /// Adds one `list_truncated` warning for each list that [`cap_lists`](Self::cap_lists)
+    /// shortened.
+    pub fn report_left_out(&mut self, max: usize, left_out: &LeftOut) {
+        for (list, n) in [
+            ("references", left_out.references),
+            ("dates", left_out.dates),
+            ("agencies", left_out.agencies),
+            ("indicators", left_out.indicators),
+            ("warnings", left_out.warnings),
+        ] {
+            if n > 0 {
+                self.warnings.push(Warning {
+                    kind: "list_truncated".to_string(),
+                    message: format!(
+                        "{n} more {list} were found after the first {max}; a record keeps at most {max} of each"
+                    ),
+                    span: None,
+                });
+            }
+        }
+    }
+
     /// Appends what a later chunk of the same document says; the chunk's text starts after
     /// `lines` line ends and `bytes` bytes of the document. The header stays the first chunk's:
     /// a header is at the top of a document.
@@ -265,6 +321,33 @@ pub fn schema() -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_lists_are_capped_and_the_rest_is_counted_in_a_warning() {
+        let mut r = Record::empty(Source::default());
+        r.dates = vec![DateMention::default(); 7];
+        r.indicators = vec![Indicator::default(); 3];
+        let mut left = LeftOut::default();
+        r.cap_lists(5, &mut left);
+        r.dates.extend(vec![DateMention::default(); 4]);
+        r.cap_lists(5, &mut left);
+        assert_eq!((r.dates.len(), r.indicators.len()), (5, 3));
+        assert_eq!(
+            left,
+            LeftOut {
+                dates: 6,
+                ..LeftOut::default()
+            }
+        );
+        r.report_left_out(5, &left);
+        assert_eq!(r.warnings.len(), 1);
+        assert_eq!(r.warnings[0].kind, "list_truncated");
+        assert!(
+            r.warnings[0].message.starts_with("6 more dates"),
+            "{}",
+            r.warnings[0].message
+        );
+    }
 
     #[test]
     fn empty_record_round_trips_strictly() {
