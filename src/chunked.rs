@@ -11,7 +11,7 @@ use std::io::{self, Read};
 
 /// Default chunk size: large enough that paragraphs almost never straddle a cut and that
 /// rayon has many paragraphs to share out, small enough to keep peak memory far below 300 MB.
-pub const DEFAULT_CHUNK: usize = 8 << 20;
+pub const DEFAULT_CHUNK: usize = 4 << 20;
 
 /// One chunk of the input.
 #[derive(Debug, PartialEq, Eq)]
