@@ -39,7 +39,7 @@ pub use build::{train_from_files, LmBuilder, Paragraphs};
 pub use vocab::Vocab;
 
 use crate::text::tokenize::{tokenize, Token, TokenKind};
-use crate::text::vietnamese::canonical_tone_placement;
+use crate::text::vietnamese::{canonical_tone_placement, is_letter};
 
 /// A word of the model's vocabulary. Ids are dense: `0..vocab.len()`.
 pub type WordId = u32;
@@ -386,7 +386,7 @@ pub(crate) fn for_each_token(paragraph: &str, s: &mut Scratch, mut f: impl FnMut
             TokenKind::Number => f(LmToken::Num),
             TokenKind::Word => {
                 normalize_word(t.text(paragraph), &mut s.key);
-                if s.key.chars().all(char::is_alphabetic) {
+                if s.key.chars().all(is_letter) {
                     f(LmToken::Word(&s.key));
                 } else {
                     f(LmToken::Junk(&s.key));

@@ -294,7 +294,7 @@ impl Restorer {
             .filter(|t| t.kind == crate::text::tokenize::TokenKind::Word)
         {
             let w = t.text(text);
-            if !w.chars().all(char::is_alphabetic) {
+            if !w.chars().all(crate::text::vietnamese::is_letter) {
                 words += 1;
                 continue;
             }

@@ -5,7 +5,7 @@
 //! digits and symbols inside a word (`s6`, `x4`, `1ap`, `hi¢u`, `K&`, `u’o’ng`) — and it
 //! protects what must pass through unchanged: URLs, e-mail addresses, numbers.
 
-use super::vietnamese::is_vietnamese_letter;
+use super::vietnamese::is_letter;
 
 /// What a token is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,7 +54,8 @@ fn is_inner_mark(c: char) -> bool {
 
 #[inline]
 fn is_word_char(c: char) -> bool {
-    is_vietnamese_letter(c) || c.is_ascii_digit() || is_letter_symbol(c) || c.is_alphabetic()
+    // Vietnamese letters are alphabetic: `is_letter` covers them.
+    is_letter(c) || c.is_ascii_digit() || is_letter_symbol(c)
 }
 
 /// Appends the tokens of `text` to `out` (cleared first). Offsets are byte offsets into `text`.
@@ -180,7 +181,7 @@ fn push_run(text: &str, start: usize, end: usize, out: &mut Vec<Token>) {
             return;
         }
     }
-    let letters = run.chars().filter(|c| c.is_alphabetic()).count();
+    let letters = run.chars().filter(|&c| is_letter(c)).count();
     let digits = run.bytes().filter(u8::is_ascii_digit).count();
     if letters == 0 {
         let kind = if digits > 0 {
@@ -204,7 +205,7 @@ fn push_run(text: &str, start: usize, end: usize, out: &mut Vec<Token>) {
     let lead_digits = run.bytes().take_while(u8::is_ascii_digit).count();
     if lead_digits >= 2 {
         let rest = &run[lead_digits..];
-        let rest_letters = rest.chars().take_while(|c| c.is_alphabetic()).count();
+        let rest_letters = rest.chars().take_while(|&c| is_letter(c)).count();
         if rest_letters >= 2 {
             out.push(Token {
                 start,
