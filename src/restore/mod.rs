@@ -74,7 +74,7 @@ impl Default for Params {
             lm_weight: 1.0,
             channel_weight: 1.0,
             beam: 8,
-            beam_width: 7.0,
+            beam_width: 8.0,
             max_candidates: 12,
             max_cost: 14.0,
             merge_max_cost: 10.0,
