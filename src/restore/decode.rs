@@ -234,13 +234,12 @@ pub fn decode<S: Scorer + ?Sized>(
         let settled = base..scratch.arena.len();
         let first_edge = lattice.starts[p] as usize;
         let leaving = lattice.leaving(p);
-        // The histories of a few states are resolved first, together (independent look-ups
-        // whose cache misses overlap), then the edges leaving p are scored in each state, all
-        // look-ups at once. States come in cost order, so the best cost reaching each later
-        // position is known early: an edge whose cost before the language model already
-        // exceeds that best by more than the beam width would be pruned there, and is not
-        // scored at all (the model's cost is never negative, so this drops nothing the beam
-        // would keep).
+        // The first probe of every look-up this position will make is prefetched, then the
+        // edges leaving p are scored in each state, all look-ups at once. States come in cost
+        // order, so the best cost reaching each later position is known early: an edge whose
+        // cost before the language model already exceeds that best by more than the beam
+        // width would be pruned there, and is not scored at all (the model's cost is not
+        // negative, up to quantisation, so this drops nothing the beam would keep).
         for ctx in &ctxs[..settled.len()] {
             for e in leaving.iter().filter(|e| e.n_words > 0) {
                 lm.prefetch(ctx, e.words[0]);
