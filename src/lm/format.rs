@@ -171,8 +171,8 @@ fn put_u32(out: &mut Vec<u8>, a: &[u32]) {
 }
 
 /// Checks that `starts` cuts `entries` into groups (starts at 0, never decreases, ends at
-/// the last entry) and that each group holds ids below `nv` in increasing order, which the
-/// binary searches rely on.
+/// the last entry) and that each group holds ids below `nv` in increasing order (distinct ids,
+/// which the hashed groups and the bigram look-ups of training rely on).
 fn check_groups(
     starts: &[u32],
     entries: &[u32],

@@ -1,8 +1,9 @@
 //! The syllable trigram language model: `P(w3 | w1 w2)` over lower-case Vietnamese syllables.
 //!
 //! The decoder scores every path through a paragraph's lattice with this model, so it has to
-//! be cheap to query (a few binary searches in flat arrays, no hashing) and cheap to load
-//! (one copy of a compact little-endian file, no per-entry allocation).
+//! be cheap to query (one probe per look-up into small per-group hash tables, see
+//! `lm::hashed`) and cheap to load (one copy of a compact little-endian file of sorted groups,
+//! then the groups hashed in parallel, no per-entry allocation).
 //!
 //! - [`LmBuilder`] streams corpus files, counts n-grams in parallel and estimates an
 //!   interpolated modified Kneser-Ney trigram model, written in back-off form so pruned
@@ -141,10 +142,11 @@ struct Tables {
     tri: hashed::GroupTables,
 }
 
-/// A trigram model in back-off form over sorted flat arrays.
+/// A trigram model in back-off form: sorted flat arrays (what the file stores and training
+/// writes) and, derived from them at load, the hashed groups that queries use.
 ///
 /// Entries are `u32`s packing a word id (high 16 bits, so sorting by entry sorts by word) and
-/// a 16-bit quantised value (low bits): one cache line per binary-search probe.
+/// a 16-bit quantised value (low bits).
 #[derive(Clone, Debug, PartialEq)]
 pub struct NgramLm {
     vocab: Vocab,
