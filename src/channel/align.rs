@@ -131,7 +131,7 @@ pub(crate) fn align_chars(
 }
 
 /// The 1:1 aligned token pairs of one line pair that look like the same word: `(observed,
-/// intended)`, both normalised with [`normalize_token`]. Tokens are aligned by Levenshtein over
+/// intended)`, both normalised with `normalize_token`. Tokens are aligned by Levenshtein over
 /// the token sequences, with the seed character distance as substitution cost.
 pub fn align_tokens(garbled: &str, clean: &str) -> Vec<(String, String)> {
     let mut buf = String::new();

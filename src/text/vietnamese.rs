@@ -42,7 +42,7 @@ const VOWELS_UPPER: [[char; 6]; 12] = [
 /// The plain ASCII letter under each of the twelve vowels.
 const VOWEL_ASCII: [char; 12] = ['a', 'a', 'a', 'e', 'e', 'i', 'o', 'o', 'o', 'u', 'u', 'y'];
 
-/// A tone, as an index into the tone order of [`VOWELS`]: 0 = none (ngang), 1 = huyền,
+/// A tone, as an index into the tone order of `VOWELS`: 0 = none (ngang), 1 = huyền,
 /// 2 = sắc, 3 = hỏi, 4 = ngã, 5 = nặng.
 pub type Tone = u8;
 
