@@ -23,6 +23,18 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 /// `sohoa ARGS` with `stdin` piped in.
+/// Runs `sohoa run INPUT --out OUT EXTRA…` with nothing on stdin.
+fn run_batch(input: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "run",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    sohoa(&args, b"")
+}
+
 fn sohoa(args: &[&str], stdin: &[u8]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_sohoa"))
         .args(args)
@@ -137,15 +149,7 @@ fn binary_file_is_reported_and_skipped_in_a_batch() {
     fs::write(input.join("b.txt"), b"\x7fELF\x00\x00\x01").unwrap();
     fs::write(input.join("c.txt"), "Ké hoach\n").unwrap();
     let out = dir.path().join("out");
-    let o = sohoa(
-        &[
-            "run",
-            input.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        b"",
-    );
+    let o = run_batch(&input, &out, &[]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("b.txt"));
     assert!(out.join("a.clean.txt").exists() && out.join("c.json").exists());
@@ -162,15 +166,7 @@ fn binary_file_is_reported_and_skipped_in_a_batch() {
 fn run_on_fixtures_writes_the_documented_layout() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("o");
-    let o = sohoa(
-        &[
-            "run",
-            fixture("").to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        b"",
-    );
+    let o = run_batch(&fixture(""), &out, &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("5 documents, 0 failed"),
@@ -367,16 +363,7 @@ fn resume_skips_up_to_date_outputs_and_redoes_changed_ones() {
     let input = corpus_dir(dir.path(), 6);
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
     let run = |out: &Path, resume: bool| {
-        let mut args = vec![
-            "run",
-            input.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ];
-        if resume {
-            args.push("--resume");
-        }
-        let o = sohoa(&args, b"");
+        let o = run_batch(&input, out, if resume { &["--resume"] } else { &[] });
         assert!(o.status.success(), "{}", stderr(&o));
         stderr(&o)
     };
@@ -404,26 +391,9 @@ fn killed_run_finished_with_resume_equals_an_uninterrupted_run() {
     std::thread::sleep(std::time::Duration::from_millis(150));
     let _ = child.kill();
     let _ = child.wait();
-    let o = sohoa(
-        &[
-            "run",
-            input.to_str().unwrap(),
-            "--out",
-            killed.to_str().unwrap(),
-            "--resume",
-        ],
-        b"",
-    );
+    let o = run_batch(&input, &killed, &["--resume"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let o = sohoa(
-        &[
-            "run",
-            input.to_str().unwrap(),
-            "--out",
-            whole.to_str().unwrap(),
-        ],
-        b"",
-    );
+    let o = run_batch(&input, &whole, &[]);
     assert!(o.status.success());
     assert_eq!(tree(&whole), tree(&killed));
 }
@@ -760,15 +730,7 @@ fn an_output_folder_that_cannot_be_written_is_a_clear_error() {
     // A regular file where the output folder should be: not writable as a folder, even as root.
     let out = dir.path().join("out");
     fs::write(&out, "not a folder").unwrap();
-    let o = sohoa(
-        &[
-            "run",
-            fixture(SAMPLES[1]).to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        b"",
-    );
+    let o = run_batch(&fixture(SAMPLES[1]), &out, &[]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("out"), "{}", stderr(&o));
 }
