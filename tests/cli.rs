@@ -35,14 +35,19 @@ fn run_batch(input: &Path, out: &Path, extra: &[&str]) -> Output {
     sohoa(&args, b"")
 }
 
-fn sohoa(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sohoa"))
+/// Starts `sohoa ARGS` with stdin and stdout piped and stderr as given.
+fn spawn(args: &[&str], stderr: Stdio) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_sohoa"))
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stderr(stderr)
         .spawn()
-        .expect("spawn sohoa");
+        .expect("spawn sohoa")
+}
+
+fn sohoa(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = spawn(args, Stdio::piped());
     let mut input = child.stdin.take().expect("stdin");
     let data = stdin.to_vec();
     let writer = std::thread::spawn(move || {
@@ -281,13 +286,7 @@ fn usage_errors_exit_2() {
 
 /// Runs `sohoa ARGS` fed `input`, reads one byte of its output, then hangs up like `head -c1`.
 fn hang_up_after_one_byte(args: &[&str], input: String) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sohoa"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(args, Stdio::piped());
     let mut stdin = child.stdin.take().unwrap();
     let writer = std::thread::spawn(move || {
         let _ = stdin.write_all(input.as_bytes());
@@ -603,13 +602,7 @@ fn answers_come_before_the_input_ends(args: &[&str]) {
     use std::sync::mpsc;
     use std::time::Duration;
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sohoa"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(args, Stdio::null());
     let mut stdin = child.stdin.take().unwrap();
     let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
     let (tx, rx) = mpsc::channel();
