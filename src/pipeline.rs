@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use crate::chunked::{Chunk, ChunkReader};
 use crate::extract::Extractor;
 use crate::input::{self, DecodeOptions, InputError};
-use crate::record::{ErrorInfo, ErrorRecord, LeftOut, Record, Source, MAX_ITEMS};
+use crate::record::{ErrorInfo, ErrorRecord, LeftOut, Record, Source, Span, Warning, MAX_ITEMS};
 use crate::restore::{Restored, Restorer};
 
 /// The built engines.
@@ -78,15 +78,18 @@ impl Engine {
         bytes: &[u8],
         opts: DecodeOptions,
     ) -> Result<Processed, DocError> {
-        let text = input::decode(bytes, opts)?;
+        let decoded = input::decode_mapped(bytes, opts, true)?;
+        let text = &decoded.text;
         let source = input::source_of(path, bytes);
-        let restored = self.restorer.restore(&text);
+        let restored = self.restorer.restore(text);
         let mut record = self
             .extractor
-            .extract(&text, &restored.text, &restored.map, source);
+            .extract(text, &restored.text, &restored.map, source);
+        map_spans(&mut record, |s| decoded.map.span(s));
         let mut left_out = LeftOut::default();
         record.cap_lists(MAX_ITEMS, &mut left_out);
         record.report_left_out(MAX_ITEMS, &left_out);
+        report_nuls(&mut record, decoded.nuls, decoded.first_nul);
         Ok(Processed {
             clean: restored.text,
             record,
@@ -112,27 +115,36 @@ impl Engine {
         let mut hasher = Sha256::new();
         let mut record: Option<Record> = None;
         let mut left_out = LeftOut::default();
-        let (mut total, mut lines, mut text_bytes) = (0u64, 0usize, 0usize);
+        let (mut total, mut lines) = (0u64, 0usize);
+        let (mut nuls, mut first_nul) = (0usize, None);
         while let Some(c) = chunks.next_chunk()? {
             hasher.update(&c.bytes);
             total += c.bytes.len() as u64;
-            let text = decode_chunk(&c, opts)?;
-            let restored = self.restorer.restore(&text);
+            let decoded = decode_chunk(&c, opts)?;
+            let text = &decoded.text;
+            let restored = self.restorer.restore(text);
             clean(&restored.text)?;
-            let part =
+            let mut part =
                 self.extractor
-                    .extract(&text, &restored.text, &restored.map, Source::default());
+                    .extract(text, &restored.text, &restored.map, Source::default());
+            // Spans into the chunk's input bytes, then into the whole input.
+            map_spans(&mut part, |s| decoded.map.span(s));
             let r = match &mut record {
                 None => record.insert(part),
                 Some(r) => {
-                    r.append_chunk(part, lines, text_bytes);
+                    r.append_chunk(part, lines, c.offset as usize);
                     r
                 }
             };
             // Memory stays bounded however many mentions the input holds.
             r.cap_lists(MAX_ITEMS, &mut left_out);
+            if first_nul.is_none() {
+                first_nul = decoded
+                    .first_nul
+                    .map(|s| s.shifted(lines, c.offset as usize));
+            }
+            nuls += decoded.nuls;
             lines += text.bytes().filter(|&b| b == b'\n').count();
-            text_bytes += text.len();
         }
         let source = Source {
             path: path.map(str::to_string),
@@ -144,6 +156,7 @@ impl Engine {
             None => Record::empty(source),
         };
         record.report_left_out(MAX_ITEMS, &left_out);
+        report_nuls(&mut record, nuls, first_nul);
         Ok(record)
     }
 
@@ -158,20 +171,50 @@ impl Engine {
     ) -> Result<(), DocError> {
         let mut chunks = ChunkReader::new(reader, chunk);
         while let Some(c) = chunks.next_chunk()? {
-            let text = decode_chunk(&c, opts)?;
-            clean(&self.restorer.restore(&text).text)?;
+            let decoded = decode_chunk(&c, opts)?;
+            clean(&self.restorer.restore(&decoded.text).text)?;
         }
         Ok(())
     }
 }
 
-/// Decodes one chunk; error offsets are into the whole input.
-fn decode_chunk(c: &Chunk, opts: DecodeOptions) -> Result<std::borrow::Cow<'_, str>, InputError> {
-    let at = |offset: usize| offset + c.offset as usize;
-    input::decode(&c.bytes, opts).map_err(|e| match e {
-        InputError::InvalidUtf8 { offset } => InputError::InvalidUtf8 { offset: at(offset) },
-        InputError::Binary { offset } => InputError::Binary { offset: at(offset) },
-    })
+/// Decodes one chunk; error offsets are into the whole input, spans of the decoded text map
+/// to offsets into the chunk's bytes.
+fn decode_chunk(c: &Chunk, opts: DecodeOptions) -> Result<input::Decoded<'_>, InputError> {
+    input::decode_mapped(&c.bytes, opts, c.offset == 0).map_err(|e| e.shifted(c.offset as usize))
+}
+
+/// Applies `f` to every span of `record` (header fields carry none).
+pub fn map_spans(record: &mut Record, f: impl Fn(Span) -> Span) {
+    for r in &mut record.references {
+        r.span = f(r.span);
+    }
+    for d in &mut record.dates {
+        d.span = f(d.span);
+    }
+    for a in &mut record.agencies {
+        a.span = f(a.span);
+    }
+    for i in &mut record.indicators {
+        i.span = f(i.span);
+    }
+    for w in &mut record.warnings {
+        w.span = w.span.map(&f);
+    }
+}
+
+/// Adds the `nul_replaced` warning when stray NUL bytes were replaced by spaces.
+fn report_nuls(record: &mut Record, nuls: usize, first: Option<Span>) {
+    if nuls > 0 {
+        record.warnings.push(Warning {
+            kind: "nul_replaced".to_string(),
+            message: format!(
+                "{nuls} NUL byte(s) replaced by spaces; the first at byte offset {}",
+                first.map_or(0, |s| s.start)
+            ),
+            span: first,
+        });
+    }
 }
 
 #[cfg(test)]
