@@ -334,6 +334,20 @@ pub fn source_of(path: Option<&str>, bytes: &[u8]) -> Source {
     }
 }
 
+/// [`source_of`] for an input read in pieces.
+pub fn source_of_reader(
+    path: Option<&str>,
+    mut reader: impl std::io::Read,
+) -> std::io::Result<Source> {
+    let mut h = Sha256::new();
+    let bytes = std::io::copy(&mut reader, &mut h)?;
+    Ok(Source {
+        path: path.map(str::to_string),
+        sha256: hex(&h.finalize()),
+        bytes,
+    })
+}
+
 /// Lower-case hex SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
