@@ -84,6 +84,9 @@ impl Engine {
         let mut record = self
             .extractor
             .extract(&text, &restored.text, &restored.map, source);
+        record
+            .warnings
+            .extend(restored.passed_through_warnings(&text));
         let mut left_out = LeftOut::default();
         record.cap_lists(MAX_ITEMS, &mut left_out);
         record.report_left_out(MAX_ITEMS, &left_out);
@@ -119,9 +122,11 @@ impl Engine {
             let text = decode_chunk(&c, opts)?;
             let restored = self.restorer.restore(&text);
             clean(&restored.text)?;
-            let part =
+            let mut part =
                 self.extractor
                     .extract(&text, &restored.text, &restored.map, Source::default());
+            part.warnings
+                .extend(restored.passed_through_warnings(&text));
             let r = match &mut record {
                 None => record.insert(part),
                 Some(r) => {
