@@ -179,6 +179,7 @@ impl Engine {
                 let mut part =
                     self.extractor
                         .extract(text, &restored.text, &restored.map, Source::default());
+                part.warnings.extend(restored.passed_through_warnings(text));
                 // Spans into the chunk's input bytes, then into the whole input.
                 map_spans(&mut part, |s| decoded.map.span(s));
                 let r = match &mut record {
