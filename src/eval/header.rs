@@ -301,11 +301,11 @@ mod tests {
 
     #[test]
     fn gazette_clean_first_pages() {
-        check(&measure("clean"), 96.5, 94.5);
+        check(&measure("clean"), 99.0, 95.5);
     }
 
     #[test]
     fn gazette_ocr_first_pages() {
-        check(&measure("ocr"), 87.0, 94.0);
+        check(&measure("ocr"), 98.0, 95.5);
     }
 }
