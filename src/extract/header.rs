@@ -633,7 +633,8 @@ mod tests {
     /// (header text, symbol, doc_type, issue date, place) for each header shape.
     #[test]
     fn header_shapes() {
-        let cases: &[(&str, Option<&str>, Option<&str>, Option<&str>, Option<&str>)] = &[
+        type Want<'a> = Option<&'a str>;
+        let cases: &[(&str, Want, Want, Want, Want)] = &[
             // A law: `Luật số:`, no date line, the type line after the number.
             (
                 "CÔNG BÁO/Số 1523 + 1524/Ngày 29-12-2024\n3\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nQUỐC HỘI\nLuật số: 51/2024/QH15\nLUẬT\nSỬA ĐỔI, BỔ SUNG MỘT SỐ ĐIỀU\nCăn cứ Hiến pháp;\n",
