@@ -129,7 +129,15 @@ impl HeaderRules {
         // Số line
         let mut so_line = None;
         let mut own_type = None;
-        'lines: for (i, l) in lines[..top].iter().enumerate() {
+        // A consolidated text (VBHN) prints its own number in the attestation block at its
+        // end: when the top has no number line, the last 12,000 bytes are searched too.
+        let tail = lines
+            .iter()
+            .position(|l| l.start + 12_000 > restored.len())
+            .unwrap_or(lines.len())
+            .max(top);
+        'lines: for i in (0..top).chain(tail..lines.len()) {
+            let l = &lines[i];
             for c in self.so.captures_iter(l.folded) {
                 let cue = c.get(0).map_or(0..0, |m| m.range());
                 // `Luật số:`, `Nghị quyết số:`: the words before a lower-case `số` must name a
@@ -170,11 +178,18 @@ impl HeaderRules {
         // The Quốc hiệu that goes with the Số line (its column neighbour), else the first.
         let qh_line = so_line
             .and_then(|so| {
-                (so.saturating_sub(8)..(so + 8).min(top)).find(|&i| qh(lines[i].folded).is_some())
+                (so.saturating_sub(8)..(so + 8).min(lines.len()))
+                    .find(|&i| qh(lines[i].folded).is_some())
             })
             .or_else(|| lines[..top].iter().position(|l| qh(l.folded).is_some()));
-        let block_end = so_line.or(qh_line.map(|q| q + 3)).unwrap_or(0).min(top);
-        let block_start = so_line.or(qh_line).map_or(0, |a| a.saturating_sub(8));
+        let block_end = so_line
+            .or(qh_line.map(|q| q + 3))
+            .unwrap_or(0)
+            .min(lines.len());
+        let block_start = so_line
+            .or(qh_line)
+            .map_or(0, |a| a.saturating_sub(8))
+            .min(block_end);
         let mut bodies: Vec<String> = Vec::new();
         if qh_line.is_some() || so_line.is_some() {
             for l in &lines[block_start..block_end] {
@@ -231,8 +246,9 @@ impl HeaderRules {
 
         // Place and date: next to the Số line when there is one (a body sentence may read
         // `…, ngày 12 tháng 7 năm 2021`), else anywhere in the top.
-        let near = match so_line.or(qh_line) {
-            Some(a) => a.saturating_sub(4)..(a + 10).min(top),
+        let anchor = so_line.or(qh_line);
+        let near = match anchor {
+            Some(a) => a.saturating_sub(4)..(a + 10).min(lines.len()),
             None => 0..top,
         };
         let mut date_line = None;
@@ -257,7 +273,9 @@ impl HeaderRules {
                 }
                 let before = &text[..byte_of(text, m.start)];
                 let place = place_before(before);
-                if place.is_none() && !folded[..m.start].trim().is_empty() {
+                // With no Số line or Quốc hiệu to stand next to, only a place-and-date line
+                // is the issue date (a line may start with a body sentence's `ngày …`).
+                if place.is_none() && (anchor.is_none() || !folded[..m.start].trim().is_empty()) {
                     continue;
                 }
                 let Ok(year) = c[3].parse() else {
@@ -720,6 +738,19 @@ mod tests {
                 "{text:?}"
             );
         }
+    }
+
+    #[test]
+    fn consolidated_text_numbered_in_its_closing_block() {
+        let body =
+            "Điều 1. Nội dung của văn bản được hợp nhất, ngày 18 tháng 12 năm 2008.\n".repeat(300);
+        let text = format!("{body}BỘ LAO ĐỘNG - THƯƠNG BINH\nVÀ XÃ HỘI\n\nSố: 4246/VBHN-BLĐTBXH\n\nXÁC NHẬN VĂN BẢN HỢP NHẤT\n\nHà Nội, ngày 24 tháng 11 năm 2021\nBỘ TRƯỞNG\n\nĐào Ngọc Dung\n");
+        let h = header(&text);
+        assert_eq!(h.symbol.as_deref(), Some("4246/VBHN-BLĐTBXH"));
+        assert_eq!(h.doc_type.as_deref(), Some("Văn bản hợp nhất"));
+        assert_eq!(h.issue_date.as_deref(), Some("2021-11-24"));
+        // With no header at all, a body sentence's date is not an issue date.
+        assert_eq!(header(&body).issue_date, None);
     }
 
     #[test]
