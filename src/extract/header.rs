@@ -25,7 +25,11 @@ pub struct HeaderRules {
     so: Regex,
     date_line: Regex,
     authority: Regex,
+    /// Folded lower-case family names, sorted.
+    surnames: Vec<String>,
 }
+
+const SURNAMES: &str = include_str!("../../dictionaries/surnames.tsv");
 
 /// The document's own symbol as read after its `Số:` cue.
 struct OwnSymbol {
@@ -91,6 +95,16 @@ impl HeaderRules {
                 r"(?i),?[ \t]*ng[a-z]y[ \t]+(\d{1,2}|[ \t./…]*)[ \t]*th[a-z]ng[ \t]+(\d{1,2}|[ \t./…]*)[ \t,]*n[a-z]m[ \t]+(\d{4})",
             ),
             authority: re(r"(?:^|[\s;.])(TM|KT|TL|TUQ|Q)\.[ \t]*"),
+            surnames: {
+                let mut v: Vec<String> = SURNAMES
+                    .lines()
+                    .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+                    .map(|l| fold_str(l.trim()).to_lowercase())
+                    .collect();
+                v.sort();
+                v.dedup();
+                v
+            },
         }
     }
 
@@ -369,7 +383,16 @@ impl HeaderRules {
             }
         }
 
-        h.signer = self.signer(&lines);
+        let blocks = self.signature_blocks(&lines);
+        match blocks.first() {
+            Some(first) => {
+                h.signer = first.clone();
+                if blocks.len() > 1 {
+                    h.signers = blocks;
+                }
+            }
+            None => h.signer = self.signer(&lines),
+        }
         h.recipients = recipients(&lines);
         (h, zones)
     }
@@ -403,6 +426,137 @@ impl HeaderRules {
             type_code: found.type_code,
             end: at + found.end,
         })
+    }
+
+    /// Is `word` (marks ignored) a Vietnamese family name?
+    fn surname(&self, word: &str) -> bool {
+        let f = fold_str(word).to_lowercase();
+        self.surnames.binary_search(&f).is_ok()
+    }
+
+    /// A person's name on a signature line: 2–6 capitalised words, the first a family name,
+    /// after an optional military rank (`Trung tướng Nguyễn Duy Ngọc` → `Nguyễn Duy Ngọc`).
+    fn person_name(&self, line: &str) -> Option<String> {
+        let t = collapse(line);
+        let mut words: Vec<&str> = t.split(' ').collect();
+        let rank = ["dai", "thuong", "trung", "thieu"];
+        if words.len() > 3
+            && rank.contains(&fold_str(words[0]).to_lowercase().as_str())
+            && ["tuong", "ta", "uy"].contains(&fold_str(words[1]).to_lowercase().as_str())
+        {
+            words.drain(..2);
+        }
+        let name_word = |w: &str| {
+            let mut c = w.chars();
+            c.next().is_some_and(char::is_uppercase) && c.all(|c| c.is_lowercase() || c == '\'')
+        };
+        ((2..=6).contains(&words.len())
+            && words.iter().all(|w| name_word(w))
+            && self.surname(words[0]))
+        .then(|| words.join(" "))
+    }
+
+    /// Every signature block with a person's name, in document order: a line in capitals that
+    /// carries an authority prefix (`TM.`, `KT.`, `TL.`, `TUQ.`, `Q.`) or names a position
+    /// (`BỘ TRƯỞNG`, `CHỦ TỊCH QUỐC HỘI`), more such lines, then the name after the signature
+    /// gap (blank lines, `(Đã ký)`, `[daky]`). The document's own block comes before its
+    /// appendices, whose forms leave the name blank (`(Ký, ghi rõ họ tên)`), so they give none.
+    fn signature_blocks(&self, lines: &[Line]) -> Vec<Signer> {
+        let caps_line = |l: &Line| {
+            let t = l.text.trim();
+            (3..=90).contains(&t.chars().count())
+                && !t.chars().any(char::is_lowercase)
+                && t.chars().filter(|c| c.is_alphabetic()).count() >= 3
+        };
+        let position = |folded: &str| {
+            let u = folded.to_uppercase();
+            let words: Vec<&str> = u.split_whitespace().collect();
+            words.iter().any(|w| w.starts_with("TRUONG"))
+                || [
+                    "CHU TICH",
+                    "GIAM DOC",
+                    "BI THU",
+                    "CHANH AN",
+                    "THONG DOC",
+                    "TONG KIEM TOAN",
+                    "CHU NHIEM",
+                    "TONG THANH TRA",
+                ]
+                .iter()
+                .any(|k| u.contains(k))
+        };
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < lines.len() {
+            let l = &lines[i];
+            let cue = caps_line(l)
+                && (self.authority.is_match(l.folded.trim_start()) || position(l.folded));
+            if !cue {
+                i += 1;
+                continue;
+            }
+            // The block: its capital lines, then the gap, then the name.
+            let mut block: Vec<&Line> = vec![l];
+            let mut name = None;
+            let mut j = i + 1;
+            let mut seen = 0;
+            while j < lines.len() && seen < 10 {
+                let n = &lines[j];
+                j += 1;
+                if n.blank() {
+                    continue;
+                }
+                seen += 1;
+                let f = n.folded.trim().to_lowercase();
+                // The signature gap: marks for the signature and stamp, stray glyphs.
+                if f.starts_with("(da ky")
+                    || f.starts_with("[daky")
+                    || f == "da ky"
+                    || !f.chars().any(char::is_alphanumeric)
+                {
+                    continue;
+                }
+                if caps_line(n) && block.len() < 5 {
+                    block.push(n);
+                    continue;
+                }
+                name = self.person_name(n.text);
+                break;
+            }
+            let Some(name) = name else {
+                i += 1;
+                continue;
+            };
+            let mut s = Signer {
+                name: Some(name),
+                ..Signer::default()
+            };
+            for b in &block {
+                if let Some(c) = self.authority.captures(b.folded.trim_start()) {
+                    s.authority = Some(c[1].to_string());
+                }
+            }
+            // The position: the last line of the block; after a KT./TL./TUQ./Q. prefix the
+            // words after it (`KT. BỘ TRƯỞNG` signed by the minister's deputy reads on the
+            // next line, `THỨ TRƯỞNG`).
+            if let Some(last) = block.last() {
+                let f = last.folded.trim_start();
+                let pos = match self.authority.find(f) {
+                    Some(m) => {
+                        let k = byte_of(last.text.trim_start(), m.end());
+                        last.text.trim_start()[k..].to_string()
+                    }
+                    None => last.text.to_string(),
+                };
+                let pos = collapse(pos.trim_matches(|c: char| !c.is_alphanumeric()));
+                if !pos.is_empty() {
+                    s.position = Some(position_case(&pos));
+                }
+            }
+            out.push(s);
+            i = j;
+        }
+        out
     }
 
     fn signer(&self, lines: &[Line]) -> Signer {
@@ -751,6 +905,77 @@ mod tests {
         assert_eq!(h.issue_date.as_deref(), Some("2021-11-24"));
         // With no header at all, a body sentence's date is not an issue date.
         assert_eq!(header(&body).issue_date, None);
+    }
+
+    /// (signature text, authority, position, name) for each signature shape.
+    #[test]
+    fn signature_shapes() {
+        type Want<'a> = Option<&'a str>;
+        let cases: &[(&str, Want, Want, Want)] = &[
+            (
+                "Nghị định này có hiệu lực.\n\nTM. CHÍNH PHỦ\nKT. THỦ TƯỚNG\nPHÓ THỦ TƯỚNG\n\nLê Minh Khái\n\nPhụ lục\nTHỦ TRƯỞNG ĐƠN VỊ\n(Ký, ghi rõ họ tên)\n",
+                Some("KT"),
+                Some("Phó Thủ tướng"),
+                Some("Lê Minh Khái"),
+            ),
+            (
+                "Luật này được Quốc hội thông qua.\n\nCHỦ TỊCH QUỐC HỘI\n\nTrần Thanh Mẫn\n",
+                None,
+                Some("Chủ tịch quốc hội"),
+                Some("Trần Thanh Mẫn"),
+            ),
+            (
+                "Nơi nhận:\n- Như Điều 3;\nKT. BỘ TRƯỞNG\nTHỨ TRƯỞNG\n(Đã ký)\n\nNguyễn Đức Chi\n",
+                Some("KT"),
+                Some("Thứ trưởng"),
+                Some("Nguyễn Đức Chi"),
+            ),
+            (
+                "KT. THỦ TƯỚNG\nPHÓ THỦ TƯỚNG]\n [\n[daky]\nPhạm Thị Thanh Trà\n",
+                Some("KT"),
+                Some("Phó Thủ tướng"),
+                Some("Phạm Thị Thanh Trà"),
+            ),
+            (
+                "KT. BỘ TRƯỞNG BỘ QUỐC PHÒNG\nTHỨ TRƯỞNG\n\n\nThượng tướng Võ Minh Lương\n",
+                Some("KT"),
+                Some("Thứ trưởng"),
+                Some("Võ Minh Lương"),
+            ),
+            // A form's blank signature is no signer.
+            ("GIÁM ĐỐC\n(Ký, ghi rõ họ tên, đóng dấu)\n", None, None, None),
+        ];
+        for &(text, authority, position, name) in cases {
+            let s = header(text).signer;
+            assert_eq!(
+                (
+                    s.authority.as_deref(),
+                    s.position.as_deref(),
+                    s.name.as_deref()
+                ),
+                (authority, position, name),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn several_signers() {
+        let text = "KT. CHÁNH ÁN\nTÒA ÁN NHÂN DÂN TỐI CAO\nPHÓ CHÁNH ÁN\n\nNguyễn Trí Tuệ\n\nKT. BỘ TRƯỞNG\nBỘ LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI\nTHỨ TRƯỞNG\n\nNguyễn Thị Hà\n";
+        let h = header(text);
+        let got: Vec<_> = h
+            .signers
+            .iter()
+            .map(|s| (s.position.as_deref(), s.name.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Some("Phó Chánh án"), Some("Nguyễn Trí Tuệ")),
+                (Some("Thứ trưởng"), Some("Nguyễn Thị Hà"))
+            ]
+        );
+        assert_eq!(h.signer, h.signers[0]);
     }
 
     #[test]
