@@ -11,6 +11,7 @@
 
 use std::sync::OnceLock;
 
+use serde_json::value::RawValue;
 use serde_json::Value;
 use sohoa::channel::ErrorModel;
 use sohoa::input::DecodeOptions;
@@ -18,7 +19,7 @@ use sohoa::lexicon::Lexicon;
 use sohoa::lm::NgramLm;
 use sohoa::model::Model;
 use sohoa::pipeline::{DocError, Engine};
-use sohoa::record::{Record, Span};
+use sohoa::record::{ErrorInfo, Record, Span};
 use sohoa::restore::Restorer;
 use sohoa::stream::{self, PipeOptions};
 
@@ -68,6 +69,18 @@ pub mod known {
     /// [`MAX_TOKEN_UNTIL_BOUNDED`] non-blank bytes: 4 KiB of 32-byte tokens take 2.7 s.
     /// `known/pipe/`, `known/document/timeout-*`.
     pub const RESTORE_IS_LINEAR: bool = false;
+
+    /// `pipe` echoes a request's `id` verbatim, JSON whitespace inside it included, so a `\r`
+    /// in `{"id": [1,\r2], …}` reaches the output raw, where a reader that takes `\r` for a
+    /// line end (Python's universal newlines) splits the answer (`src/stream.rs`, helper
+    /// "io"). `known/pipe/cr-in-echoed-id`.
+    pub const PIPE_ECHOES_NO_RAW_CR: bool = false;
+
+    /// A chunk that starts with U+FEFF (a zero-width no-break space inside the document, not a
+    /// BOM) loses it in `process_stream`, which decodes each chunk as if it were a whole
+    /// input, so every later span of `run` is 3 bytes off (`src/pipeline.rs`, helper "io").
+    /// `known/document/feff-at-chunk-start`.
+    pub const CHUNKS_KEEP_INNER_FEFF: bool = false;
 
     /// See [`RESTORE_IS_LINEAR`].
     pub const MAX_TOKEN_UNTIL_BOUNDED: usize = 32;
@@ -146,6 +159,12 @@ pub fn document(data: &[u8]) {
         text.matches('\n').count(),
         "the chunked restored text has other lines than the input"
     );
+    let inner_feff = data.len() > 3 && data[1..].windows(3).any(|w| w == b"\xEF\xBB\xBF");
+    let check = if inner_feff && !known::CHUNKS_KEEP_INNER_FEFF {
+        check.map(|_| false)
+    } else {
+        check
+    };
     check_record(&record, data, check, "chunked");
     assert_eq!(record.source, p.record.source);
 }
@@ -198,8 +217,9 @@ fn check_span(s: Span, data: &[u8], lines: usize, exact: bool, how: &str) {
 }
 
 /// `sohoa pipe` on a stream: one answer per line, each one JSON object on one line with the
-/// request's `id` (or the line number), nothing a consumer could take for a line break, and
-/// the same answers with 2 worker threads and with `--ascii`.
+/// request's `id` (or the line number), a record that reads back under its strict schema,
+/// nothing a consumer could take for a line break, and the same answers with 2 worker threads
+/// and with `--ascii`.
 pub fn pipe(data: &[u8]) {
     if known::too_slow(data) {
         return;
@@ -215,9 +235,10 @@ pub fn pipe(data: &[u8]) {
 
     let inputs = input_lines(data);
     assert_eq!(summary.lines, inputs.len() as u64);
-    let answers = check_answers(&out, false);
+    let raw_cr = !known::PIPE_ECHOES_NO_RAW_CR && data.contains(&b'\r');
+    let answers = check_answers(&out, false, raw_cr);
     assert_eq!(answers.len(), inputs.len(), "one answer per line");
-    let errors = answers.iter().filter(|a| a.get("error").is_some()).count();
+    let errors = answers.iter().filter(|a| a.error.is_some()).count();
     assert_eq!(summary.errors, errors as u64);
     for (no, (line, answer)) in inputs.iter().zip(&answers).enumerate() {
         check_id(no as u64 + 1, line, answer, opts.max_line_bytes);
@@ -232,7 +253,7 @@ pub fn pipe(data: &[u8]) {
     let summary2 = stream::pipe(e, data, &mut out2, &opts2).expect("writing to a Vec never fails");
     assert_eq!(summary2, summary);
     assert_eq!(
-        check_answers(&out2, true),
+        check_answers(&out2, true, raw_cr),
         answers,
         "2 threads with --ascii answered otherwise"
     );
@@ -248,59 +269,131 @@ fn input_lines(data: &[u8]) -> Vec<&[u8]> {
     lines
 }
 
-/// Parses the output lines, checking the wire format's promises about bytes.
-fn check_answers(out: &[u8], ascii: bool) -> Vec<Value> {
+/// The members of an answer as written. The `id` stays raw: it is echoed verbatim, and
+/// serde_json accepts as a raw value some JSON (lone surrogate escapes such as `"\ud800"`) that
+/// it will not read into a `Value`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Shape<'a> {
+    #[serde(borrow)]
+    id: &'a RawValue,
+    clean: Option<String>,
+    record: Option<Record>,
+    error: Option<ErrorInfo>,
+}
+
+/// An answer, comparable across `--ascii` and thread counts.
+#[derive(Debug, PartialEq)]
+struct Answer {
+    id: Id,
+    clean: Option<String>,
+    record: Option<Record>,
+    error: Option<ErrorInfo>,
+}
+
+#[derive(Debug, PartialEq)]
+enum Id {
+    Value(Value),
+    /// Raw text with every non-ASCII character `\u`-escaped, when it is no `Value`.
+    Raw(String),
+}
+
+impl Id {
+    fn of(raw: &str) -> Id {
+        match serde_json::from_str(raw) {
+            Ok(v) => Id::Value(v),
+            Err(_) => Id::Raw(ascii_escaped(raw)),
+        }
+    }
+}
+
+fn ascii_escaped(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{u:04x}"));
+            }
+        }
+    }
+    out
+}
+
+/// Parses the output lines, checking the wire format's promises about bytes. `raw_cr`: a raw
+/// `\r` in the output is a known finding for this input (see [`known::PIPE_ECHOES_NO_RAW_CR`]).
+fn check_answers(out: &[u8], ascii: bool, raw_cr: bool) -> Vec<Answer> {
     let text = std::str::from_utf8(out).expect("answers are UTF-8");
     for bad in ['\r', '\u{2028}', '\u{2029}', '\u{85}'] {
-        assert!(!text.contains(bad), "a raw {bad:?} in the output");
+        assert!(
+            !text.contains(bad) || (bad == '\r' && raw_cr),
+            "a raw {bad:?} in the output"
+        );
     }
     if ascii {
         assert!(text.is_ascii(), "non-ASCII output with --ascii");
     }
     assert!(text.is_empty() || text.ends_with('\n'));
-    text.lines()
+    text.split_terminator('\n')
         .map(|l| {
-            let v: Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
-            // Keys in the documented order: `id` first (a `Value` sorts them, so the order
-            // is read from the text).
-            let mut keys: Vec<&str> = v
-                .as_object()
-                .expect("an answer is an object")
-                .keys()
-                .map(String::as_str)
-                .collect();
-            keys.sort_unstable();
-            assert!(
-                keys == ["clean", "id", "record"] || keys == ["error", "id"],
-                "answer keys {keys:?}"
-            );
+            let s: Shape = serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
             assert!(l.starts_with("{\"id\":"), "the id comes first: {l}");
-            v
+            match (&s.clean, &s.record, &s.error) {
+                (Some(_), Some(_), None) => {
+                    assert!(l.contains(",\"clean\":"), "`clean` before `record`: {l}")
+                }
+                (None, None, Some(_)) => {}
+                _ => panic!("neither an answer nor an error: {l}"),
+            }
+            Answer {
+                id: Id::of(s.id.get()),
+                clean: s.clean,
+                record: s.record,
+                error: s.error,
+            }
         })
         .collect()
 }
 
+/// The request members the answer's id comes from.
+#[derive(serde::Deserialize)]
+struct Request<'a> {
+    #[serde(borrow, default, deserialize_with = "present")]
+    id: Option<&'a RawValue>,
+}
+
+/// `Some` for an `id` that is there, `null` included (which `Option` alone would make `None`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
+    <&RawValue as serde::Deserialize>::deserialize(d).map(Some)
+}
+
 /// The answer's id is the request's, or the line number for a plain-text line.
-fn check_id(no: u64, line: &[u8], answer: &Value, max: usize) {
-    let id = &answer["id"];
+fn check_id(no: u64, line: &[u8], answer: &Answer, max: usize) {
+    let by_number = Id::Value(Value::from(no));
     if line.len() > max {
-        assert_eq!(answer["error"]["kind"], "too_large");
-        assert_eq!(*id, Value::from(no));
+        assert_eq!(
+            answer.error.as_ref().map(|e| e.kind.as_str()),
+            Some("too_large")
+        );
+        assert_eq!(answer.id, by_number);
         return;
     }
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
     let is_request = line.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
     if !is_request {
-        assert_eq!(*id, Value::from(no), "a plain-text line's id is its number");
+        assert_eq!(answer.id, by_number, "a plain-text line's id is its number");
         return;
     }
-    if answer.get("error").is_some() {
+    if answer.error.is_some() {
         return;
     }
-    let request: Value = serde_json::from_slice(line).expect("an answered request is JSON");
-    let expected = request.get("id").cloned().unwrap_or(Value::from(no));
-    assert_eq!(*id, expected, "the id is not echoed");
+    let text = std::str::from_utf8(line).expect("an answered request is UTF-8");
+    let request: Request = serde_json::from_str(text).expect("an answered request is JSON");
+    let expected = request.id.map_or(by_number, |raw| Id::of(raw.get()));
+    assert_eq!(answer.id, expected, "the id is not echoed");
 }
 
 /// `lm.bin` from arbitrary bytes: loads or says why not; a loaded model answers queries with
