@@ -4,11 +4,13 @@
 #
 #   fuzz/run.sh SECONDS [TARGET...]
 #
-# First the replay test runs every saved input (regressions/, artifacts/) without libFuzzer and
-# the seeds are written (seeds/<target>/, from fixtures/ and dictionaries/); then the targets
-# are built with the coverage instrumentation `cargo fuzz` would add (no sanitizer: that
-# needs nightly) and each one runs on corpus/<target>/ (kept between runs) and its seeds.
-# What it finds goes to artifacts/<target>/ and its log to logs/<target>.log.
+# The targets are built with the coverage instrumentation `cargo fuzz` would add (no
+# sanitizer: that needs nightly); each one first runs its saved inputs (regressions/<target>/,
+# known/<target>/) once, then fuzzes corpus/<target>/ (kept between runs) grown from the
+# committed seeds/<target>/ (slices of fixtures/ and dictionaries/, written by
+# `cargo run --release --no-default-features --example seeds -- seeds`). What it finds goes to
+# artifacts/<target>/ and its log to logs/<target>.log. The same saved inputs run without
+# libFuzzer in `cargo test --release --no-default-features` (here in fuzz/).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -18,11 +20,6 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(document pipe lm channel lexicon model)
 fi
-
-echo "== fuzz: replay of saved inputs (no libFuzzer)"
-cargo test --release --no-default-features 2>&1
-rm -rf seeds
-target/release/examples/seeds seeds
 
 host=$(rustc -vV | sed -n 's/^host: //p')
 # The flags cargo-fuzz passes (sancov instrumentation, comparison tracing, `cfg(fuzzing)`,
@@ -45,11 +42,21 @@ max_len() {
   esac
 }
 
+shopt -s nullglob
 failed=0
 for t in "${targets[@]}"; do
   mkdir -p "corpus/$t" "artifacts/$t" logs
   dict=()
   if [ -f "dicts/$t.dict" ]; then dict=("-dict=dicts/$t.dict"); fi
+  saved=(regressions/"$t"/* known/"$t"/*)
+  if [ ${#saved[@]} -gt 0 ]; then
+    echo "== fuzz: $t replays ${#saved[@]} saved inputs"
+    if ! "target/$host/release/$t" -timeout=10 -rss_limit_mb=2048 "${saved[@]}" >"logs/$t.replay.log" 2>&1; then
+      tail -40 "logs/$t.replay.log"
+      failed=1
+      continue
+    fi
+  fi
   echo "== fuzz: $t for ${secs}s"
   start=$(date +%s)
   if "target/$host/release/$t" "corpus/$t" "seeds/$t" "${dict[@]}" \

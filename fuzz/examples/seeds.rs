@@ -92,11 +92,16 @@ fn main() -> std::io::Result<()> {
     };
     let channel = slice_tsv(CHANNEL, 40, 25);
     let lexicon = slice_tsv(LEXICON, 60, 100);
+    // Seeds that do not load would leave the fuzzer at the formats' error paths.
+    sohoa::channel::ErrorModel::from_tsv(&channel).map_err(std::io::Error::other)?;
+    sohoa::lexicon::Lexicon::from_tsv(&lexicon).map_err(std::io::Error::other)?;
     add("channel", "slice".into(), channel.clone().into_bytes());
     add("lexicon", "slice".into(), lexicon.clone().into_bytes());
     for i in [1, 2] {
         let lm = lm_of(FIXTURES[i]).map_err(std::io::Error::other)?;
         add("lm", format!("{i}-tiny"), lm.clone());
+        sohoa::model::Model::from_parts("(seed)", &lm, &channel, &lexicon)
+            .map_err(std::io::Error::other)?;
         let mut model = lm;
         for part in [&channel, &lexicon] {
             model.extend_from_slice(MODEL_SEPARATOR);
