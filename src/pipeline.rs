@@ -127,6 +127,22 @@ impl Engine {
         self.two_pass(path, reader, opts, chunk, clean, true)
     }
 
+    /// [`Engine::process_seekable`] for a reader that cannot seek: it is read into memory
+    /// first, so prefer [`Engine::process_seekable`] (or spool to a temporary file, as the
+    /// command line does for standard input) when the input may be large.
+    pub fn process_stream(
+        &self,
+        path: Option<&str>,
+        mut reader: impl Read,
+        opts: DecodeOptions,
+        chunk: usize,
+        clean: &mut dyn FnMut(&str) -> io::Result<()>,
+    ) -> Result<Record, DocError> {
+        let mut bytes = Vec::new();
+        reader.read_to_end(&mut bytes)?;
+        self.process_seekable(path, io::Cursor::new(bytes), opts, chunk, clean)
+    }
+
     /// [`Engine::process_seekable`] without extraction (the streaming `sohoa clean`): the
     /// record returned holds only the source.
     pub fn restore_seekable<R: Read + Seek>(
@@ -275,6 +291,8 @@ impl Engine {
                 &p.restored.map,
                 Source::default(),
             );
+            part.warnings
+                .extend(p.restored.passed_through_warnings(&p.text));
             map_spans(&mut part, |s| p.map.span(s));
             part
         };

@@ -525,12 +525,20 @@ impl serde_json::ser::Formatter for SafeFormatter {
         write_escaped(writer, fragment, self.ascii)
     }
 
+    /// An echoed id: its line ends and tabs (JSON whitespace between tokens: inside a valid
+    /// JSON string they are always escaped) become spaces, so that a reader that takes `\r`
+    /// for a line end never splits an answer and Hadoop sees no tab; the value is unchanged.
     fn write_raw_fragment<W: ?Sized + Write>(
         &mut self,
         writer: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
-        write_escaped(writer, fragment, self.ascii)
+        if fragment.contains(['\r', '\n', '\t']) {
+            let spaced = fragment.replace(['\r', '\n', '\t'], " ");
+            write_escaped(writer, &spaced, self.ascii)
+        } else {
+            write_escaped(writer, fragment, self.ascii)
+        }
     }
 }
 
@@ -674,6 +682,23 @@ mod tests {
         assert_eq!(rows[1]["error"]["kind"], "too_large");
         assert_eq!(rows[1]["id"], 2);
         assert_eq!(rows[2]["id"], 3);
+    }
+
+    #[test]
+    fn whitespace_inside_an_echoed_id_never_breaks_the_answer_line() {
+        let mut out = Vec::new();
+        let summary = pipe(
+            &engine(),
+            &b"{\"id\": [1,\r2,\t\"a\\tb\"], \"text\": \"x\"}\n"[..],
+            &mut out,
+            &PipeOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(summary.lines, 1);
+        let text = String::from_utf8(out).unwrap();
+        assert!(!text.trim_end().contains(['\r', '\n', '\t']), "{text:?}");
+        let answer: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(answer["id"], serde_json::json!([1, 2, "a\tb"]));
     }
 
     #[test]

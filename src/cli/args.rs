@@ -164,6 +164,18 @@ pub enum EvalCommand {
         #[arg(long)]
         details: bool,
     },
+    /// Header symbol and type accuracy per document family against a gazette gold list
+    /// (like ../shared/gazette/gold.json): each entry's `file` is read from DIR.
+    Header {
+        /// The gold list (JSON array of {file, doc_type, symbol, symbol_in_header}).
+        #[arg(long, value_name = "FILE")]
+        gold: PathBuf,
+        /// The folder holding the documents (clean texts or their OCR'd pages).
+        dir: PathBuf,
+        /// Also list every miss.
+        #[arg(long)]
+        details: bool,
+    },
     /// Share of tokens left identical when clean text is fed as input (no harm).
     Unchanged {
         /// Clean files.

@@ -411,6 +411,16 @@ fn eval(engine: &Engine, cmd: &EvalCommand, opts: DecodeOptions) -> Result<i32> 
                 print!("{report}");
             }
         }
+        EvalCommand::Header { gold, dir, details } => {
+            let report = eval_header(engine, gold, dir, opts)?;
+            let mut out = output::stdout();
+            if *details {
+                write!(out, "{report:#}")?;
+            } else {
+                write!(out, "{report}")?;
+            }
+            out.flush()?;
+        }
         EvalCommand::Unchanged { files, errors } => {
             for f in files {
                 let text = read_text(f, opts)?;
@@ -460,6 +470,48 @@ fn eval_extract(
         report
             .docs
             .push(sohoa::extract::eval::score(&done.record, &gold));
+    }
+    Ok(report)
+}
+
+/// Runs the whole pipeline on each document of a gazette gold list (in parallel, scored in
+/// the list's order) and scores its header.
+fn eval_header(
+    engine: &Engine,
+    gold: &Path,
+    dir: &Path,
+    opts: DecodeOptions,
+) -> Result<eval::header::HeaderReport> {
+    use rayon::prelude::*;
+    let bytes = std::fs::read(gold).with_context(|| format!("cannot read {}", gold.display()))?;
+    let docs: Vec<eval::header::GoldDoc> = serde_json::from_slice(&bytes)
+        .with_context(|| format!("{} is not a gold list", gold.display()))?;
+    // A document that cannot be processed (a stray NUL byte, say) is scored as an empty
+    // header with its error among the misses, so one bad file does not hide the others' scores.
+    let headers: Vec<(record::Header, Option<String>)> = docs
+        .par_iter()
+        .map(|g| {
+            let path = dir.join(&g.file);
+            let name = path.to_string_lossy();
+            let done = std::fs::read(&path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))
+                .and_then(|bytes| {
+                    engine
+                        .process(Some(&name), &bytes, opts)
+                        .map_err(|e| format!("{}: {e}", path.display()))
+                });
+            match done {
+                Ok(d) => (d.record.header, None),
+                Err(e) => (record::Header::default(), Some(e)),
+            }
+        })
+        .collect();
+    let mut report = eval::header::HeaderReport::default();
+    for (g, (h, err)) in docs.iter().zip(headers) {
+        if let Some(e) = err {
+            report.misses.push(e);
+        }
+        report.add(g, &h);
     }
     Ok(report)
 }
