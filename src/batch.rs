@@ -109,6 +109,35 @@ impl OutDir {
     }
 }
 
+/// Removes the temporary files that killed runs left under `dir`: names ending in
+/// `.sohoa-tmp-PID-N` whose process no longer exists. The caller holds the lock, so no other
+/// run is writing there; a file of a live process (or any other name) is never touched.
+fn remove_leftovers(dir: &Path) -> io::Result<()> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let Ok(ty) = entry.file_type() else { continue };
+        if ty.is_dir() {
+            remove_leftovers(&entry.path())?;
+            continue;
+        }
+        let name = entry.file_name();
+        let Some((_, tail)) = name.to_str().and_then(|n| n.rsplit_once(TMP_MARK)) else {
+            continue;
+        };
+        let Some((pid, n)) = tail.split_once('-') else {
+            continue;
+        };
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        let dead = Path::new("/proc/self").exists() && !Path::new("/proc").join(pid).exists();
+        if ty.is_file() && digits(pid) && digits(n) && dead {
+            fs::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
+}
+
 /// How a batch runs.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RunOptions {
@@ -615,6 +644,7 @@ pub fn run(
     use std::sync::{mpsc, Condvar, Mutex};
 
     let out_path = out.path();
+    remove_leftovers(out_path)?;
     let valid_since = stamp(engine, out_path, opts)?;
     let workers = rayon::current_num_threads().clamp(1, jobs.len().max(1));
     let window = REORDER_PER_WORKER * workers;

@@ -167,11 +167,21 @@ fn binary_file_is_reported_and_skipped_in_a_batch() {
     let _: Record = serde_json::from_str(rows[2]).unwrap();
 }
 
+/// A folder holding the five sample reports only (`fixtures/` also holds the gazette set).
+fn samples_dir(root: &Path) -> PathBuf {
+    let input = root.join("samples");
+    fs::create_dir_all(&input).unwrap();
+    for name in SAMPLES {
+        fs::copy(fixture(name), input.join(name)).unwrap();
+    }
+    input
+}
+
 #[test]
 fn run_on_fixtures_writes_the_documented_layout() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("o");
-    let o = run_batch(&fixture(""), &out, &[]);
+    let o = run_batch(&samples_dir(dir.path()), &out, &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("5 documents, 0 failed"),
@@ -206,6 +216,7 @@ fn run_on_fixtures_writes_the_documented_layout() {
 #[test]
 fn outputs_do_not_depend_on_the_thread_count() {
     let dir = tempfile::tempdir().unwrap();
+    let samples = samples_dir(dir.path());
     let mut results = Vec::new();
     for jobs in ["1", "2"] {
         let out = dir.path().join(jobs);
@@ -214,7 +225,7 @@ fn outputs_do_not_depend_on_the_thread_count() {
                 "--jobs",
                 jobs,
                 "run",
-                fixture("").to_str().unwrap(),
+                samples.to_str().unwrap(),
                 "--out",
                 out.to_str().unwrap(),
             ],
