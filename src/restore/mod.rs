@@ -295,7 +295,13 @@ impl Restorer {
     /// Restores `text`. Large texts are split into paragraph groups decoded in parallel;
     /// the result does not depend on the number of threads.
     pub fn restore(&self, text: &str) -> Restored {
-        let penalty = self.change_penalty(text);
+        self.restore_with_penalty(text, self.change_penalty(text))
+    }
+
+    /// [`Restorer::restore`] with the change penalty given: that of the whole document when
+    /// `text` is one chunk of it (see [`Restorer::cleanliness_counts`]), so that how clean a
+    /// text is judged does not depend on how it was cut.
+    pub fn restore_with_penalty(&self, text: &str, penalty: f32) -> Restored {
         if text.len() <= PARALLEL_CHUNK_BYTES {
             return self.with_session(|s| self.restore_in(text, s, penalty));
         }
@@ -333,6 +339,17 @@ impl Restorer {
     /// that are lexicon words exactly as written, marks included. OCR of this kind scores about
     /// 0.6 (marks lost, letters turned into digits), clean reports about 0.99.
     pub fn cleanliness(&self, text: &str) -> f32 {
+        let (known, words) = self.cleanliness_counts(text);
+        if words == 0 {
+            1.0
+        } else {
+            known as f32 / words as f32
+        }
+    }
+
+    /// The counts behind [`Restorer::cleanliness`]: `(known, words)`. They add up over the
+    /// chunks of a document read piece by piece, giving the whole document's cleanliness.
+    pub fn cleanliness_counts(&self, text: &str) -> (usize, usize) {
         let mut tokens = Vec::new();
         crate::text::tokenize::tokenize(text, &mut tokens);
         let (mut words, mut known) = (0usize, 0usize);
@@ -344,11 +361,19 @@ impl Restorer {
             words += 1;
             known += usize::from(self.known_as_written(t.text(text), &mut key));
         }
-        if words == 0 {
+        (known, words)
+    }
+
+    /// The change penalty (see [`Restorer::change_penalty`]) of a text with these
+    /// [`Restorer::cleanliness_counts`].
+    pub fn penalty_of_counts(&self, known: usize, words: usize) -> f32 {
+        let c = if words == 0 {
             1.0
         } else {
             known as f32 / words as f32
-        }
+        };
+        let t = ((c - CLEAN_LOW) / (CLEAN_HIGH - CLEAN_LOW)).clamp(0.0, 1.0);
+        self.params.change_weight * t
     }
 
     /// Whether word token `w` is a lexicon word exactly as written (letters only, marks
@@ -375,9 +400,8 @@ impl Restorer {
     /// are those of raw OCR; a document whose words are nearly all valid as written has a far
     /// lower error rate, and its rare names and unmarked words must not be "corrected".
     pub fn change_penalty(&self, text: &str) -> f32 {
-        let c = self.cleanliness(text);
-        let t = ((c - CLEAN_LOW) / (CLEAN_HIGH - CLEAN_LOW)).clamp(0.0, 1.0);
-        self.params.change_weight * t
+        let (known, words) = self.cleanliness_counts(text);
+        self.penalty_of_counts(known, words)
     }
 
     /// Restores `text` with a session and a change penalty.
