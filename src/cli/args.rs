@@ -111,6 +111,13 @@ pub enum Command {
     Eval(EvalCommand),
 }
 
+impl Command {
+    /// Whether the command's data goes to standard output (which must then be open).
+    pub fn writes_stdout(&self) -> bool {
+        !matches!(self, Command::Run { .. } | Command::Train { .. })
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum EvalCommand {
     /// Syllable accuracy of restoring INPUT against its line-aligned GOLD.
