@@ -170,7 +170,8 @@ pub enum EvalCommand {
         /// The gold list (JSON array of {file, doc_type, symbol, symbol_in_header}).
         #[arg(long, value_name = "FILE")]
         gold: PathBuf,
-        /// The folder holding the documents (clean texts or their OCR'd pages).
+        /// The folder holding the documents (clean texts or their OCR'd pages), or a bundle
+        /// of them: JSON Lines of {"id": FILE, "text": …} (fixtures/gazette/*.jsonl).
         dir: PathBuf,
         /// Also list every miss.
         #[arg(long)]
