@@ -142,6 +142,19 @@ pub fn document(data: &[u8]) {
     check_record(&p.record, data, check, "whole");
     assert_eq!(p.record.source, sohoa::input::source_of(None, data));
 
+    // In one chunk, `process_stream` (what `run` does) gives what `process` gives, as its doc
+    // says: whatever the fuzzer restored before (the restorer caches per thread).
+    let mut clean = String::new();
+    let whole = e.process_stream(None, data, opts, data.len() + 1, &mut |s| {
+        clean.push_str(s);
+        Ok(())
+    });
+    match whole {
+        Ok(r) => assert_eq!(r, p.record, "one chunk gave another record"),
+        Err(err) => panic!("the input decoded but its one chunk did not: {err}"),
+    }
+    assert_eq!(clean, p.clean, "one chunk gave another text");
+
     // Chunked as `run` reads a large file, with chunks small enough that even short inputs are
     // cut (at blank lines, line ends, spaces or characters) and a chunk may start with anything.
     let chunk = 16 + usize::from(data.first().copied().unwrap_or(0)) % 64;
