@@ -23,8 +23,11 @@ use sohoa::record::{ErrorInfo, Record, Span};
 use sohoa::restore::Restorer;
 use sohoa::stream::{self, PipeOptions};
 
+/// A target's body: panics when sohoa breaks a promise on `data`.
+pub type Target = fn(&[u8]);
+
 /// Every target by name, for the replay test and example.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("document", document),
     ("pipe", pipe),
     ("lm", lm),
@@ -34,7 +37,7 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
 ];
 
 /// The target called `name`.
-pub fn target(name: &str) -> Option<fn(&[u8])> {
+pub fn target(name: &str) -> Option<Target> {
     TARGETS.iter().find(|(n, _)| *n == name).map(|&(_, f)| f)
 }
 
