@@ -47,7 +47,7 @@ fn held_out(paragraph: &str) -> bool {
     for b in paragraph.trim().bytes() {
         h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
     }
-    h % 20 == 0
+    h.is_multiple_of(20)
 }
 
 fn main() -> Result<()> {

@@ -7,6 +7,12 @@
 //! the number of threads. Every output file is written to a temporary name and renamed, so an
 //! interrupted run never leaves a half-written output behind.
 //!
+//! A run cannot lose or overwrite anything: [`OutDir::open`] holds `DIR/.sohoa-lock` so two
+//! runs cannot interleave on one folder; [`plan`] refuses inputs whose outputs would collide
+//! (`x.txt` in two roots, `a.txt` beside a file `a`) or land on an input, and an `--out` that is
+//! an input folder; the walk never descends into `--out`; temporary names are unique to the run
+//! (process id and a counter) and a run removes only its own.
+//!
 //! `--resume` skips inputs whose outputs are up to date, so a killed run can be finished
 //! without redoing its work. Up to date means: both outputs exist, the `.json` record names the
 //! same input path and SHA-256 as the input now has, and both were written after the run stamp
@@ -14,59 +20,101 @@
 //! with another version or model rewrites the stamp, which makes every earlier output stale.
 
 use std::fs;
-use std::io::{self, Write};
+use std::io::{self, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use rayon::prelude::*;
-
-use crate::input::{self, DecodeOptions};
+use crate::input::DecodeOptions;
 use crate::pipeline::{DocError, Engine};
 use crate::record::{Record, Source};
 
 /// The run stamp's file name inside the output folder.
 pub const STAMP_FILE: &str = ".sohoa-run";
 
-/// Marks the temporary files of [`write_atomic`] (followed by the process id).
+/// The lock file's name inside the output folder: held for the whole run.
+pub const LOCK_FILE: &str = ".sohoa-lock";
+
+/// Marks the temporary files of [`write_atomic`] (followed by the process id and a counter).
 const TMP_MARK: &str = ".sohoa-tmp-";
 
-/// Removes temporary files left in `dir` by a killed run.
-fn remove_leftovers(dir: &Path) -> io::Result<()> {
-    for entry in fs::read_dir(dir)? {
-        let entry = entry?;
-        let ty = entry.file_type()?;
-        if ty.is_dir() {
-            remove_leftovers(&entry.path())?;
-        } else if entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.rsplit_once(TMP_MARK))
-            .is_some_and(|(_, pid)| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
-        {
-            fs::remove_file(entry.path())?;
+/// Numbers the temporary files of this process, so that no two writes share a name.
+static TMP_COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Why a batch cannot start (all of them are usage errors: nothing was written).
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("another sohoa run is writing to {}; wait for it to finish", .0.display())]
+    Locked(PathBuf),
+    #[error("--out {} is an input folder; choose another output folder", .0.display())]
+    OutIsInput(PathBuf),
+    #[error("{} and {} would both be written to {}; run them with separate --out folders", .first.display(), .second.display(), .output.display())]
+    Collision {
+        first: PathBuf,
+        second: PathBuf,
+        output: PathBuf,
+    },
+    #[error("the output {} of {} is an input itself; choose another --out", .output.display(), .input.display())]
+    OverwritesInput { input: PathBuf, output: PathBuf },
+    #[error("cannot use the output folder {}: {source}", .path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// The output folder of a run, created and locked for as long as this value lives.
+pub struct OutDir {
+    path: PathBuf,
+    canonical: PathBuf,
+    _lock: fs::File,
+}
+
+impl OutDir {
+    /// Creates `path` if needed and takes its lock (released when the value is dropped, or by
+    /// the system when the process dies, so a killed run never leaves a stale lock).
+    pub fn open(path: &Path) -> Result<OutDir, PlanError> {
+        let io_err = |source| PlanError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        fs::create_dir_all(path).map_err(io_err)?;
+        let canonical = fs::canonicalize(path).map_err(io_err)?;
+        let lock = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path.join(LOCK_FILE))
+            .map_err(io_err)?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => return Err(PlanError::Locked(path.to_path_buf())),
+            Err(fs::TryLockError::Error(e)) => return Err(io_err(e)),
         }
+        Ok(OutDir {
+            path: path.to_path_buf(),
+            canonical,
+            _lock: lock,
+        })
     }
-    Ok(())
+
+    /// The folder as given.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The folder with symlinks resolved (what the walk compares folders with).
+    pub fn canonical(&self) -> &Path {
+        &self.canonical
+    }
 }
 
 /// How a batch runs.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct RunOptions {
     pub decode: DecodeOptions,
     /// Skip inputs whose outputs are up to date.
     pub resume: bool,
-    /// Files larger than this are streamed chunk by chunk rather than read whole.
-    pub stream_above: u64,
-}
-
-impl Default for RunOptions {
-    fn default() -> RunOptions {
-        RunOptions {
-            decode: DecodeOptions::default(),
-            resume: false,
-            stream_above: LARGE_FILE,
-        }
-    }
 }
 
 /// One file to process.
@@ -76,63 +124,222 @@ pub struct Job {
     pub path: PathBuf,
     /// Its path relative to the input it was found under (the file name for a file input).
     pub relative: PathBuf,
+    /// Why the walk refused it (a dangling symlink, a FIFO…): reported as its error.
+    pub refused: Option<String>,
+    /// It is standard input (spooled to `path`): its record's source path is `null`.
+    pub stdin: bool,
 }
 
-/// Expands the inputs: files as given, folders walked (sorted) for `*.txt`.
+impl Job {
+    /// A job for `path`, found as `relative`.
+    pub fn new(path: impl Into<PathBuf>, relative: impl Into<PathBuf>) -> Job {
+        Job {
+            path: path.into(),
+            relative: relative.into(),
+            refused: None,
+            stdin: false,
+        }
+    }
+
+    /// The path named in messages and records.
+    pub fn display(&self) -> String {
+        if self.stdin {
+            "<stdin>".to_string()
+        } else {
+            self.path.display().to_string()
+        }
+    }
+}
+
+/// What the walk found: the jobs, and notes for the user about what it left out.
+#[derive(Debug, Default)]
+pub struct Walk {
+    pub jobs: Vec<Job>,
+    pub notes: Vec<String>,
+}
+
+/// Expands the inputs: files as given, folders walked (sorted) for `*.txt` (any case).
 ///
 /// Nothing is dropped silently: an input that does not exist, or a folder that cannot be
 /// listed, becomes a job of its own, which then fails with the reason and gets its error
-/// record in `records.jsonl`.
+/// record in `records.jsonl`; see [`walk_inputs`] for what else the walk reports.
 pub fn collect_jobs(inputs: &[PathBuf]) -> Vec<Job> {
-    let mut jobs = Vec::new();
+    walk_inputs(inputs, None).jobs
+}
+
+/// [`collect_jobs`] that also says what it left out, and never walks into `out`.
+///
+/// In folders: hidden entries (a name starting with `.`) are skipped with a note; a `*.txt`
+/// entry that is a dangling or looping symlink, a symlink to outside the input folder, or not
+/// a regular file (a FIFO, a socket, a device) becomes a refused job, reported as its error
+/// (a FIFO would block the run if opened); a symlinked folder is not followed (with a note).
+/// `-` stands for standard input.
+pub fn walk_inputs(inputs: &[PathBuf], out: Option<&Path>) -> Walk {
+    let mut walk = Walk::default();
     for input in inputs {
-        if fs::metadata(input).is_ok_and(|m| m.is_dir()) {
+        if input.as_os_str() == "-" {
+            walk.jobs.push(Job {
+                stdin: true,
+                ..Job::new("-", "stdin.txt")
+            });
+        } else if fs::metadata(input).is_ok_and(|m| m.is_dir()) {
+            let root = fs::canonicalize(input).unwrap_or_else(|_| input.clone());
             let mut found = Vec::new();
-            walk(input, &mut found);
-            found.sort();
-            for path in found {
-                let relative = path.strip_prefix(input).unwrap_or(&path).to_path_buf();
-                jobs.push(Job { path, relative });
+            walk_dir(input, &root, out, &mut found, &mut walk.notes);
+            found.sort_by(|a, b| a.path.cmp(&b.path));
+            for mut job in found {
+                job.relative = job
+                    .path
+                    .strip_prefix(input)
+                    .unwrap_or(&job.path)
+                    .to_path_buf();
+                walk.jobs.push(job);
             }
         } else {
             let relative = PathBuf::from(input.file_name().unwrap_or(input.as_os_str()));
-            jobs.push(Job {
-                path: input.clone(),
-                relative,
-            });
+            walk.jobs.push(Job::new(input.clone(), relative));
         }
     }
-    jobs
+    walk
 }
 
-/// Collects the `*.txt` files under `dir`; a folder or entry that cannot be read is collected
-/// as itself, so that reading it fails later with the reason.
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+/// Whether `path` names a text input: `*.txt` in any case.
+fn is_txt(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("txt"))
+}
+
+/// Collects the text files under `dir` (see [`walk_inputs`]); a folder or entry that cannot be
+/// read is collected as itself, so that reading it fails later with the reason.
+fn walk_dir(
+    dir: &Path,
+    root: &Path,
+    out: Option<&Path>,
+    found: &mut Vec<Job>,
+    notes: &mut Vec<String>,
+) {
     let entries = match fs::read_dir(dir) {
         Ok(e) => e,
         Err(_) => {
-            out.push(dir.to_path_buf());
+            found.push(Job::new(dir, ""));
             return;
         }
     };
+    let refuse = |path: PathBuf, why: String| Job {
+        refused: Some(why),
+        ..Job::new(path, "")
+    };
     for entry in entries {
         let Ok(entry) = entry else {
-            out.push(dir.to_path_buf());
+            found.push(Job::new(dir, ""));
             continue;
         };
         let path = entry.path();
         let Ok(ty) = entry.file_type() else {
-            out.push(path);
+            found.push(Job::new(path, ""));
             continue;
         };
+        let txt = is_txt(&path);
+        if entry.file_name().as_encoded_bytes().starts_with(b".") {
+            if ty.is_dir() || txt {
+                notes.push(format!("skipped hidden {}", path.display()));
+            }
+            continue;
+        }
         if ty.is_dir() {
-            walk(&path, out);
-        } else if path.extension().is_some_and(|e| e == "txt")
-            && (ty.is_file() || ty.is_symlink() && path.is_file())
-        {
-            out.push(path);
+            let here = fs::canonicalize(&path).ok();
+            if out.is_some_and(|o| here.as_deref() == Some(o)) {
+                notes.push(format!(
+                    "not walked: {} is the output folder",
+                    path.display()
+                ));
+            } else {
+                walk_dir(&path, root, out, found, notes);
+            }
+        } else if ty.is_symlink() {
+            match fs::canonicalize(&path) {
+                Err(e) if txt => {
+                    let why = if e.raw_os_error() == Some(40) {
+                        "a symlink loop".to_string()
+                    } else {
+                        format!("a dangling symlink ({e})")
+                    };
+                    found.push(refuse(path, why));
+                }
+                Err(_) => {}
+                Ok(target) if !target.starts_with(root) => {
+                    if txt || target.is_dir() {
+                        found.push(refuse(
+                            path,
+                            format!(
+                                "a symlink to {}, outside the input folder: not followed",
+                                target.display()
+                            ),
+                        ));
+                    }
+                }
+                Ok(target) if target.is_dir() => notes.push(format!(
+                    "not followed: {} is a symlink to a folder of the same input",
+                    path.display()
+                )),
+                Ok(target) if txt && target.is_file() => found.push(Job::new(path, "")),
+                Ok(_) if txt => found.push(refuse(path, "not a regular file".to_string())),
+                Ok(_) => {}
+            }
+        } else if txt && ty.is_file() {
+            found.push(Job::new(path, ""));
+        } else if txt {
+            found.push(refuse(
+                path,
+                "not a regular file (a FIFO, socket or device)".to_string(),
+            ));
         }
     }
+}
+
+/// Checks that the jobs can be written to `out` without losing or overwriting anything: no
+/// two jobs share an output path, no output is an input (or the run's own bookkeeping files),
+/// and `out` is not an input folder.
+pub fn plan(inputs: &[PathBuf], jobs: &[Job], out: &OutDir) -> Result<(), PlanError> {
+    for input in inputs {
+        if fs::canonicalize(input).is_ok_and(|c| c == out.canonical) {
+            return Err(PlanError::OutIsInput(input.clone()));
+        }
+    }
+    let inputs: std::collections::HashMap<PathBuf, &Job> = jobs
+        .iter()
+        .filter(|j| !j.stdin)
+        .filter_map(|j| fs::canonicalize(&j.path).ok().map(|c| (c, j)))
+        .collect();
+    let mut outputs: std::collections::HashMap<PathBuf, &Job> = std::collections::HashMap::new();
+    let own = [STAMP_FILE, LOCK_FILE, "records.jsonl"].map(|f| out.canonical.join(f));
+    for f in &own {
+        if let Some(input) = inputs.get(f) {
+            return Err(PlanError::OverwritesInput {
+                input: input.path.clone(),
+                output: f.clone(),
+            });
+        }
+    }
+    for job in jobs.iter().filter(|j| j.refused.is_none()) {
+        let (clean, json) = output_paths(&out.canonical, job);
+        for o in [clean, json] {
+            if let Some(input) = inputs.get(&o) {
+                return Err(PlanError::OverwritesInput {
+                    input: input.path.clone(),
+                    output: o,
+                });
+            }
+            if let Some(first) = outputs.insert(o.clone(), job) {
+                return Err(PlanError::Collision {
+                    first: first.path.clone(),
+                    second: job.path.clone(),
+                    output: o,
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The output paths of a job under `out`.
@@ -154,6 +361,8 @@ pub struct Outcome {
     pub line: String,
     pub bytes: u64,
     pub error: Option<String>,
+    /// The error is one of writing the outputs (exit code 2), not of the input.
+    pub output_error: bool,
     /// Up to date from an earlier run (`--resume`): nothing was recomputed.
     pub skipped: bool,
 }
@@ -163,6 +372,8 @@ pub struct Outcome {
 pub struct Summary {
     pub documents: usize,
     pub failed: usize,
+    /// Of the failed, those whose outputs could not be written.
+    pub output_failed: usize,
     /// Up to date and skipped (`--resume`).
     pub skipped: usize,
     pub bytes: u64,
@@ -182,7 +393,8 @@ fn write_atomic_with(
         fs::create_dir_all(parent)?;
     }
     let mut tmp = path.as_os_str().to_owned();
-    tmp.push(format!("{TMP_MARK}{}", std::process::id()));
+    let n = TMP_COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    tmp.push(format!("{TMP_MARK}{}-{n}", std::process::id()));
     let tmp = PathBuf::from(tmp);
     let result = (|| {
         let mut f = io::BufWriter::new(fs::File::create(&tmp)?);
@@ -196,21 +408,49 @@ fn write_atomic_with(
     result
 }
 
-/// SHA-256 and size of a file, read in pieces.
-fn hash_file(path: &Path) -> io::Result<(String, u64)> {
+/// What resuming needs to know of a file: SHA-256, size, line ends and its last byte.
+struct Facts {
+    sha256: String,
+    bytes: u64,
+    newlines: u64,
+    last: Option<u8>,
+}
+
+/// [`Facts`] of what `reader` holds, read in pieces.
+fn facts(mut reader: impl io::Read) -> io::Result<Facts> {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
-    let n = io::copy(&mut fs::File::open(path)?, &mut h)?;
-    Ok((crate::input::hex(&h.finalize()), n))
+    let mut buf = vec![0u8; 1 << 16];
+    let (mut bytes, mut newlines, mut last) = (0u64, 0u64, None);
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let b = &buf[..n];
+        h.update(b);
+        bytes += n as u64;
+        newlines += b.iter().filter(|&&c| c == b'\n').count() as u64;
+        last = b.last().copied();
+    }
+    Ok(Facts {
+        sha256: crate::input::hex(&h.finalize()),
+        bytes,
+        newlines,
+        last,
+    })
 }
 
 /// The record of `job` from an earlier run when its outputs are up to date: written after
-/// `valid_since`, for the same path and the same input bytes.
+/// `valid_since`, for the same path and the same input bytes, and a `.clean.txt` with as many
+/// lines as the input (a truncated one is redone).
 fn up_to_date(
     job: &Job,
     out: &Path,
     path_str: &str,
-    sha256: &str,
+    input: &Facts,
     valid_since: SystemTime,
 ) -> Option<Record> {
     let (clean_path, json_path) = output_paths(out, job);
@@ -220,12 +460,20 @@ fn up_to_date(
         }
     }
     let record: Record = serde_json::from_slice(&fs::read(&json_path).ok()?).ok()?;
-    (record.source.sha256 == sha256 && record.source.path.as_deref() == Some(path_str))
+    if record.source.sha256 != input.sha256 || record.source.path.as_deref() != Some(path_str) {
+        return None;
+    }
+    let clean = facts(fs::File::open(&clean_path).ok()?).ok()?;
+    let ends_alike = (input.last == Some(b'\n')) == (clean.last == Some(b'\n'));
+    (clean.newlines == input.newlines && ends_alike && (input.bytes == 0) == (clean.bytes == 0))
         .then_some(record)
 }
 
 /// Processes one job and writes its two outputs; with `valid_since` (resume), returns the
 /// earlier record instead when the outputs are up to date.
+///
+/// Every input goes through [`Engine::process_seekable`]: memory stays bounded whatever its
+/// size, and an input error (found in the first pass) leaves no output behind.
 pub fn run_job(
     engine: &Engine,
     job: &Job,
@@ -234,95 +482,85 @@ pub fn run_job(
     valid_since: Option<SystemTime>,
 ) -> Outcome {
     let path_str = job.path.to_string_lossy().into_owned();
-    if fs::metadata(&job.path).is_ok_and(|m| m.len() > opts.stream_above) {
-        return run_large_job(engine, job, out, opts.decode, valid_since, &path_str);
-    }
-    let bytes = match fs::read(&job.path) {
-        Ok(b) => b,
-        Err(e) => return failed(job, &DocError::Io(e), unread_source(&path_str)),
+    let source_path = (!job.stdin).then_some(path_str.as_str());
+    let unread = || Source {
+        path: source_path.map(str::to_string),
+        sha256: String::new(),
+        bytes: 0,
     };
-    let source = input::source_of(Some(&path_str), &bytes);
-    if let Some(record) =
-        valid_since.and_then(|t| up_to_date(job, out, &path_str, &source.sha256, t))
-    {
-        return succeeded(job, &record, true);
+    if let Some(why) = &job.refused {
+        return failed(job, &DocError::Refused(why.clone()), unread());
     }
-    let p = match engine.process(Some(&path_str), &bytes, opts.decode) {
-        Ok(p) => p,
-        Err(err) => return failed(job, &err, source),
+    let mut file = match fs::File::open(&job.path) {
+        Ok(f) => f,
+        Err(e) => return failed(job, &DocError::Io(e), unread()),
     };
-    let (clean_path, json_path) = output_paths(out, job);
-    match write_atomic(&clean_path, p.clean.as_bytes())
-        .and_then(|()| write_json(&json_path, &p.record))
-    {
-        Ok(()) => succeeded(job, &p.record, false),
-        Err(e) => failed(job, &DocError::Io(e), source),
-    }
-}
-
-/// The default of [`RunOptions::stream_above`]: 32 MB.
-pub const LARGE_FILE: u64 = 32 << 20;
-
-/// [`run_job`] for a large file: streamed, so memory stays bounded whatever its size.
-fn run_large_job(
-    engine: &Engine,
-    job: &Job,
-    out: &Path,
-    opts: DecodeOptions,
-    valid_since: Option<SystemTime>,
-    path_str: &str,
-) -> Outcome {
-    // The provenance of a file too large to hold: hashed in pieces (failures leave it blank).
-    let source = || match hash_file(&job.path) {
-        Ok((sha256, bytes)) => Source {
-            path: Some(path_str.to_string()),
-            sha256,
-            bytes,
-        },
-        Err(_) => unread_source(path_str),
+    // The provenance of an input that failed: hashed again in pieces (blank if unreadable).
+    let source_of_failed = |file: &mut fs::File| {
+        let f = file.rewind().and_then(|()| facts(&mut *file));
+        f.map_or_else(
+            |_| unread(),
+            |f| Source {
+                path: source_path.map(str::to_string),
+                sha256: f.sha256,
+                bytes: f.bytes,
+            },
+        )
     };
-    if let Some(t) = valid_since {
-        if let Some(record) = up_to_date(job, out, path_str, &source().sha256, t) {
+    if let (Some(t), Some(p)) = (valid_since, source_path) {
+        let skipped = facts(&mut file)
+            .ok()
+            .and_then(|f| up_to_date(job, out, p, &f, t));
+        if let Some(record) = skipped {
             return succeeded(job, &record, true);
+        }
+        if let Err(e) = file.rewind() {
+            return failed(job, &DocError::Io(e), unread());
         }
     }
     let (clean_path, json_path) = output_paths(out, job);
-    // The clean text is written as it is made; the input error, if any, is kept aside so
-    // that the temporary file is dropped and the error reported as the input's.
+    // The clean text is written as it is made; an input error is kept aside so that the
+    // temporary file is dropped and the error reported as the input's.
     let mut input_error = None;
     let mut record = None;
-    let written = fs::File::open(&job.path).and_then(|file| {
-        write_atomic_with(&clean_path, |w| {
-            match engine.process_stream(
-                Some(path_str),
-                file,
-                opts,
-                crate::chunked::DEFAULT_CHUNK,
-                &mut |s| w.write_all(s.as_bytes()),
-            ) {
-                Ok(r) => {
-                    record = Some(r);
-                    Ok(())
-                }
-                Err(e) => {
-                    input_error = Some(e);
-                    Err(io::Error::other("input error"))
-                }
+    let written = write_atomic_with(&clean_path, |w| {
+        match engine.process_seekable(
+            source_path,
+            &mut file,
+            opts.decode,
+            crate::chunked::DEFAULT_CHUNK,
+            &mut |s| w.write_all(s.as_bytes()),
+        ) {
+            Ok(r) => {
+                record = Some(r);
+                Ok(())
             }
-        })
+            Err(DocError::Output(e)) => Err(e),
+            Err(e) => {
+                input_error = Some(e);
+                Err(io::Error::other("input error"))
+            }
+        }
     });
     if let Some(e) = input_error {
-        return failed(job, &e, source());
+        return failed(job, &e, source_of_failed(&mut file));
     }
+    let output_error = |path: &Path, e: io::Error| {
+        DocError::Output(io::Error::new(e.kind(), format!("{}: {e}", path.display())))
+    };
     match (written, record) {
         (Ok(()), Some(record)) => match write_json(&json_path, &record) {
             Ok(()) => succeeded(job, &record, false),
-            Err(e) => failed(job, &DocError::Io(e), record.source),
+            Err(e) => failed(job, &output_error(&json_path, e), record.source),
         },
-        (Err(e), _) => failed(job, &DocError::Io(e), source()),
+        (Err(e), _) => failed(
+            job,
+            &output_error(&clean_path, e),
+            source_of_failed(&mut file),
+        ),
         (Ok(()), None) => {
             let err = DocError::Io(io::Error::other("the document was not processed"));
-            failed(job, &err, source())
+            failed(job, &err, source_of_failed(&mut file))
         }
     }
 }
@@ -333,21 +571,13 @@ fn write_json(path: &Path, record: &Record) -> io::Result<()> {
     write_atomic(path, format!("{json}\n").as_bytes())
 }
 
-/// The provenance of an input that could not be read.
-fn unread_source(path: &str) -> Source {
-    Source {
-        path: Some(path.to_string()),
-        sha256: String::new(),
-        bytes: 0,
-    }
-}
-
 fn succeeded(job: &Job, record: &Record, skipped: bool) -> Outcome {
     Outcome {
         job: job.clone(),
         line: serde_json::to_string(record).unwrap_or_default(),
         bytes: record.source.bytes,
         error: None,
+        output_error: false,
         skipped,
     }
 }
@@ -359,56 +589,114 @@ fn failed(job: &Job, err: &DocError, source: Source) -> Outcome {
         job: job.clone(),
         line: serde_json::to_string(&rec).unwrap_or_default(),
         bytes,
-        error: Some(format!("{}: {err}", job.path.display())),
+        error: Some(format!("{}: {err}", job.display())),
+        output_error: matches!(err, DocError::Output(_)),
         skipped: false,
     }
 }
 
-/// Runs a whole batch: every job in parallel, then `records.jsonl` in input order.
-/// `on_done` is called once per finished job (from worker threads), e.g. for a progress bar.
+/// How many finished outcomes may wait for a slower earlier one, per worker: bounds the
+/// memory of the reorder buffer whatever the number of documents.
+const REORDER_PER_WORKER: usize = 8;
+
+/// Runs a whole batch: the jobs on `rayon::current_num_threads()` workers, `records.jsonl`
+/// written as results arrive, in input order (a bounded reorder buffer: workers wait rather
+/// than run far ahead of a slow document), so memory does not grow with the number of
+/// documents. `on_done` is called once per finished job (from worker threads), e.g. for a
+/// progress bar. An error writing `records.jsonl` stops the run.
 pub fn run(
     engine: &Engine,
     jobs: &[Job],
-    out: &Path,
+    out: &OutDir,
     opts: RunOptions,
     on_done: &(dyn Fn(&Outcome) + Sync),
-) -> io::Result<(Summary, Vec<Outcome>)> {
-    fs::create_dir_all(out)?;
-    remove_leftovers(out)?;
-    let valid_since = stamp(engine, out, opts.resume)?;
-    let outcomes: Vec<Outcome> = jobs
-        .par_iter()
-        .map(|job| {
-            let o = run_job(engine, job, out, opts, valid_since);
-            on_done(&o);
-            o
-        })
-        .collect();
-    let mut jsonl = String::new();
+) -> io::Result<Summary> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::{mpsc, Condvar, Mutex};
+
+    let out_path = out.path();
+    let valid_since = stamp(engine, out_path, opts)?;
+    let workers = rayon::current_num_threads().clamp(1, jobs.len().max(1));
+    let window = REORDER_PER_WORKER * workers;
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let written = (Mutex::new(0usize), Condvar::new());
     let mut summary = Summary::default();
-    for o in &outcomes {
-        jsonl.push_str(&o.line);
-        jsonl.push('\n');
-        summary.documents += 1;
-        summary.bytes += o.bytes;
-        if o.error.is_some() {
-            summary.failed += 1;
+    let jsonl = out_path.join("records.jsonl");
+    let result = std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::channel::<(usize, Outcome)>();
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let (next, stop, written) = (&next, &stop, &written);
+            scope.spawn(move || loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= jobs.len() || stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                {
+                    let (lock, cvar) = written;
+                    let mut w = lock.lock().unwrap_or_else(|e| e.into_inner());
+                    while i >= *w + window && !stop.load(Ordering::Relaxed) {
+                        w = cvar.wait(w).unwrap_or_else(|e| e.into_inner());
+                    }
+                }
+                let o = run_job(engine, &jobs[i], out_path, opts, valid_since);
+                on_done(&o);
+                if tx.send((i, o)).is_err() {
+                    break;
+                }
+            });
         }
-        if o.skipped {
-            summary.skipped += 1;
+        drop(tx);
+        let result = write_atomic_with(&jsonl, |w| {
+            let mut waiting = std::collections::BTreeMap::new();
+            let mut due = 0usize;
+            for (i, o) in rx.iter() {
+                waiting.insert(i, o);
+                while let Some(o) = waiting.remove(&due) {
+                    w.write_all(o.line.as_bytes())?;
+                    w.write_all(b"\n")?;
+                    summary.add(&o);
+                    due += 1;
+                    let (lock, cvar) = &written;
+                    *lock.lock().unwrap_or_else(|e| e.into_inner()) = due;
+                    cvar.notify_all();
+                }
+            }
+            Ok(())
+        });
+        if result.is_err() {
+            // Let the workers finish the document they are on and stop.
+            stop.store(true, Ordering::Relaxed);
+            written.1.notify_all();
         }
+        result
+    });
+    result.map(|()| summary)
+}
+
+impl Summary {
+    fn add(&mut self, o: &Outcome) {
+        self.documents += 1;
+        self.bytes += o.bytes;
+        self.failed += usize::from(o.error.is_some());
+        self.output_failed += usize::from(o.output_error);
+        self.skipped += usize::from(o.skipped);
     }
-    write_atomic(&out.join("records.jsonl"), jsonl.as_bytes())?;
-    Ok((summary, outcomes))
 }
 
 /// Writes the run stamp unless `resume` finds the same one; returns since when outputs are
-/// valid for resuming (`None`: recompute everything).
-fn stamp(engine: &Engine, out: &Path, resume: bool) -> io::Result<Option<SystemTime>> {
+/// valid for resuming (`None`: recompute everything). The stamp names what the outputs
+/// depend on besides the input: the version, the model and the decoding options (`--lossy`).
+fn stamp(engine: &Engine, out: &Path, opts: RunOptions) -> io::Result<Option<SystemTime>> {
     let path = out.join(STAMP_FILE);
     let fingerprint = engine.restorer.model().fingerprint()?;
-    let want = format!("sohoa {}\nmodel {fingerprint}\n", env!("CARGO_PKG_VERSION"));
-    if resume && fs::read_to_string(&path).is_ok_and(|have| have == want) {
+    let want = format!(
+        "sohoa {}\nmodel {fingerprint}\nlossy {}\n",
+        env!("CARGO_PKG_VERSION"),
+        opts.decode.lossy
+    );
+    if opts.resume && fs::read_to_string(&path).is_ok_and(|have| have == want) {
         return fs::metadata(&path)?.modified().map(Some);
     }
     write_atomic(&path, want.as_bytes())?;
@@ -418,81 +706,110 @@ fn stamp(engine: &Engine, out: &Path, resume: bool) -> io::Result<Option<SystemT
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Model;
+    use crate::restore::Restorer;
 
     #[test]
     fn output_paths_drop_the_txt_extension() {
-        let job = Job {
-            path: "in/a/b.txt".into(),
-            relative: "a/b.txt".into(),
-        };
+        let job = Job::new("in/a/b.txt", "a/b.txt");
         let (c, j) = output_paths(Path::new("out"), &job);
         assert_eq!(c, Path::new("out/a/b.clean.txt"));
         assert_eq!(j, Path::new("out/a/b.json"));
     }
 
     #[test]
-    fn folders_are_walked_sorted_for_txt() {
+    fn folders_are_walked_sorted_for_txt_in_any_case() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         fs::create_dir_all(d.join("sub")).unwrap();
-        for f in ["b.txt", "a.txt", "sub/c.txt", "note.md"] {
+        fs::create_dir_all(d.join(".git")).unwrap();
+        for f in [
+            "b.txt",
+            "a.txt",
+            "sub/c.txt",
+            "note.md",
+            "D.TXT",
+            ".hidden.txt",
+            ".git/x.txt",
+        ] {
             fs::write(d.join(f), "x").unwrap();
         }
-        let jobs = collect_jobs(&[d.to_path_buf()]);
-        let rel: Vec<_> = jobs
+        let walk = walk_inputs(&[d.to_path_buf()], None);
+        let rel: Vec<_> = walk
+            .jobs
             .iter()
             .map(|j| j.relative.to_string_lossy().into_owned())
             .collect();
-        assert_eq!(rel, ["a.txt", "b.txt", "sub/c.txt"]);
+        assert_eq!(rel, ["D.TXT", "a.txt", "b.txt", "sub/c.txt"]);
+        assert_eq!(walk.notes.len(), 2, "{:?}", walk.notes);
     }
 
-    fn fixtures_run(opts: RunOptions) -> (tempfile::TempDir, Summary, Vec<Outcome>) {
-        use crate::model::Model;
-        use crate::restore::Restorer;
-        let engine = Engine::new(Restorer::builder(Model::embedded().unwrap()).build());
+    fn engine() -> Engine {
+        Engine::new(Restorer::builder(Model::embedded().unwrap()).build())
+    }
+
+    fn fixtures() -> Vec<Job> {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
         let jobs: Vec<Job> = collect_jobs(&[root])
             .into_iter()
             .filter(|j| j.relative.to_string_lossy().starts_with("00"))
             .collect();
-        let dir = tempfile::tempdir().unwrap();
         assert_eq!(jobs.len(), 5);
-        let (summary, outcomes) = run(&engine, &jobs, dir.path(), opts, &|_| {}).unwrap();
-        (dir, summary, outcomes)
+        jobs
     }
 
     #[test]
-    fn streamed_files_give_the_same_outputs_and_resume_too() {
-        let (whole, _, a) = fixtures_run(RunOptions::default());
-        let streamed = RunOptions {
-            stream_above: 1,
-            ..RunOptions::default()
-        };
-        let (dir, _, b) = fixtures_run(streamed);
-        let lines = |o: &[Outcome]| o.iter().map(|o| o.line.clone()).collect::<Vec<_>>();
-        assert_eq!(lines(&a), lines(&b));
-        for o in &a {
-            let (c, j) = output_paths(whole.path(), &o.job);
-            let (c2, j2) = output_paths(dir.path(), &o.job);
-            assert_eq!(fs::read(c).unwrap(), fs::read(c2).unwrap());
-            assert_eq!(fs::read(j).unwrap(), fs::read(j2).unwrap());
-        }
-        // Resuming over the streamed outputs skips every file.
-        let engine = Engine::new(
-            crate::restore::Restorer::builder(crate::model::Model::embedded().unwrap()).build(),
-        );
-        let jobs: Vec<Job> = a.iter().map(|o| o.job.clone()).collect();
+    fn records_come_in_input_order_and_resume_skips_everything() {
+        let engine = engine();
+        let jobs = fixtures();
+        let dir = tempfile::tempdir().unwrap();
+        let out = OutDir::open(dir.path()).unwrap();
+        let summary = run(&engine, &jobs, &out, RunOptions::default(), &|_| {}).unwrap();
+        assert_eq!((summary.documents, summary.failed), (5, 0));
+        let jsonl = fs::read_to_string(dir.path().join("records.jsonl")).unwrap();
+        let paths: Vec<String> = jsonl
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<Record>(l)
+                    .unwrap()
+                    .source
+                    .path
+                    .unwrap()
+            })
+            .collect();
+        let want: Vec<String> = jobs.iter().map(|j| j.path.display().to_string()).collect();
+        assert_eq!(paths, want);
         let resume = RunOptions {
             resume: true,
-            ..streamed
+            ..RunOptions::default()
         };
-        let (summary, c) = run(&engine, &jobs, dir.path(), resume, &|_| {}).unwrap();
+        let summary = run(&engine, &jobs, &out, resume, &|_| {}).unwrap();
         assert_eq!(summary.skipped, jobs.len());
-        assert_eq!(lines(&a), lines(&c));
+        assert_eq!(
+            fs::read_to_string(dir.path().join("records.jsonl")).unwrap(),
+            jsonl
+        );
+        // Another --lossy setting makes every output stale.
+        let lossy = RunOptions {
+            decode: DecodeOptions { lossy: true },
+            ..resume
+        };
+        let summary = run(&engine, &jobs, &out, lossy, &|_| {}).unwrap();
+        assert_eq!(summary.skipped, 0);
     }
 
     #[test]
-    fn atomic_write_replaces() {
+    fn a_second_run_on_a_locked_folder_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let _held = OutDir::open(dir.path()).unwrap();
+        assert!(matches!(
+            OutDir::open(dir.path()),
+            Err(PlanError::Locked(_))
+        ));
+    }
+
+    #[test]
+    fn atomic_write_replaces_and_temporary_names_differ() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("x/y.txt");
         write_atomic(&p, b"one").unwrap();

@@ -3,14 +3,14 @@
 //! [`Engine`] holds the two built engines (restorer and extractor); it is immutable and
 //! `Send + Sync`, built once per process and shared by reference across rayon workers.
 
-use std::io::{self, Read};
+use std::io::{self, Read, Seek, SeekFrom};
 
 use sha2::{Digest, Sha256};
 
-use crate::chunked::{Chunk, ChunkReader};
+use crate::chunked::{Chunk, ChunkReader, DEFAULT_CHUNK};
 use crate::extract::Extractor;
 use crate::input::{self, DecodeOptions, InputError};
-use crate::record::{ErrorInfo, ErrorRecord, LeftOut, Record, Source, MAX_ITEMS};
+use crate::record::{ErrorInfo, ErrorRecord, LeftOut, Record, Source, Span, Warning, MAX_ITEMS};
 use crate::restore::{Restored, Restorer};
 
 /// The built engines.
@@ -34,6 +34,12 @@ pub enum DocError {
     Input(#[from] InputError),
     #[error("cannot read: {0}")]
     Io(#[from] std::io::Error),
+    /// The batch walk refused the entry (a dangling symlink, a FIFO…): it was not opened.
+    #[error("not processed: {0}")]
+    Refused(String),
+    /// Writing the result failed (a full disk, a closed pipe): not the input's fault.
+    #[error("cannot write output: {0}")]
+    Output(std::io::Error),
 }
 
 impl DocError {
@@ -42,6 +48,8 @@ impl DocError {
         match self {
             DocError::Input(e) => e.kind(),
             DocError::Io(_) => "io",
+            DocError::Output(_) => "output",
+            DocError::Refused(_) => "refused",
         }
     }
 
@@ -71,107 +79,176 @@ impl Engine {
         self.restorer.restore(text)
     }
 
-    /// Decodes, restores and extracts one document.
+    /// Decodes, restores and extracts one document held in memory. It goes through the same
+    /// chunked two passes as [`Engine::process_seekable`], so a large text needs no more than
+    /// its own size plus a few chunks, and the result is the same whatever the entry point.
     pub fn process(
         &self,
         path: Option<&str>,
         bytes: &[u8],
         opts: DecodeOptions,
     ) -> Result<Processed, DocError> {
-        let text = input::decode(bytes, opts)?;
-        let source = input::source_of(path, bytes);
-        let restored = self.restorer.restore(&text);
-        let mut record = self
-            .extractor
-            .extract(&text, &restored.text, &restored.map, source);
-        let mut left_out = LeftOut::default();
-        record.cap_lists(MAX_ITEMS, &mut left_out);
-        record.report_left_out(MAX_ITEMS, &left_out);
-        Ok(Processed {
-            clean: restored.text,
-            record,
-        })
+        let mut clean = String::with_capacity(bytes.len() + bytes.len() / 8);
+        let record = self.process_seekable(
+            path,
+            io::Cursor::new(bytes),
+            opts,
+            DEFAULT_CHUNK,
+            &mut |s| {
+                clean.push_str(s);
+                Ok(())
+            },
+        )?;
+        Ok(Processed { clean, record })
     }
 
-    /// Decodes, restores and extracts a document of any size from `reader`, chunk by chunk
-    /// (about `chunk` bytes, cut at blank lines: see [`crate::chunked`]), so memory stays
-    /// bounded. The restored text goes to `clean` as it is made. For a document smaller than
-    /// one chunk the result equals [`Engine::process`].
+    /// Decodes, restores and extracts a document of any size from `reader`, in two passes over
+    /// chunks of about `chunk` bytes cut at blank lines (see [`crate::chunked`]), so memory
+    /// stays bounded.
     ///
-    /// On an input error the text of earlier chunks has already gone to `clean`; the error's
-    /// offset is into the whole input.
-    pub fn process_stream(
+    /// Pass 1 decodes every chunk without keeping it: it hashes the input, finds any input
+    /// error (so that nothing is written for an input that fails, however late its bad byte)
+    /// and measures how clean the whole document reads ([`Restorer::cleanliness_counts`]): one
+    /// judgement for the document, whatever the chunking. Pass 2 rewinds, restores each chunk
+    /// with that judgement, extracts, and hands the restored text to `clean` as it is made.
+    /// An error of `clean` is returned as [`DocError::Output`].
+    pub fn process_seekable<R: Read + Seek>(
         &self,
         path: Option<&str>,
-        reader: impl Read,
+        reader: R,
         opts: DecodeOptions,
         chunk: usize,
         clean: &mut dyn FnMut(&str) -> io::Result<()>,
     ) -> Result<Record, DocError> {
-        let mut chunks = ChunkReader::new(reader, chunk);
+        self.two_pass(path, reader, opts, chunk, clean, true)
+    }
+
+    /// [`Engine::process_seekable`] without extraction (the streaming `sohoa clean`): the
+    /// record returned holds only the source.
+    pub fn restore_seekable<R: Read + Seek>(
+        &self,
+        reader: R,
+        opts: DecodeOptions,
+        chunk: usize,
+        clean: &mut dyn FnMut(&str) -> io::Result<()>,
+    ) -> Result<Record, DocError> {
+        self.two_pass(None, reader, opts, chunk, clean, false)
+    }
+
+    fn two_pass<R: Read + Seek>(
+        &self,
+        path: Option<&str>,
+        mut reader: R,
+        opts: DecodeOptions,
+        chunk: usize,
+        clean: &mut dyn FnMut(&str) -> io::Result<()>,
+        extract: bool,
+    ) -> Result<Record, DocError> {
+        let start = reader.stream_position()?;
         let mut hasher = Sha256::new();
-        let mut record: Option<Record> = None;
-        let mut left_out = LeftOut::default();
-        let (mut total, mut lines, mut text_bytes) = (0u64, 0usize, 0usize);
-        while let Some(c) = chunks.next_chunk()? {
-            hasher.update(&c.bytes);
-            total += c.bytes.len() as u64;
-            let text = decode_chunk(&c, opts)?;
-            let restored = self.restorer.restore(&text);
-            clean(&restored.text)?;
-            let part =
-                self.extractor
-                    .extract(&text, &restored.text, &restored.map, Source::default());
-            let r = match &mut record {
-                None => record.insert(part),
-                Some(r) => {
-                    r.append_chunk(part, lines, text_bytes);
-                    r
-                }
-            };
-            // Memory stays bounded however many mentions the input holds.
-            r.cap_lists(MAX_ITEMS, &mut left_out);
-            lines += text.bytes().filter(|&b| b == b'\n').count();
-            text_bytes += text.len();
+        let (mut total, mut known, mut words) = (0u64, 0usize, 0usize);
+        {
+            let mut chunks = ChunkReader::new(&mut reader, chunk);
+            while let Some(c) = chunks.next_chunk()? {
+                hasher.update(&c.bytes);
+                total += c.bytes.len() as u64;
+                let decoded = decode_chunk(&c, opts)?;
+                let (k, w) = self.restorer.cleanliness_counts(&decoded.text);
+                known += k;
+                words += w;
+            }
         }
+        let penalty = self.restorer.penalty_of_counts(known, words);
         let source = Source {
             path: path.map(str::to_string),
             sha256: input::hex(&hasher.finalize()),
             bytes: total,
         };
+        reader.seek(SeekFrom::Start(start))?;
+        let mut chunks = ChunkReader::new(reader, chunk);
+        let mut record: Option<Record> = None;
+        let mut left_out = LeftOut::default();
+        let mut lines = 0usize;
+        let (mut nuls, mut first_nul) = (0usize, None);
+        while let Some(c) = chunks.next_chunk()? {
+            let decoded = decode_chunk(&c, opts)?;
+            let text = &decoded.text;
+            let restored = self.restorer.restore_with_penalty(text, penalty);
+            clean(&restored.text).map_err(DocError::Output)?;
+            if extract {
+                let mut part =
+                    self.extractor
+                        .extract(text, &restored.text, &restored.map, Source::default());
+                part.warnings.extend(restored.passed_through_warnings(text));
+                // Spans into the chunk's input bytes, then into the whole input.
+                map_spans(&mut part, |s| decoded.map.span(s));
+                let r = match &mut record {
+                    None => record.insert(part),
+                    Some(r) => {
+                        r.append_chunk(part, lines, c.offset as usize);
+                        r
+                    }
+                };
+                // Memory stays bounded however many mentions the input holds.
+                r.cap_lists(MAX_ITEMS, &mut left_out);
+            }
+            if first_nul.is_none() {
+                first_nul = decoded
+                    .first_nul
+                    .map(|s| s.shifted(lines, c.offset as usize));
+            }
+            nuls += decoded.nuls;
+            lines += text.bytes().filter(|&b| b == b'\n').count();
+        }
         let mut record = match record {
             Some(r) => Record { source, ..r },
             None => Record::empty(source),
         };
-        record.report_left_out(MAX_ITEMS, &left_out);
-        Ok(record)
-    }
-
-    /// Decodes and restores a document of any size from `reader`, chunk by chunk, writing the
-    /// restored text to `clean` as it is made (the streaming `sohoa clean`).
-    pub fn restore_stream(
-        &self,
-        reader: impl Read,
-        opts: DecodeOptions,
-        chunk: usize,
-        clean: &mut dyn FnMut(&str) -> io::Result<()>,
-    ) -> Result<(), DocError> {
-        let mut chunks = ChunkReader::new(reader, chunk);
-        while let Some(c) = chunks.next_chunk()? {
-            let text = decode_chunk(&c, opts)?;
-            clean(&self.restorer.restore(&text).text)?;
+        if extract {
+            record.report_left_out(MAX_ITEMS, &left_out);
+            report_nuls(&mut record, nuls, first_nul);
         }
-        Ok(())
+        Ok(record)
     }
 }
 
-/// Decodes one chunk; error offsets are into the whole input.
-fn decode_chunk(c: &Chunk, opts: DecodeOptions) -> Result<std::borrow::Cow<'_, str>, InputError> {
-    let at = |offset: usize| offset + c.offset as usize;
-    input::decode(&c.bytes, opts).map_err(|e| match e {
-        InputError::InvalidUtf8 { offset } => InputError::InvalidUtf8 { offset: at(offset) },
-        InputError::Binary { offset } => InputError::Binary { offset: at(offset) },
-    })
+/// Decodes one chunk; error offsets are into the whole input, spans of the decoded text map
+/// to offsets into the chunk's bytes.
+fn decode_chunk(c: &Chunk, opts: DecodeOptions) -> Result<input::Decoded<'_>, InputError> {
+    input::decode_mapped(&c.bytes, opts, c.offset == 0).map_err(|e| e.shifted(c.offset as usize))
+}
+
+/// Applies `f` to every span of `record` (header fields carry none).
+pub fn map_spans(record: &mut Record, f: impl Fn(Span) -> Span) {
+    for r in &mut record.references {
+        r.span = f(r.span);
+    }
+    for d in &mut record.dates {
+        d.span = f(d.span);
+    }
+    for a in &mut record.agencies {
+        a.span = f(a.span);
+    }
+    for i in &mut record.indicators {
+        i.span = f(i.span);
+    }
+    for w in &mut record.warnings {
+        w.span = w.span.map(&f);
+    }
+}
+
+/// Adds the `nul_replaced` warning when stray NUL bytes were replaced by spaces.
+fn report_nuls(record: &mut Record, nuls: usize, first: Option<Span>) {
+    if nuls > 0 {
+        record.warnings.push(Warning {
+            kind: "nul_replaced".to_string(),
+            message: format!(
+                "{nuls} NUL byte(s) replaced by spaces; the first at byte offset {}",
+                first.map_or(0, |s| s.start)
+            ),
+            span: first,
+        });
+    }
 }
 
 #[cfg(test)]
@@ -187,9 +264,9 @@ mod tests {
 
     fn streamed(e: &Engine, bytes: &[u8], chunk: usize) -> (String, Result<Record, DocError>) {
         let mut clean = String::new();
-        let r = e.process_stream(
+        let r = e.process_seekable(
             Some("x"),
-            bytes,
+            io::Cursor::new(bytes),
             DecodeOptions::default(),
             chunk,
             &mut |s| {

@@ -83,7 +83,12 @@ pub struct Header {
     pub issue_date: Option<String>,
     /// The trích yếu (subject), lines joined with single spaces.
     pub title: Option<String>,
+    /// The (first) signature block.
     pub signer: Signer,
+    /// Every signature block, in order, when the document has several (a joint thông tư
+    /// signed by five ministers); empty when it has one or none.
+    #[serde(default)]
+    pub signers: Vec<Signer>,
     /// Each item of `Nơi nhận` / `Kính gửi`, without list dashes and trailing `;`.
     pub recipients: Vec<String>,
 }

@@ -22,7 +22,7 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
 /// True when `text` (a corpus paragraph or the clean side of a parallel pair, trimmed) belongs to
 /// the evaluation split.
 pub fn is_held_out(text: &str) -> bool {
-    fnv1a(text.trim().as_bytes()) % HELD_OUT_MODULUS == 0
+    fnv1a(text.trim().as_bytes()).is_multiple_of(HELD_OUT_MODULUS)
 }
 
 #[cfg(test)]

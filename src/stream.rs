@@ -19,7 +19,7 @@
 //!   `source` has `path: null` and the SHA-256 and size of the document text), or
 //! - `{"id": …, "error": {"kind": "…", "message": "…"}}`, where `kind` is `bad_json` (not a
 //!   request object, or `text` missing or not a string), `invalid_utf8` (with the byte offset in
-//!   the line; `--lossy` replaces the bytes instead), `binary` (a NUL in the text) or
+//!   the line; `--lossy` replaces the bytes instead), `binary` (NUL bytes, more than a stray one) or
 //!   `too_large` (the line is longer than [`PipeOptions::max_line_bytes`]; its bytes are skipped
 //!   without being held in memory). When the request's `id` cannot be read, the line number
 //!   stands in for it. Line numbers count the lines this process received, so under Spark they

@@ -31,6 +31,7 @@ pub struct SearchScratch {
     /// Bit patterns of the best costs found so far (a max-heap of at most `limit`).
     heap: std::collections::BinaryHeap<u32>,
     visited: u64,
+    cells: u64,
 }
 
 /// A trie node whose DP row is computed.
@@ -45,6 +46,12 @@ impl SearchScratch {
     /// Trie nodes expanded by the searches made with this scratch so far (for benchmarks).
     pub fn visited(&self) -> u64 {
         self.visited
+    }
+
+    /// DP cells computed by the searches made with this scratch so far: the work a search
+    /// does, whatever the machine (for tests that bound work by input length).
+    pub fn cells(&self) -> u64 {
+        self.cells
     }
 }
 
@@ -295,6 +302,7 @@ impl CandidateIndex {
             }
         }
         scratch.visited += visited;
+        scratch.cells += (visited + 1) * s as u64;
         out.retain(|c| c.cost <= budget);
         out.sort_by(|a, b| a.cost.total_cmp(&b.cost).then(a.id.cmp(&b.id)));
         out.truncate(self.limit);

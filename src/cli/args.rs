@@ -111,6 +111,13 @@ pub enum Command {
     Eval(EvalCommand),
 }
 
+impl Command {
+    /// Whether the command's data goes to standard output (which must then be open).
+    pub fn writes_stdout(&self) -> bool {
+        !matches!(self, Command::Run { .. } | Command::Train { .. })
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum EvalCommand {
     /// Syllable accuracy of restoring INPUT against its line-aligned GOLD.
@@ -154,6 +161,18 @@ pub enum EvalCommand {
         #[arg(default_value = "fixtures")]
         inputs: Vec<PathBuf>,
         /// Also list every missed (-) and spurious (+) item.
+        #[arg(long)]
+        details: bool,
+    },
+    /// Header symbol and type accuracy per document family against a gazette gold list
+    /// (like ../shared/gazette/gold.json): each entry's `file` is read from DIR.
+    Header {
+        /// The gold list (JSON array of {file, doc_type, symbol, symbol_in_header}).
+        #[arg(long, value_name = "FILE")]
+        gold: PathBuf,
+        /// The folder holding the documents (clean texts or their OCR'd pages).
+        dir: PathBuf,
+        /// Also list every miss.
         #[arg(long)]
         details: bool,
     },

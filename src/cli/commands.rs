@@ -1,6 +1,6 @@
 //! One function per command.
 
-use std::io::{self, IsTerminal, Read, Write};
+use std::io::{self, IsTerminal, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -24,9 +24,11 @@ pub fn dispatch(cli: &Cli) -> Result<i32> {
     match &cli.command {
         Command::Schema => {
             let mut out = output::stdout();
-            serde_json::to_writer_pretty(&mut out, &record::schema())?;
-            out.write_all(b"\n")?;
-            out.flush()?;
+            serde_json::to_writer_pretty(&mut out, &record::schema())
+                .map_err(io::Error::from)
+                .map_err(output_error)?;
+            out.write_all(b"\n").map_err(output_error)?;
+            out.flush().map_err(output_error)?;
             Ok(exit::OK)
         }
         Command::Clean { paths, mark } => clean(&load_engine(cli)?, paths, *mark, opts),
@@ -42,7 +44,6 @@ pub fn dispatch(cli: &Cli) -> Result<i32> {
             batch::RunOptions {
                 decode: opts,
                 resume: *resume,
-                ..batch::RunOptions::default()
             },
         ),
         Command::Train { shared, out, extra } => train(shared, out, extra),
@@ -90,10 +91,44 @@ fn read(path: Option<&Path>) -> io::Result<Vec<u8>> {
     }
 }
 
+/// An input that can be read twice (the two passes of [`Engine::process_seekable`]): a
+/// regular file as it is; standard input, a FIFO or a device copied to an anonymous temporary
+/// file first, so that memory stays bounded whatever their size.
+fn open_seekable(path: Option<&Path>) -> io::Result<std::fs::File> {
+    let spool = |mut from: &mut dyn Read| -> io::Result<std::fs::File> {
+        let mut tmp = tempfile::tempfile()?;
+        io::copy(&mut from, &mut tmp)?;
+        tmp.rewind()?;
+        Ok(tmp)
+    };
+    match path {
+        None => spool(&mut io::stdin().lock()),
+        Some(p) => {
+            let file = std::fs::File::open(p)?;
+            let meta = file.metadata()?;
+            if meta.is_dir() {
+                Err(io::Error::new(io::ErrorKind::IsADirectory, "is a folder"))
+            } else if meta.is_file() {
+                Ok(file)
+            } else {
+                spool(&mut &file)
+            }
+        }
+    }
+}
+
 fn display(path: Option<&Path>) -> String {
     path.map_or_else(|| "<stdin>".to_string(), |p| p.display().to_string())
 }
 
+/// The error for a failed write to standard output: a broken pipe stays recognisable (`main`
+/// exits quietly), anything else is named as an output error (exit code 2).
+fn output_error(e: impl Into<anyhow::Error>) -> anyhow::Error {
+    e.into().context("cannot write output")
+}
+
+/// `clean`: each input is decoded in full before anything of it is printed (the first of the
+/// two passes), so an input error, however late in the file, prints nothing of that input.
 fn clean(engine: &Engine, paths: &[PathBuf], mark: bool, opts: DecodeOptions) -> Result<i32> {
     let mut out = output::stdout();
     let mut code = exit::OK;
@@ -104,38 +139,33 @@ fn clean(engine: &Engine, paths: &[PathBuf], mark: bool, opts: DecodeOptions) ->
                 .map_err(DocError::Io)
                 .and_then(|b| Ok(input::decode(&b, opts)?.into_owned()))
                 .map(|text| marked(engine, &text))
-                .and_then(|m| out.write_all(m.as_bytes()).map_err(DocError::Io))
+                .and_then(|m| out.write_all(m.as_bytes()).map_err(DocError::Output))
         } else {
-            // Streamed chunk by chunk: memory stays bounded whatever the input size.
-            let reader: Box<dyn Read> = match path {
-                Some(p) => match std::fs::File::open(p) {
-                    Ok(f) => Box::new(f),
-                    Err(e) => {
-                        eprintln!("sohoa: {}: {e}", display(path));
-                        code = exit::SOME_FAILED;
-                        continue;
-                    }
-                },
-                None => Box::new(io::stdin().lock()),
-            };
-            engine.restore_stream(reader, opts, chunked::DEFAULT_CHUNK, &mut |s| {
-                out.write_all(s.as_bytes())
-            })
+            // Two passes over chunks: memory stays bounded whatever the input size.
+            open_seekable(path)
+                .map_err(DocError::Io)
+                .and_then(|file| {
+                    engine.restore_seekable(file, opts, chunked::DEFAULT_CHUNK, &mut |s| {
+                        out.write_all(s.as_bytes())
+                    })
+                })
+                .map(drop)
         };
         match done {
             Ok(()) => {}
-            // Our own stdout failing (a closed pipe) ends the command, not just this input.
-            Err(DocError::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => return Err(e.into()),
+            // Our own stdout failing ends the command, not just this input.
+            Err(DocError::Output(e)) => return Err(output_error(e)),
             Err(e) => {
                 eprintln!("sohoa: {}: {e}", display(path));
                 code = exit::SOME_FAILED;
             }
         }
     }
-    out.flush()?;
+    out.flush().map_err(output_error)?;
     Ok(code)
 }
 
+/// `extract`: records only, so the restored text is not kept (memory stays bounded).
 fn extract(engine: &Engine, paths: &[PathBuf], jsonl: bool, opts: DecodeOptions) -> Result<i32> {
     let inputs = inputs(paths);
     let lines = jsonl || inputs.len() > 1;
@@ -143,49 +173,60 @@ fn extract(engine: &Engine, paths: &[PathBuf], jsonl: bool, opts: DecodeOptions)
     let mut code = exit::OK;
     for path in inputs {
         let name = path.map(|p| p.to_string_lossy().into_owned());
-        let bytes = match read(path) {
-            Ok(b) => b,
+        let done = open_seekable(path).map_err(DocError::Io).and_then(|file| {
+            engine.process_seekable(
+                name.as_deref(),
+                file,
+                opts,
+                chunked::DEFAULT_CHUNK,
+                &mut |_| Ok(()),
+            )
+        });
+        let written = match done {
+            Ok(record) if lines => serde_json::to_writer(&mut out, &record),
+            Ok(record) => serde_json::to_writer_pretty(&mut out, &record),
             Err(e) => {
                 eprintln!("sohoa: {}: {e}", display(path));
                 code = exit::SOME_FAILED;
-                if lines {
-                    let src = record::Source {
-                        path: name,
-                        sha256: String::new(),
-                        bytes: 0,
-                    };
-                    serde_json::to_writer(&mut out, &DocError::Io(e).to_record(src))?;
-                    out.write_all(b"\n")?;
+                if !lines {
+                    continue;
                 }
-                continue;
+                let hashed = path
+                    .filter(|_| e.kind() != "io")
+                    .and_then(|p| std::fs::File::open(p).ok())
+                    .and_then(|f| input::source_of_reader(name.as_deref(), f).ok());
+                let src = hashed.unwrap_or(record::Source {
+                    path: name,
+                    sha256: String::new(),
+                    bytes: 0,
+                });
+                serde_json::to_writer(&mut out, &e.to_record(src))
             }
         };
-        match engine.process(name.as_deref(), &bytes, opts) {
-            Ok(p) if lines => {
-                serde_json::to_writer(&mut out, &p.record)?;
-                out.write_all(b"\n")?;
-            }
-            Ok(p) => {
-                serde_json::to_writer_pretty(&mut out, &p.record)?;
-                out.write_all(b"\n")?;
-            }
-            Err(e) => {
-                eprintln!("sohoa: {}: {e}", display(path));
-                code = exit::SOME_FAILED;
-                if lines {
-                    let src = input::source_of(name.as_deref(), &bytes);
-                    serde_json::to_writer(&mut out, &e.to_record(src))?;
-                    out.write_all(b"\n")?;
-                }
-            }
-        }
+        // Through `io::Error`, which keeps a broken pipe recognisable (serde_json's does not).
+        written.map_err(io::Error::from).map_err(output_error)?;
+        out.write_all(b"\n").map_err(output_error)?;
     }
-    out.flush()?;
+    out.flush().map_err(output_error)?;
     Ok(code)
 }
 
 fn run(engine: &Engine, inputs: &[PathBuf], out: &Path, opts: batch::RunOptions) -> Result<i32> {
-    let jobs = batch::collect_jobs(inputs);
+    let out_dir = batch::OutDir::open(out)?;
+    let mut walk = batch::walk_inputs(inputs, Some(out_dir.canonical()));
+    for note in &walk.notes {
+        eprintln!("sohoa: {note}");
+    }
+    batch::plan(inputs, &walk.jobs, &out_dir)?;
+    // `run -`: standard input, spooled to a temporary file (kept until the run ends).
+    let mut spooled = Vec::new();
+    for job in walk.jobs.iter_mut().filter(|j| j.stdin) {
+        let mut tmp = tempfile::NamedTempFile::new().context("cannot spool standard input")?;
+        io::copy(&mut io::stdin().lock(), &mut tmp).context("cannot read standard input")?;
+        job.path = tmp.path().to_path_buf();
+        spooled.push(tmp);
+    }
+    let jobs = walk.jobs;
     let total: u64 = jobs
         .iter()
         .filter_map(|j| std::fs::metadata(&j.path).ok())
@@ -213,8 +254,9 @@ fn run(engine: &Engine, inputs: &[PathBuf], out: &Path, opts: batch::RunOptions)
             bar.suspend(|| eprintln!("sohoa: {e}"));
         }
     };
-    let (summary, _) = batch::run(engine, &jobs, out, opts, &on_done)
-        .with_context(|| format!("cannot write to {}", out.display()))?;
+    let summary = batch::run(engine, &jobs, &out_dir, opts, &on_done)
+        .with_context(|| format!("cannot write output to {}", out.display()))?;
+    drop(spooled);
     bar.finish_and_clear();
     let secs = started.elapsed().as_secs_f64();
     let skipped = if opts.resume {
@@ -231,7 +273,13 @@ fn run(engine: &Engine, inputs: &[PathBuf], out: &Path, opts: batch::RunOptions)
         summary.bytes as f64 / 1e6 / secs.max(1e-9),
         out.display()
     );
-    Ok(if summary.failed > 0 {
+    Ok(if summary.output_failed > 0 {
+        eprintln!(
+            "sohoa: error: {} outputs could not be written",
+            summary.output_failed
+        );
+        exit::USAGE
+    } else if summary.failed > 0 {
         exit::SOME_FAILED
     } else {
         exit::OK
@@ -363,6 +411,16 @@ fn eval(engine: &Engine, cmd: &EvalCommand, opts: DecodeOptions) -> Result<i32> 
                 print!("{report}");
             }
         }
+        EvalCommand::Header { gold, dir, details } => {
+            let report = eval_header(engine, gold, dir, opts)?;
+            let mut out = output::stdout();
+            if *details {
+                write!(out, "{report:#}")?;
+            } else {
+                write!(out, "{report}")?;
+            }
+            out.flush()?;
+        }
         EvalCommand::Unchanged { files, errors } => {
             for f in files {
                 let text = read_text(f, opts)?;
@@ -412,6 +470,48 @@ fn eval_extract(
         report
             .docs
             .push(sohoa::extract::eval::score(&done.record, &gold));
+    }
+    Ok(report)
+}
+
+/// Runs the whole pipeline on each document of a gazette gold list (in parallel, scored in
+/// the list's order) and scores its header.
+fn eval_header(
+    engine: &Engine,
+    gold: &Path,
+    dir: &Path,
+    opts: DecodeOptions,
+) -> Result<eval::header::HeaderReport> {
+    use rayon::prelude::*;
+    let bytes = std::fs::read(gold).with_context(|| format!("cannot read {}", gold.display()))?;
+    let docs: Vec<eval::header::GoldDoc> = serde_json::from_slice(&bytes)
+        .with_context(|| format!("{} is not a gold list", gold.display()))?;
+    // A document that cannot be processed (a stray NUL byte, say) is scored as an empty
+    // header with its error among the misses, so one bad file does not hide the others' scores.
+    let headers: Vec<(record::Header, Option<String>)> = docs
+        .par_iter()
+        .map(|g| {
+            let path = dir.join(&g.file);
+            let name = path.to_string_lossy();
+            let done = std::fs::read(&path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))
+                .and_then(|bytes| {
+                    engine
+                        .process(Some(&name), &bytes, opts)
+                        .map_err(|e| format!("{}: {e}", path.display()))
+                });
+            match done {
+                Ok(d) => (d.record.header, None),
+                Err(e) => (record::Header::default(), Some(e)),
+            }
+        })
+        .collect();
+    let mut report = eval::header::HeaderReport::default();
+    for (g, (h, err)) in docs.iter().zip(headers) {
+        if let Some(e) = err {
+            report.misses.push(e);
+        }
+        report.add(g, &h);
     }
     Ok(report)
 }

@@ -1,4 +1,5 @@
 //! Measuring sohoa against gold data: `sohoa eval …`.
 
 pub mod data;
+pub mod header;
 pub mod restore;

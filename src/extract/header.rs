@@ -25,6 +25,19 @@ pub struct HeaderRules {
     so: Regex,
     date_line: Regex,
     authority: Regex,
+    /// Folded lower-case family names, sorted.
+    surnames: Vec<String>,
+}
+
+const SURNAMES: &str = include_str!("../../dictionaries/surnames.tsv");
+
+/// The document's own symbol as read after its `Số:` cue.
+struct OwnSymbol {
+    symbol: String,
+    number: Option<String>,
+    type_code: Option<String>,
+    /// Restored offset of its end.
+    end: usize,
 }
 
 /// One line of the restored text and its folded form (the same line of the folded text).
@@ -72,13 +85,26 @@ impl HeaderRules {
         let re = |s: &str| Regex::new(s).expect("static regex");
         HeaderRules {
             // Số: 284/BC-UBND (OCR: S6:, Sb:, So:)
+            // `Số:` (OCR: `S6:`, `Sb:`, `$6:`, `§6:`, `Số;`), `Số 12/…` with no colon, and a
+            // type name before a lower-case `số:` (`Luật số:`, `Nghị quyết số:`, `Lệnh số:`).
+            // Never the gazette's page furniture `CÔNG BÁO/Số 851 + 852/Ngày …` (after `/`).
             so: re(
-                r"(?:^|\s)S[o06bOe][ \t]*[:.][ \t]*(\d*)[ \t]*(/[ \t]*[A-Za-z0-9&]+(?:[ \t]*[-/.][ \t]*[A-Za-z0-9&]+)*)",
+                r"(?:^|\s)(?:(?P<tn>[A-Z][a-z]*(?:[ \t]+[a-z]+){0,3})[ \t]+s[o06][ \t]*[:;]|[S$§](?:[o06bOeE]{1,2}[ \t]*[:;.]|[o06bOeE][ \t]+[0-9/]))",
             ),
             date_line: re(
-                r"(?i),?[ \t]*ng[a-z]y[ \t]+(\d{1,2}|[ \t./]*)[ \t]*th[a-z]ng[ \t]+(\d{1,2})[ \t,]+n[a-z]m[ \t]+(\d{4})",
+                r"(?i),?[ \t]*ng[a-z]y[ \t]+(\d{1,2}|[ \t./…]*)[ \t]*th[a-z]ng[ \t]+(\d{1,2}|[ \t./…]*)[ \t,]*n[a-z]m[ \t]+(\d{4})",
             ),
             authority: re(r"(?:^|[\s;.])(TM|KT|TL|TUQ|Q)\.[ \t]*"),
+            surnames: {
+                let mut v: Vec<String> = SURNAMES
+                    .lines()
+                    .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+                    .map(|l| fold_str(l.trim()).to_lowercase())
+                    .collect();
+                v.sort();
+                v.dedup();
+                v
+            },
         }
     }
 
@@ -106,31 +132,52 @@ impl HeaderRules {
         }
         let mut h = Header::default();
         let mut zones = HeaderZones::default();
-        let top = lines.len().min(40);
+        // The header is on the first page, but a gazette's text layer may put the page's body
+        // before it: look through the first 12,000 bytes (about two pages).
+        let top = lines
+            .iter()
+            .position(|l| l.start > 12_000)
+            .unwrap_or(lines.len())
+            .clamp(lines.len().min(40), lines.len());
 
         // Số line
         let mut so_line = None;
-        for (i, l) in lines[..top].iter().enumerate() {
-            if let Some(c) = self.so.captures(l.folded) {
-                let num = c.get(1).map(|m| m.as_str()).filter(|s| !s.is_empty());
-                let sym_f = c.get(2).map_or("", |m| m.as_str());
-                let sym_r = fold_slice(l.text, c.get(2).map_or(0..0, |m| m.range()));
-                let _ = sym_f;
-                let norm = match num {
-                    Some(n) => symbols.normalize(&format!("{n}{sym_r}")),
-                    None => symbols.normalize_blank(&sym_r),
-                };
-                if let Some(s) = norm {
-                    h.number = num.map(str::to_string);
-                    h.symbol = Some(s);
-                    let r = c.get(0).map_or(0..0, |m| m.range());
-                    zones.own_symbol = Some((
-                        l.start + byte_of(l.text, r.start),
-                        l.start + byte_of(l.text, r.end),
-                    ));
-                    so_line = Some(i);
-                    break;
+        let mut own_type = None;
+        // A consolidated text (VBHN) prints its own number in the attestation block at its
+        // end: when the top has no number line, the last 12,000 bytes are searched too.
+        let tail = lines
+            .iter()
+            .position(|l| l.start + 12_000 > restored.len())
+            .unwrap_or(lines.len())
+            .max(top);
+        'lines: for i in (0..top).chain(tail..lines.len()) {
+            let l = &lines[i];
+            for c in self.so.captures_iter(l.folded) {
+                let cue = c.get(0).map_or(0..0, |m| m.range());
+                // `Luật số:`, `Nghị quyết số:`: the words before a lower-case `số` must name a
+                // document type, or this is a sentence that mentions a number.
+                if let Some(tn) = c.name("tn") {
+                    let name = tn.as_str().to_lowercase();
+                    if types
+                        .name_at_start(&name)
+                        .is_none_or(|t| t.folded.len() != name.len())
+                    {
+                        continue;
+                    }
                 }
+                let after = cue.end;
+                let rest = &l.folded[after..];
+                let pad = rest.len() - rest.trim_start().len();
+                let at = l.start + byte_of(l.text, after + pad);
+                let Some(own) = self.own_symbol(restored, at, symbols) else {
+                    continue;
+                };
+                h.number = own.number;
+                h.symbol = Some(own.symbol);
+                own_type = own.type_code;
+                zones.own_symbol = Some((l.start + byte_of(l.text, cue.start), own.end));
+                so_line = Some(i);
+                break 'lines;
             }
         }
 
@@ -142,11 +189,27 @@ impl HeaderRules {
                 .filter_map(|k| u.find(k))
                 .min()
         };
-        let qh_line = lines[..top].iter().position(|l| qh(l.folded).is_some());
-        let block_end = so_line.or(qh_line.map(|q| q + 3)).unwrap_or(0).min(top);
+        // The Quốc hiệu that goes with the Số line (its column neighbour), else the first.
+        let qh_line = so_line
+            .and_then(|so| {
+                (so.saturating_sub(8)..(so + 8).min(lines.len()))
+                    .find(|&i| qh(lines[i].folded).is_some())
+            })
+            .or_else(|| lines[..top].iter().position(|l| qh(l.folded).is_some()));
+        let block_end = so_line
+            .or(qh_line.map(|q| q + 3))
+            .unwrap_or(0)
+            .min(lines.len());
+        let block_start = so_line
+            .or(qh_line)
+            .map_or(0, |a| a.saturating_sub(8))
+            .min(block_end);
         let mut bodies: Vec<String> = Vec::new();
         if qh_line.is_some() || so_line.is_some() {
-            for l in &lines[..block_end] {
+            for l in &lines[block_start..block_end] {
+                if furniture(l.folded) {
+                    continue;
+                }
                 let cut = qh(l.folded).map_or(l.text.len(), |k| byte_of(l.text, k));
                 // The issuer column is in capitals: keep its leading run of all-caps words
                 // (a damaged Quốc hiệu such as `DPjc 1ap` ends it).
@@ -156,6 +219,9 @@ impl HeaderRules {
                     .take_while(|w| !w.chars().any(char::is_lowercase))
                     .collect::<Vec<_>>()
                     .join(" ");
+                let seg = seg
+                    .trim_end_matches(|c: char| !c.is_alphanumeric())
+                    .to_string();
                 if seg.chars().filter(|c| c.is_alphabetic()).count() < 3 {
                     continue;
                 }
@@ -165,6 +231,8 @@ impl HeaderRules {
                     .first()
                     .is_some_and(|a| a.start == 0);
                 match bodies.last_mut() {
+                    // The gazette repeats the issuer line above its header.
+                    Some(b) if fold_str(b) == fold_str(&seg) => {}
                     Some(b) if !starts_body => {
                         b.push(' ');
                         b.push_str(&seg);
@@ -186,22 +254,54 @@ impl HeaderRules {
         if bodies.len() >= 2 {
             h.parent_issuer = Some(name_of(&bodies[bodies.len() - 2]));
         }
+        if h.parent_issuer.is_some() && h.parent_issuer == h.issuer {
+            h.parent_issuer = None;
+        }
 
-        // Place and date.
+        // Place and date: next to the Số line when there is one (a body sentence may read
+        // `…, ngày 12 tháng 7 năm 2021`), else anywhere in the top.
+        let anchor = so_line.or(qh_line);
+        let near = match anchor {
+            Some(a) => a.saturating_sub(4)..(a + 10).min(lines.len()),
+            None => 0..top,
+        };
         let mut date_line = None;
-        for (i, l) in lines[..top].iter().enumerate() {
-            if let Some(c) = self.date_line.captures(l.folded) {
+        for i in near {
+            let l = &lines[i];
+            // A date broken across two lines: `Hà Nội, ngày 15 tháng 5` / `năm 2026`.
+            let joined;
+            let (text, folded) = match lines.get(i + 1) {
+                Some(n) if !self.date_line.is_match(l.folded) => {
+                    joined = (
+                        format!("{} {}", l.text, n.text),
+                        format!("{} {}", l.folded, n.folded),
+                    );
+                    (joined.0.as_str(), joined.1.as_str())
+                }
+                _ => (l.text, l.folded),
+            };
+            if let Some(c) = self.date_line.captures(folded) {
                 let m = c.get(0).map_or(0..0, |m| m.range());
-                let before = &l.text[..byte_of(l.text, m.start)];
-                let place = place_before(before);
-                if place.is_none() && !l.folded[..m.start].trim().is_empty() {
+                if m.start > l.folded.len() {
                     continue;
                 }
-                let day = c[1].trim().parse().ok();
-                let (Ok(month), Ok(year)) = (c[2].parse(), c[3].parse()) else {
+                let before = &text[..byte_of(text, m.start)];
+                let place = place_before(before);
+                // With no Số line or Quốc hiệu to stand next to, only a place-and-date line
+                // is the issue date (a line may start with a body sentence's `ngày …`).
+                if place.is_none() && (anchor.is_none() || !folded[..m.start].trim().is_empty()) {
+                    continue;
+                }
+                let Ok(year) = c[3].parse() else {
                     continue;
                 };
-                h.issue_date = dates::iso(day, month, Some(year));
+                let day = c[1].trim().parse().ok();
+                // A blank month (`ngày … tháng … năm 2026`, not yet dated): no issue date.
+                h.issue_date = c[2]
+                    .trim()
+                    .parse()
+                    .ok()
+                    .and_then(|month| dates::iso(day, month, Some(year)));
                 h.place = place;
                 date_line = Some(i);
                 break;
@@ -245,6 +345,25 @@ impl HeaderRules {
                 };
             }
             h.title = (!t.is_empty()).then_some(collapse(&t));
+        } else if let Some(name) = own_type.as_deref().and_then(|c| types.name_of_code(c)) {
+            // No type line after the header (the text layer put it elsewhere, or the page
+            // lost it): the symbol's type code names the type (`…/TT-BNV` → Thông tư).
+            h.doc_type = Some(name.to_string());
+        } else if let Some((i, dt)) = lines[..top].iter().enumerate().find_map(|(i, l)| {
+            // A type line standing alone anywhere in the top (`THÔNG TƯ` above its header).
+            let t = l
+                .text
+                .trim()
+                .trim_end_matches(|c: char| !c.is_alphanumeric());
+            let f = fold_str(t).to_lowercase();
+            (!t.is_empty() && !t.chars().any(char::is_lowercase))
+                .then(|| types.name_at_start(&f))
+                .flatten()
+                .filter(|d| d.folded.len() == f.len())
+                .map(|d| (i, d))
+        }) {
+            h.doc_type = Some(dt.name.clone());
+            h.title = title_after(&lines, i + 1);
         }
 
         // Issuer from the body when the header block is missing: `UBND xã Bình An (kính) báo cáo`.
@@ -264,9 +383,180 @@ impl HeaderRules {
             }
         }
 
-        h.signer = self.signer(&lines);
+        let blocks = self.signature_blocks(&lines);
+        match blocks.first() {
+            Some(first) => {
+                h.signer = first.clone();
+                if blocks.len() > 1 {
+                    h.signers = blocks;
+                }
+            }
+            None => h.signer = self.signer(&lines),
+        }
         h.recipients = recipients(&lines);
         (h, zones)
+    }
+
+    /// The document's own symbol printed from restored offset `at` (after the `Số:` cue), on
+    /// its line or, when the line ends there, at the start of the next one: (symbol, number,
+    /// restored end).
+    fn own_symbol(&self, restored: &str, at: usize, symbols: &Symbols) -> Option<OwnSymbol> {
+        let mut at = at;
+        let line_end = restored[at..].find('\n').map_or(restored.len(), |k| at + k);
+        if restored[at..line_end].trim().is_empty() && line_end < restored.len() {
+            let next = &restored[line_end + 1..];
+            at = line_end + 1 + (next.len() - next.trim_start_matches([' ', '\t']).len());
+        }
+        let rest = &restored[at..];
+        if rest.starts_with('/') {
+            // A blank number: the grammar reads the symbol part as if a number stood before it.
+            let end = rest.find('\n').unwrap_or(rest.len());
+            let found = symbols.parse_prefix(&format!("0{}", &rest[..end]))?;
+            return Some(OwnSymbol {
+                symbol: found.symbol[1..].to_string(),
+                number: None,
+                type_code: found.type_code,
+                end: at + found.end - 1,
+            });
+        }
+        let found = symbols.parse_prefix(rest)?;
+        Some(OwnSymbol {
+            symbol: found.symbol,
+            number: Some(found.number),
+            type_code: found.type_code,
+            end: at + found.end,
+        })
+    }
+
+    /// Is `word` (marks ignored) a Vietnamese family name?
+    fn surname(&self, word: &str) -> bool {
+        let f = fold_str(word).to_lowercase();
+        self.surnames.binary_search(&f).is_ok()
+    }
+
+    /// A person's name on a signature line: 2–6 capitalised words, the first a family name,
+    /// after an optional military rank (`Trung tướng Nguyễn Duy Ngọc` → `Nguyễn Duy Ngọc`).
+    fn person_name(&self, line: &str) -> Option<String> {
+        let t = collapse(line);
+        let mut words: Vec<&str> = t.split(' ').collect();
+        let rank = ["dai", "thuong", "trung", "thieu"];
+        if words.len() > 3
+            && rank.contains(&fold_str(words[0]).to_lowercase().as_str())
+            && ["tuong", "ta", "uy"].contains(&fold_str(words[1]).to_lowercase().as_str())
+        {
+            words.drain(..2);
+        }
+        let name_word = |w: &str| {
+            let mut c = w.chars();
+            c.next().is_some_and(char::is_uppercase) && c.all(|c| c.is_lowercase() || c == '\'')
+        };
+        ((2..=6).contains(&words.len())
+            && words.iter().all(|w| name_word(w))
+            && self.surname(words[0]))
+        .then(|| words.join(" "))
+    }
+
+    /// Every signature block with a person's name, in document order: a line in capitals that
+    /// carries an authority prefix (`TM.`, `KT.`, `TL.`, `TUQ.`, `Q.`) or names a position
+    /// (`BỘ TRƯỞNG`, `CHỦ TỊCH QUỐC HỘI`), more such lines, then the name after the signature
+    /// gap (blank lines, `(Đã ký)`, `[daky]`). The document's own block comes before its
+    /// appendices, whose forms leave the name blank (`(Ký, ghi rõ họ tên)`), so they give none.
+    fn signature_blocks(&self, lines: &[Line]) -> Vec<Signer> {
+        let caps_line = |l: &Line| {
+            let t = l.text.trim();
+            (3..=90).contains(&t.chars().count())
+                && !t.chars().any(char::is_lowercase)
+                && t.chars().filter(|c| c.is_alphabetic()).count() >= 3
+        };
+        let position = |folded: &str| {
+            let u = folded.to_uppercase();
+            let words: Vec<&str> = u.split_whitespace().collect();
+            words.iter().any(|w| w.starts_with("TRUONG"))
+                || [
+                    "CHU TICH",
+                    "GIAM DOC",
+                    "BI THU",
+                    "CHANH AN",
+                    "THONG DOC",
+                    "TONG KIEM TOAN",
+                    "CHU NHIEM",
+                    "TONG THANH TRA",
+                ]
+                .iter()
+                .any(|k| u.contains(k))
+        };
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < lines.len() {
+            let l = &lines[i];
+            let cue = caps_line(l)
+                && (self.authority.is_match(l.folded.trim_start()) || position(l.folded));
+            if !cue {
+                i += 1;
+                continue;
+            }
+            // The block: its capital lines, then the gap, then the name.
+            let mut block: Vec<&Line> = vec![l];
+            let mut name = None;
+            let mut j = i + 1;
+            let mut seen = 0;
+            while j < lines.len() && seen < 10 {
+                let n = &lines[j];
+                j += 1;
+                if n.blank() {
+                    continue;
+                }
+                seen += 1;
+                let f = n.folded.trim().to_lowercase();
+                // The signature gap: marks for the signature and stamp, stray glyphs.
+                if f.starts_with("(da ky")
+                    || f.starts_with("[daky")
+                    || f == "da ky"
+                    || !f.chars().any(char::is_alphanumeric)
+                {
+                    continue;
+                }
+                if caps_line(n) && block.len() < 5 {
+                    block.push(n);
+                    continue;
+                }
+                name = self.person_name(n.text);
+                break;
+            }
+            let Some(name) = name else {
+                i += 1;
+                continue;
+            };
+            let mut s = Signer {
+                name: Some(name),
+                ..Signer::default()
+            };
+            for b in &block {
+                if let Some(c) = self.authority.captures(b.folded.trim_start()) {
+                    s.authority = Some(c[1].to_string());
+                }
+            }
+            // The position: the last line of the block; after a KT./TL./TUQ./Q. prefix the
+            // words after it (`KT. BỘ TRƯỞNG` signed by the minister's deputy reads on the
+            // next line, `THỨ TRƯỞNG`).
+            if let Some(last) = block.last() {
+                let f = last.folded.trim_start();
+                let pos = match self.authority.find(f) {
+                    Some(m) => {
+                        let k = byte_of(last.text.trim_start(), m.end());
+                        last.text.trim_start()[k..].to_string()
+                    }
+                    None => last.text.to_string(),
+                };
+                let pos = collapse(pos.trim_matches(|c: char| !c.is_alphanumeric()));
+                if !pos.is_empty() {
+                    s.position = Some(position_case(&pos));
+                }
+            }
+            out.push(s);
+            i = j;
+        }
+        out
     }
 
     fn signer(&self, lines: &[Line]) -> Signer {
@@ -346,10 +636,25 @@ fn byte_of(text: &str, f: usize) -> usize {
     Folded::new(text).src(f)
 }
 
-/// The restored slice of `text` for a folded byte range.
-fn fold_slice(text: &str, r: std::ops::Range<usize>) -> String {
-    let f = Folded::new(text);
-    text[f.src(r.start)..f.src(r.end)].to_string()
+/// The gazette's page furniture and signature stamp, never part of a header block.
+fn furniture(folded: &str) -> bool {
+    let t = folded.trim();
+    let u = t.to_ascii_uppercase();
+    t.bytes()
+        .all(|b| b.is_ascii_digit() || b == b' ' || b == b',' || b == b'.')
+        || [
+            "CONG BAO",
+            "KY BOI",
+            "NGUOI KY",
+            "CO QUAN:",
+            "EMAIL",
+            "THOI GIAN KY",
+            "NGAY KY",
+            "VAN BAN QUY PHAM PHAP LUAT",
+            "VAN BAN KHAC",
+        ]
+        .iter()
+        .any(|k| u.starts_with(k))
 }
 
 /// The place name ending right before `, ngày`: the trailing run of capitalised words.
@@ -495,6 +800,191 @@ mod tests {
                 &Symbols::new(&types),
             )
             .0
+    }
+
+    /// (header text, symbol, doc_type, issue date, place) for each header shape.
+    #[test]
+    fn header_shapes() {
+        type Want<'a> = Option<&'a str>;
+        let cases: &[(&str, Want, Want, Want, Want)] = &[
+            // A law: `Luật số:`, no date line, the type line after the number.
+            (
+                "CÔNG BÁO/Số 1523 + 1524/Ngày 29-12-2024\n3\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nQUỐC HỘI\nLuật số: 51/2024/QH15\nLUẬT\nSỬA ĐỔI, BỔ SUNG MỘT SỐ ĐIỀU\nCăn cứ Hiến pháp;\n",
+                Some("51/2024/QH15"),
+                Some("Luật"),
+                None,
+                None,
+            ),
+            // A Standing Committee resolution read by OCR: the term apart from its code.
+            (
+                "ỦY BAN THƯỜNG VỤ QUỐC HỘI\nNghị quyết số: 89/2025/UBTVQH 15\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nHà Nội, ngày 19 tháng 6 năm 2025\nNGHỊ QUYẾT\nVề mức chi\n",
+                Some("89/2025/UBTVQH15"),
+                Some("Nghị quyết"),
+                Some("2025-06-19"),
+                Some("Hà Nội"),
+            ),
+            // OCR cues `S60:` and `$6:`, the gazette furniture before them never read as Số.
+            (
+                "CÔNG BÁO/Số 483 + 484/Ngày 04-4-2024\nBỘ KẾ HOẠCH VÀ ĐẦU TƯ\nS60: 02/2024/TT-BKHĐT ,\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nHà Nội, ngày 06 tháng 3 năm 2024\nTHÔNG TƯ’\nQuy định hoạt động\n",
+                Some("02/2024/TT-BKHĐT"),
+                Some("Thông tư"),
+                Some("2024-03-06"),
+                Some("Hà Nội"),
+            ),
+            (
+                "BỘ LAO ĐỘNG - THƯƠNG BINH\nVÀ XÃ HỘI\n$6: 02/2025/TT- BLĐTBXH\nHà Nội, ngày 10 tháng 01 năm 2025\nTHÔNG TƯ\nHướng dẫn\n",
+                Some("02/2025/TT-BLĐTBXH"),
+                Some("Thông tư"),
+                Some("2025-01-10"),
+                Some("Hà Nội"),
+            ),
+            // The text layer put the header after the first page's body, the type line above
+            // it; a later body date is not the issue date; the date runs onto the next line.
+            (
+                "THÔNG TƯ\nSửa đổi Thông tư số 21/2021/TT-BLĐTBXH ngày 15\ntháng 12 năm 2021 của Bộ trưởng\nCăn cứ Luật số 69/2020/QH14;\nBỘ NỘI VỤ\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nSố: 09/2026/TT-BNV\nHà Nội, ngày 15 tháng 05\nnăm 2026\nKý bởi: CÔNG BÁO\n",
+                Some("09/2026/TT-BNV"),
+                Some("Thông tư"),
+                Some("2026-05-15"),
+                Some("Hà Nội"),
+            ),
+            // A blank day and month: a place but no issue date; the type line still found.
+            (
+                "BỘ TÀI CHÍNH\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nSố:  372 /QĐ-BTC\nHà Nội, ngày       tháng      năm 2026\nQUYẾT ĐỊNH\nVề việc đính chính\nCăn cứ BIC, ngày 12 tháng 7 năm 2021;\n",
+                Some("372/QĐ-BTC"),
+                Some("Quyết định"),
+                None,
+                Some("Hà Nội"),
+            ),
+            // No type line at all: the symbol's type code names it.
+            (
+                "BỘ KHOA HỌC VÀ CÔNG NGHỆ\nSố: 32/2026/TT-BKHCN\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nHà Nội, ngày 11 tháng 6 năm 2026\nKý bởi: CÔNG BÁO\n2. Viên chức thuộc tổ chức\n",
+                Some("32/2026/TT-BKHCN"),
+                Some("Thông tư"),
+                Some("2026-06-11"),
+                Some("Hà Nội"),
+            ),
+            // A consolidated text and a công văn with no type code.
+            (
+                "BỘ Y TẾ\nSố: 04/VBHN-BYT\nHà Nội, ngày 20 tháng 3 năm 2024\n",
+                Some("04/VBHN-BYT"),
+                Some("Văn bản hợp nhất"),
+                Some("2024-03-20"),
+                Some("Hà Nội"),
+            ),
+            (
+                "ỦY BAN NHÂN DÂN\nTỈNH QUẢNG NGÃI\nSố: 123/UBND-VP\nV/v triển khai\nQuảng Ngãi, ngày 02 tháng 8 năm 2025\n",
+                Some("123/UBND-VP"),
+                Some("Công văn"),
+                Some("2025-08-02"),
+                Some("Quảng Ngãi"),
+            ),
+        ];
+        for &(text, symbol, doc_type, date, place) in cases {
+            let h = header(text);
+            assert_eq!(
+                (
+                    h.symbol.as_deref(),
+                    h.doc_type.as_deref(),
+                    h.issue_date.as_deref(),
+                    h.place.as_deref()
+                ),
+                (symbol, doc_type, date, place),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn consolidated_text_numbered_in_its_closing_block() {
+        let body =
+            "Điều 1. Nội dung của văn bản được hợp nhất, ngày 18 tháng 12 năm 2008.\n".repeat(300);
+        let text = format!("{body}BỘ LAO ĐỘNG - THƯƠNG BINH\nVÀ XÃ HỘI\n\nSố: 4246/VBHN-BLĐTBXH\n\nXÁC NHẬN VĂN BẢN HỢP NHẤT\n\nHà Nội, ngày 24 tháng 11 năm 2021\nBỘ TRƯỞNG\n\nĐào Ngọc Dung\n");
+        let h = header(&text);
+        assert_eq!(h.symbol.as_deref(), Some("4246/VBHN-BLĐTBXH"));
+        assert_eq!(h.doc_type.as_deref(), Some("Văn bản hợp nhất"));
+        assert_eq!(h.issue_date.as_deref(), Some("2021-11-24"));
+        // With no header at all, a body sentence's date is not an issue date.
+        assert_eq!(header(&body).issue_date, None);
+    }
+
+    /// (signature text, authority, position, name) for each signature shape.
+    #[test]
+    fn signature_shapes() {
+        type Want<'a> = Option<&'a str>;
+        let cases: &[(&str, Want, Want, Want)] = &[
+            (
+                "Nghị định này có hiệu lực.\n\nTM. CHÍNH PHỦ\nKT. THỦ TƯỚNG\nPHÓ THỦ TƯỚNG\n\nLê Minh Khái\n\nPhụ lục\nTHỦ TRƯỞNG ĐƠN VỊ\n(Ký, ghi rõ họ tên)\n",
+                Some("KT"),
+                Some("Phó Thủ tướng"),
+                Some("Lê Minh Khái"),
+            ),
+            (
+                "Luật này được Quốc hội thông qua.\n\nCHỦ TỊCH QUỐC HỘI\n\nTrần Thanh Mẫn\n",
+                None,
+                Some("Chủ tịch quốc hội"),
+                Some("Trần Thanh Mẫn"),
+            ),
+            (
+                "Nơi nhận:\n- Như Điều 3;\nKT. BỘ TRƯỞNG\nTHỨ TRƯỞNG\n(Đã ký)\n\nNguyễn Đức Chi\n",
+                Some("KT"),
+                Some("Thứ trưởng"),
+                Some("Nguyễn Đức Chi"),
+            ),
+            (
+                "KT. THỦ TƯỚNG\nPHÓ THỦ TƯỚNG]\n [\n[daky]\nPhạm Thị Thanh Trà\n",
+                Some("KT"),
+                Some("Phó Thủ tướng"),
+                Some("Phạm Thị Thanh Trà"),
+            ),
+            (
+                "KT. BỘ TRƯỞNG BỘ QUỐC PHÒNG\nTHỨ TRƯỞNG\n\n\nThượng tướng Võ Minh Lương\n",
+                Some("KT"),
+                Some("Thứ trưởng"),
+                Some("Võ Minh Lương"),
+            ),
+            // A form's blank signature is no signer.
+            ("GIÁM ĐỐC\n(Ký, ghi rõ họ tên, đóng dấu)\n", None, None, None),
+        ];
+        for &(text, authority, position, name) in cases {
+            let s = header(text).signer;
+            assert_eq!(
+                (
+                    s.authority.as_deref(),
+                    s.position.as_deref(),
+                    s.name.as_deref()
+                ),
+                (authority, position, name),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn several_signers() {
+        let text = "KT. CHÁNH ÁN\nTÒA ÁN NHÂN DÂN TỐI CAO\nPHÓ CHÁNH ÁN\n\nNguyễn Trí Tuệ\n\nKT. BỘ TRƯỞNG\nBỘ LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI\nTHỨ TRƯỞNG\n\nNguyễn Thị Hà\n";
+        let h = header(text);
+        let got: Vec<_> = h
+            .signers
+            .iter()
+            .map(|s| (s.position.as_deref(), s.name.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Some("Phó Chánh án"), Some("Nguyễn Trí Tuệ")),
+                (Some("Thứ trưởng"), Some("Nguyễn Thị Hà"))
+            ]
+        );
+        assert_eq!(h.signer, h.signers[0]);
+    }
+
+    #[test]
+    fn repeated_issuer_is_not_its_own_parent() {
+        let h = header("CÔNG BÁO/Số 131 + 132/Ngày 20-01-2025\nBỘ KẾ HOẠCH VÀ ĐẦU TƯ\nBỘ KẾ HOẠCH VÀ ĐẦU TƯ’\nSố: 01/2025/TT-BKHĐT\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n");
+        assert_eq!(h.parent_issuer, None);
+        assert!(h
+            .issuer
+            .is_some_and(|i| fold_str(&i).to_uppercase() == "BO KE HOACH VA DAU TU"));
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! expected one (Đ ~ D P B b 0 O H; Q ~ 0 O; B ~ 8); never by listing damaged strings.
 
 use super::doc::DocTypes;
-use super::fold::Folded;
+use super::fold::{fold_char, Folded};
 
 const SYMBOL_CODES: &str = include_str!("../../dictionaries/symbol_codes.tsv");
 
@@ -46,6 +46,9 @@ fn confusable(canon: char, seen: char) -> bool {
             'O' => seen == '0',
             'I' => matches!(seen, 'l' | '1' | '|'),
             'S' => seen == '5',
+            'T' => matches!(seen, 'I' | '1' | 'l'),
+            // The lower-case letter of a mixed-case code (`QyĐ`, `CTr`, `TrS`) read as a capital.
+            c if c.is_ascii_lowercase() => seen == c.to_ascii_uppercase(),
             _ => false,
         }
 }
@@ -78,6 +81,52 @@ fn generic_code(seen: &str) -> bool {
         && seen
             .chars()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '&' || c == 'Đ')
+}
+
+/// A legislature code with its term: `QH15`, `UBTVQH15` (OCR: `QHI5`, `QH 15`, `QH1I3`).
+/// `term` is what follows the code's letters (glyphs `I l |` read as `1`); terms run 1–20
+/// (the 15th National Assembly sits in 2021–2026), and when the glyphs read as more, a stray
+/// `I` between two digits is dropped (`1I3` → 13).
+fn legislature(code: &str, term: &str) -> Option<String> {
+    let base = ["UBTVQH", "QH"]
+        .into_iter()
+        .find(|c| glyphs_match(c, code))?;
+    let read: String = term
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| if matches!(c, 'I' | 'l' | '|') { '1' } else { c })
+        .collect();
+    let digits: String = term.chars().filter(char::is_ascii_digit).collect();
+    [read, digits]
+        .into_iter()
+        .find(|t| {
+            !t.is_empty()
+                && t.len() <= 2
+                && t.bytes().all(|b| b.is_ascii_digit())
+                && t.parse::<u32>().is_ok_and(|n| (1..=20).contains(&n))
+        })
+        .map(|t| format!("{base}{t}"))
+}
+
+/// Splits a segment such as `QHI5` or `UBTVQH15` into its legislature code and term. Neither
+/// code holds an `I`-like glyph, so the term starts at the first digit-like one.
+fn split_legislature(seg: &str) -> Option<String> {
+    let cut = seg
+        .char_indices()
+        .find(|&(i, c)| i > 0 && (c.is_ascii_digit() || matches!(c, 'I' | 'l' | '|')))
+        .map(|(i, _)| i)?;
+    legislature(&seg[..cut], &seg[cut..])
+}
+
+/// A code as printed, for matching: marks the restorer may have put on a letter of a code are
+/// dropped (`ÍT` → `IT`), `Đ` is kept (it is part of codes).
+fn code_text(s: &str) -> String {
+    s.chars()
+        .filter_map(|c| match c {
+            'Đ' | 'đ' => Some('Đ'),
+            _ => fold_char(c),
+        })
+        .collect()
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -190,9 +239,24 @@ impl Symbols {
         // Returns (symbol, type code, number of segments used).
         let seg0 = segs.first()?;
         if let Some(y) = year {
+            // Laws and resolutions of the legislature: `51/2024/QH15`, `89/2025/UBTVQH15`.
+            if let Some(l) = split_legislature(seg0) {
+                return Some((format!("{number}/{y}/{l}"), None, 1));
+            }
             let t = self.repair_type(seg0)?;
             let (iss, _) = self.issuer_code(segs.get(1)?)?;
-            return Some((format!("{number}/{y}/{t}-{iss}"), Some(t), 2));
+            let mut s = format!("{number}/{y}/{t}-{iss}");
+            // Joint symbols: `…/TTLT-BTC-BLĐTBXH`, `…/NQLT-UBTVQH15-ĐCTUBTWMTTQVN`: each
+            // further issuer is a known code (a word of the next line is not: `-\nCỘNG HÒA`).
+            let mut n = 2;
+            for seg in &segs[2..] {
+                let known = split_legislature(seg).or_else(|| self.repair_issuer(seg).map(|r| r.0));
+                let Some(code) = known else { break };
+                s.push('-');
+                s.push_str(&code);
+                n += 1;
+            }
+            return Some((s, Some(t), n));
         }
         let typed = match self.repair_type(seg0) {
             Some(t) if segs.len() >= 2 => self.issuer_code(&segs[1]).map(|(i, p)| (t, i, p, 2)),
@@ -279,11 +343,30 @@ impl Symbols {
             if i == s0 || i - s0 > 20 {
                 break;
             }
+            // A legislature code and its term printed apart: `QH 15`, `UBTVQH 1I5`.
+            let code = &t[s0..i];
+            if matches!(code, "QH" | "UBTVQH" | "0H" | "OH") && b.get(i) == Some(&b' ') {
+                let k = i + 1;
+                let mut e = k;
+                while e < b.len() && (b[e].is_ascii_digit() || matches!(b[e], b'I' | b'l' | b'|')) {
+                    e += 1;
+                }
+                if e > k && legislature(code, &t[k..e]).is_some() {
+                    segs.push(format!("{code}{}", &t[k..e]));
+                    ends.push(e);
+                    break;
+                }
+            }
             // The restored surface keeps Đ where the restorer put it.
-            let surface = &restored[folded.src(s0)..folded.src(i)];
+            let surface = code_text(&restored[folded.src(s0)..folded.src(i)]);
+            let surface = surface.as_str();
             // A footnote mark glued to a known code: `KHBCĐTW1`.
             let bare = surface.trim_end_matches(|c: char| c.is_ascii_digit());
-            if bare.len() < surface.len() && bare.chars().count() >= 2 && self.known(bare) {
+            if bare.len() < surface.len()
+                && split_legislature(surface).is_none()
+                && bare.chars().count() >= 2
+                && self.known(bare)
+            {
                 segs.push(bare.to_string());
                 ends.push(i - (surface.len() - bare.len()));
                 break;
@@ -311,6 +394,15 @@ impl Symbols {
         let f = Folded::new(s);
         let start = f.text.bytes().position(|c| c.is_ascii_digit())?;
         self.parse_at(&f, s, start).map(|x| x.symbol)
+    }
+
+    /// The symbol that starts `s` (with its number) and the byte length of `s` it spans: the
+    /// grammar, not the caller, decides where a symbol ends (`89/2025/UBTVQH 15 Hà Nội`).
+    pub fn parse_prefix(&self, s: &str) -> Option<FoundSymbol> {
+        if !s.starts_with(|c: char| c.is_ascii_digit()) {
+            return None;
+        }
+        self.parse_at(&Folded::new(s), s, 0)
     }
 
     /// Normalises a symbol whose number is blank (`/BC-UBND`).
@@ -356,6 +448,13 @@ fn read_sep(b: &[u8], mut i: usize, after_year: bool) -> Option<(Sep, usize)> {
         if b[i] == b'\n' {
             newlines += 1;
         }
+        i += 1;
+    }
+    // A dash read twice across a gap: `TT- -BKHĐT`.
+    if sep == Sep::Dash
+        && b.get(i) == Some(&b'-')
+        && b.get(i + 1).is_some_and(u8::is_ascii_alphanumeric)
+    {
         i += 1;
     }
     (newlines <= 3).then_some((sep, i))
@@ -415,6 +514,41 @@ mod tests {
     }
 
     #[test]
+    fn legal_normative_and_legislature_forms() {
+        t! {
+            "51/2024/QH15" => Some("51/2024/QH15"),
+            "89/2025/UBTVQH15" => Some("89/2025/UBTVQH15"),
+            "89/2025/UBTVQH 15" => Some("89/2025/UBTVQH15"),
+            "25/2008/QH 12" => Some("25/2008/QH12"),
+            "203/2025/QHI5" => Some("203/2025/QH15"),
+            "32/2013/QH1I3" => Some("32/2013/QH13"),
+            "05/2024/L-CTN" => Some("05/2024/L-CTN"),
+            "02/2025/TT-BLĐTBXH" => Some("02/2025/TT-BLĐTBXH"),
+            "02/2025/TT- BLDTBXH" => Some("02/2025/TT-BLĐTBXH"),
+            "02/2025/TT- -BKHDT" => Some("02/2025/TT-BKHĐT"),
+            "01/2025/TT-BKHPT" => Some("01/2025/TT-BKHĐT"),
+            "81/2025/IT-BCA" => Some("81/2025/TT-BCA"),
+            "81/2025/ÍT-BCA" => Some("81/2025/TT-BCA"),
+            "18/2021/TT-BNNPTNT -\nCỘNG HÒA" => Some("18/2021/TT-BNNPTNT"),
+            "12/2024/TT-BCT" => Some("12/2024/TT-BCT"),
+            "20/2015/TTLT-BTC-BLĐTBXH" => Some("20/2015/TTLT-BTC-BLĐTBXH"),
+            "09/2016/NQLT-UBTVQH14-ĐCTUBTWMTTQVN" => Some("09/2016/NQLT-UBTVQH14-ĐCTUBTWMTTQVN"),
+            "04/VBHN-BYT" => Some("04/VBHN-BYT"),
+            "19/VBHN-VPQH" => Some("19/VBHN-VPQH"),
+            "123/UBND-VP" => Some("123/UBND-VP"),
+            "15/QyĐ-UBND" => Some("15/QyĐ-UBND"),
+            "15/QYD-UBND" => Some("15/QyĐ-UBND"),
+            "07/CTr-UBND" => Some("07/CTr-UBND"),
+            "07/CTR-UBND" => Some("07/CTr-UBND"),
+            "33/TTr-SKHCN" => Some("33/TTr-SKHCN"),
+            "12/SY-UBND" => Some("12/SY-UBND"),
+            "12/SL-VP" => Some("12/SL-VP"),
+            "12/TrS-VP" => Some("12/TrS-VP"),
+            "13-NQ/TU" => Some("13-NQ/TU"),
+        }
+    }
+
+    #[test]
     fn not_symbols() {
         t! {
             "19/6/2025" => None,
@@ -423,6 +557,8 @@ mod tests {
             "5-7 thành viên" => None,
             "4 lần/ tuần" => None,
             "13-\n- Lưu" => None,
+            "51/2024/QH" => None,
+            "51/2024/QH99" => None,
         }
     }
 

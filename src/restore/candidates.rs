@@ -41,6 +41,36 @@ const CACHE_LIMIT: usize = 200_000;
 /// Candidates kept per searched string (whole tokens and split parts).
 const SEARCH_TOP: usize = 12;
 
+/// Longest token, in characters, that is looked up in the lexicon at all. The channel's rules
+/// rewrite at most two characters as two, the longest lexicon syllable has 7 letters and the
+/// longest OCR word token in the parallel pairs 18 (`Hypophthalmichthys`); a longer token is
+/// no word the lexicon could give back, and searching it would cost time in proportion to its
+/// length for every trie node reached. It passes through as it is (see
+/// [`Restored::passed_through`](super::Restored::passed_through)).
+pub const MAX_SEARCH_CHARS: usize = 24;
+
+/// Longest token, in characters, that is also tried as two words glued by OCR (two
+/// syllables of 7 letters each, with room for OCR's longer spellings: `ư` → `tt`).
+const MAX_SPLIT_CHARS: usize = 20;
+
+/// Longest side of such a split, in characters.
+const MAX_SPLIT_PART: usize = 12;
+
+/// DP cells of channel search after which a token tries no further split point: with
+/// [`MAX_SEARCH_CHARS`], the cap on one token's work. Above what any real token needs: over
+/// the distinct word tokens of the parallel pairs' OCR side the median token costs
+/// 2,700 cells, the 99.9th percentile 98,000 and the most costly 110,000.
+const TOKEN_CELLS: u64 = 150_000;
+
+/// Whether `token` is longer than [`MAX_SEARCH_CHARS`]: it gets no search, only its own
+/// reading. Looks at no more than that many characters.
+pub fn too_long(token: &str) -> bool {
+    token.len() > MAX_SEARCH_CHARS && token.chars().nth(MAX_SEARCH_CHARS).is_some()
+}
+
+/// One cached channel search: its candidates and the DP cells it cost.
+type Searched = (Box<[Candidate]>, u64);
+
 /// Per-session buffers and caches.
 #[derive(Default)]
 pub struct Scratch {
@@ -49,12 +79,26 @@ pub struct Scratch {
     /// from an adversary that could aim at collisions any more than at a slow document.)
     readings: FxHashMap<Box<str>, Box<[Reading]>>,
     /// Channel search results by string, one map per [`Purpose`].
-    searched: [FxHashMap<Box<str>, Box<[Candidate]>>; 3],
+    /// Each with the DP cells its search cost (charged again on a cache hit, so that what a
+    /// token may still search does not depend on what was cached before it).
+    searched: [FxHashMap<Box<str>, Searched>; 3],
+    /// DP cells charged to the token being read (see [`TOKEN_CELLS`]).
+    charged: u64,
     out: Vec<Candidate>,
     search: SearchScratch,
     key: String,
     key2: String,
     work: Vec<Reading>,
+    /// The one reading of a token too long to search.
+    single: Vec<Reading>,
+}
+
+impl Scratch {
+    /// DP cells the channel searches of this session have computed (see
+    /// [`SearchScratch::cells`]).
+    pub fn cells(&self) -> u64 {
+        self.search.cells()
+    }
 }
 
 /// The lexicon key of a token: lower case, traditional tone placement.
@@ -88,6 +132,7 @@ fn search<'a>(r: &Restorer, s: &'a mut Scratch, key: &str, purpose: Purpose) -> 
         if map.len() >= CACHE_LIMIT {
             map.clear();
         }
+        let before = s.search.cells();
         r.index()
             .search(&r.model().channel, key, budget, &mut s.out, &mut s.search);
         s.out.truncate(SEARCH_TOP);
@@ -98,13 +143,33 @@ fn search<'a>(r: &Restorer, s: &'a mut Scratch, key: &str, purpose: Purpose) -> 
         for c in &mut s.out {
             c.cost = (c.cost - r.prior(c.id)).max(0.0);
         }
-        s.searched[purpose as usize].insert(key.into(), s.out.as_slice().into());
+        let cells = s.search.cells() - before;
+        s.searched[purpose as usize].insert(key.into(), (s.out.as_slice().into(), cells));
     }
-    s.searched[purpose as usize].get(key).map_or(&[], |v| v)
+    match s.searched[purpose as usize].get(key) {
+        Some((list, cells)) => {
+            s.charged += cells;
+            list
+        }
+        None => &[],
+    }
 }
 
 /// The readings of `token` (original case), best first.
 pub fn readings<'a>(r: &Restorer, token: &str, s: &'a mut Scratch) -> &'a [Reading] {
+    if too_long(token) {
+        // Not cached either: the cache must not hold megabyte keys.
+        s.single.clear();
+        s.single.push(Reading {
+            words: [UNK, 0],
+            n: 1,
+            split: 0,
+            cost: 0.0,
+            keep: true,
+            same: true,
+        });
+        return &s.single;
+    }
     if !s.readings.contains_key(token) {
         if s.readings.len() >= CACHE_LIMIT {
             s.readings.clear();
@@ -146,6 +211,7 @@ fn compute(r: &Restorer, key: &str, s: &mut Scratch) -> Box<[Reading]> {
     work.clear();
     let self_id = vocab.id(key);
     let mut has_self = false;
+    s.charged = 0;
     for c in search(r, s, key, Purpose::Whole) {
         let same = Some(c.id) == self_id;
         has_self |= same;
@@ -175,7 +241,7 @@ fn compute(r: &Restorer, key: &str, s: &mut Scratch) -> Box<[Reading]> {
     }
     let best_whole = work.iter().map(|w| w.cost).fold(f32::INFINITY, f32::min);
     let n_chars = key.chars().count();
-    if n_chars >= 4 && (best_whole > p.split_trigger || n_chars >= 7) {
+    if (4..=MAX_SPLIT_CHARS).contains(&n_chars) && (best_whole > p.split_trigger || n_chars >= 7) {
         add_splits(r, key, s, &mut work);
     }
     work.sort_by(|a, b| {
@@ -192,11 +258,19 @@ fn compute(r: &Restorer, key: &str, s: &mut Scratch) -> Box<[Reading]> {
     list
 }
 
-/// Two-word readings from every split point of `key`.
+/// Two-word readings from every split point of `key` whose sides are both at most
+/// [`MAX_SPLIT_PART`] characters long.
 fn add_splits(r: &Restorer, key: &str, s: &mut Scratch, work: &mut Vec<Reading>) {
     let p = *r.params();
     let bounds: Vec<usize> = key.char_indices().map(|(i, _)| i).skip(1).collect();
+    let n_chars = bounds.len() + 1;
     for (ci, &b) in bounds.iter().enumerate() {
+        if s.charged > TOKEN_CELLS {
+            break;
+        }
+        if ci + 1 > MAX_SPLIT_PART || n_chars - (ci + 1) > MAX_SPLIT_PART {
+            continue;
+        }
         let (left, right) = key.split_at(b);
         // Keep the two best of each side.
         let l: Vec<Candidate> = search(r, s, left, Purpose::Split)

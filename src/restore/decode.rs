@@ -148,6 +148,15 @@ pub struct DecodeScratch {
     live: Vec<u32>,
     words: Vec<WordId>,
     scores: Vec<f32>,
+    /// Edges scored in a state so far (the decoder's unit of work, for tests that bound it).
+    steps: u64,
+}
+
+impl DecodeScratch {
+    /// Edges scored in a state by the decodes made with this scratch so far.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
 }
 
 /// Decoding knobs.
@@ -258,6 +267,7 @@ pub fn decode<S: Scorer + ?Sized>(
                     }
                 }
             }
+            scratch.steps += scratch.live.len() as u64 + 1;
             scratch.scores.clear();
             scratch.scores.resize(scratch.words.len(), 0.0);
             lm.logprobs_in(&ctx, &scratch.words, &mut scratch.scores);

@@ -208,6 +208,40 @@ pub struct Restored {
     pub text: String,
     /// Maps byte offsets of `text` back to the input.
     pub map: OffsetMap,
+    /// Byte ranges (in the input) of word tokens left as they are without being read,
+    /// because they are longer than any word OCR could have made of a lexicon word
+    /// ([`candidates::MAX_SEARCH_CHARS`]): what keeps restoration time linear in the input
+    /// whatever it holds. Callers may warn about them.
+    pub passed_through: Vec<std::ops::Range<usize>>,
+}
+
+impl Restored {
+    /// One `not_restored` warning per token in [`Restored::passed_through`], with its span
+    /// in `text` (the text that was restored), for a record's `warnings`.
+    pub fn passed_through_warnings(&self, text: &str) -> Vec<crate::record::Warning> {
+        let (mut line, mut at) = (1, 0);
+        self.passed_through
+            .iter()
+            .map(|r| {
+                // The ranges are in text order: count lines once, forward.
+                let upto = r.start.clamp(at, text.len());
+                line += text.as_bytes()[at..upto].iter().filter(|&&b| b == b'\n').count();
+                at = upto;
+                crate::record::Warning {
+                    kind: "not_restored".into(),
+                    message: format!(
+                        "a word of {} bytes, longer than any word the restorer reads, was left as it is",
+                        r.end - r.start
+                    ),
+                    span: Some(crate::record::Span {
+                        line,
+                        start: r.start,
+                        end: r.end,
+                    }),
+                }
+            })
+            .collect()
+    }
 }
 
 /// Per-thread buffers and the cache of candidate lists. Reuse one per worker thread.
@@ -216,6 +250,15 @@ pub struct Session {
     owner: u64,
     cands: candidates::Scratch,
     para: render::ParagraphScratch,
+}
+
+impl Session {
+    /// The work this session has done: DP cells of the channel's lexicon searches plus
+    /// edges scored by the decoder. A count, not a time, so that a test can bound it by the
+    /// input's length whatever the machine.
+    pub fn work(&self) -> u64 {
+        self.cands.cells() + self.para.steps()
+    }
 }
 
 /// Cleanliness (see [`Restorer::cleanliness`]) up to which text is treated as raw OCR, and
@@ -252,7 +295,13 @@ impl Restorer {
     /// Restores `text`. Large texts are split into paragraph groups decoded in parallel;
     /// the result does not depend on the number of threads.
     pub fn restore(&self, text: &str) -> Restored {
-        let penalty = self.change_penalty(text);
+        self.restore_with_penalty(text, self.change_penalty(text))
+    }
+
+    /// [`Restorer::restore`] with the change penalty given: that of the whole document when
+    /// `text` is one chunk of it (see [`Restorer::cleanliness_counts`]), so that how clean a
+    /// text is judged does not depend on how it was cut.
+    pub fn restore_with_penalty(&self, text: &str, penalty: f32) -> Restored {
         if text.len() <= PARALLEL_CHUNK_BYTES {
             return self.with_session(|s| self.restore_in(text, s, penalty));
         }
@@ -267,9 +316,15 @@ impl Restorer {
         let mut out = Restored {
             text: String::with_capacity(text.len() + text.len() / 8),
             map: OffsetMap::identity(),
+            passed_through: Vec::new(),
         };
         for (start, part) in parts {
             out.map.extend_shifted(&part.map, start, out.text.len());
+            out.passed_through.extend(
+                part.passed_through
+                    .iter()
+                    .map(|r| r.start + start..r.end + start),
+            );
             out.text.push_str(&part.text);
         }
         out
@@ -284,6 +339,17 @@ impl Restorer {
     /// that are lexicon words exactly as written, marks included. OCR of this kind scores about
     /// 0.6 (marks lost, letters turned into digits), clean reports about 0.99.
     pub fn cleanliness(&self, text: &str) -> f32 {
+        let (known, words) = self.cleanliness_counts(text);
+        if words == 0 {
+            1.0
+        } else {
+            known as f32 / words as f32
+        }
+    }
+
+    /// The counts behind [`Restorer::cleanliness`]: `(known, words)`. They add up over the
+    /// chunks of a document read piece by piece, giving the whole document's cleanliness.
+    pub fn cleanliness_counts(&self, text: &str) -> (usize, usize) {
         let mut tokens = Vec::new();
         crate::text::tokenize::tokenize(text, &mut tokens);
         let vocab = self.model.lm.vocab();
@@ -307,11 +373,19 @@ impl Restorer {
                 known += 1;
             }
         }
-        if words == 0 {
+        (known, words)
+    }
+
+    /// The change penalty (see [`Restorer::change_penalty`]) of a text with these
+    /// [`Restorer::cleanliness_counts`].
+    pub fn penalty_of_counts(&self, known: usize, words: usize) -> f32 {
+        let c = if words == 0 {
             1.0
         } else {
             known as f32 / words as f32
-        }
+        };
+        let t = ((c - CLEAN_LOW) / (CLEAN_HIGH - CLEAN_LOW)).clamp(0.0, 1.0);
+        self.params.change_weight * t
     }
 
     /// The extra cost of changing any token of `text`: zero for text that looks like OCR, up
@@ -319,9 +393,8 @@ impl Restorer {
     /// are those of raw OCR; a document whose words are nearly all valid as written has a far
     /// lower error rate, and its rare names and unmarked words must not be "corrected".
     pub fn change_penalty(&self, text: &str) -> f32 {
-        let c = self.cleanliness(text);
-        let t = ((c - CLEAN_LOW) / (CLEAN_HIGH - CLEAN_LOW)).clamp(0.0, 1.0);
-        self.params.change_weight * t
+        let (known, words) = self.cleanliness_counts(text);
+        self.penalty_of_counts(known, words)
     }
 
     /// Restores `text` with a session and a change penalty.
@@ -335,6 +408,7 @@ impl Restorer {
         let mut out = Restored {
             text: String::with_capacity(text.len() + text.len() / 8),
             map: OffsetMap::identity(),
+            passed_through: Vec::new(),
         };
         for (start, end, is_para) in paragraphs(text) {
             if is_para {
@@ -360,6 +434,7 @@ impl Restorer {
             let mut out = Restored {
                 text: String::with_capacity(text.len() + text.len() / 8),
                 map: OffsetMap::identity(),
+                passed_through: Vec::new(),
             };
             let mut reports = Vec::new();
             for (start, end, is_para) in paragraphs(text) {
@@ -402,7 +477,10 @@ impl Restorer {
 
 /// Splits `text` into alternating runs: paragraphs (maximal runs of lines with something
 /// other than whitespace) and separators (blank lines), as `(start, end, is_paragraph)`.
-/// A paragraph ends after its last line's terminator.
+/// A paragraph ends after its last line's terminator. No run is longer than
+/// [`MAX_PARAGRAPH`] bytes, and every byte is looked at a bounded
+/// number of times: lines are scanned only inside the window of the run being built, so a
+/// 10 MB line costs 10 MB of scanning, not 10 MB per cut.
 fn paragraphs(text: &str) -> impl Iterator<Item = (usize, usize, bool)> + '_ {
     let mut pos = 0;
     std::iter::from_fn(move || {
@@ -410,19 +488,36 @@ fn paragraphs(text: &str) -> impl Iterator<Item = (usize, usize, bool)> + '_ {
             return None;
         }
         let start = pos;
-        let first_blank = line_is_blank(text, pos);
-        while pos < text.len() && line_is_blank(text, pos) == first_blank {
-            let end = line_end(text, pos);
-            if !first_blank && end - start > MAX_PARAGRAPH {
-                if pos == start {
-                    // One line longer than the cap: cut inside it.
-                    pos = cut_inside(text, start, start + MAX_PARAGRAPH);
-                }
+        let mut limit = (start + MAX_PARAGRAPH).min(text.len());
+        while !text.is_char_boundary(limit) {
+            limit -= 1;
+        }
+        if limit == start {
+            // One character longer than the window (impossible for UTF-8, but never stall).
+            limit = text[start..]
+                .chars()
+                .next()
+                .map_or(text.len(), |c| start + c.len_utf8());
+        }
+        let (end, complete, blank) = scan_line(text, start, limit);
+        if !complete {
+            // One line longer than the window: cut inside it.
+            pos = if blank {
+                end
+            } else {
+                cut_inside(text, start, end)
+            };
+            return Some((start, pos, !blank));
+        }
+        pos = end;
+        while pos < text.len() {
+            let (e, complete, b) = scan_line(text, pos, limit);
+            if !complete || b != blank {
                 break;
             }
-            pos = end;
+            pos = e;
         }
-        Some((start, pos, !first_blank))
+        Some((start, pos, !blank))
     })
 }
 
@@ -431,6 +526,18 @@ fn paragraphs(text: &str) -> impl Iterator<Item = (usize, usize, bool)> + '_ {
 /// cost of the language-model context across the cut.
 const MAX_PARAGRAPH: usize = 16 * 1024;
 
+/// The line starting at `pos`, looked at no further than `limit` (a character boundary):
+/// `(end, complete, blank)`, where `end` is after its `\n` (or the end of the text) when
+/// `complete`, else `limit`; `blank` says whether what was seen is all whitespace.
+fn scan_line(text: &str, pos: usize, limit: usize) -> (usize, bool, bool) {
+    let window = &text[pos..limit];
+    let (end, complete) = match window.find('\n') {
+        Some(i) => (pos + i + 1, true),
+        None => (limit, limit == text.len()),
+    };
+    (end, complete, text[pos..end].trim().is_empty())
+}
+
 /// A cut in `text[start..limit]`: after its last space or tab, else at the last character
 /// boundary; always after `start`.
 fn cut_inside(text: &str, start: usize, limit: usize) -> usize {
@@ -438,24 +545,7 @@ fn cut_inside(text: &str, start: usize, limit: usize) -> usize {
     if let Some(i) = window.iter().rposition(|&b| b == b' ' || b == b'\t') {
         return start + i + 1;
     }
-    let mut cut = limit;
-    while !text.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    if cut > start {
-        cut
-    } else {
-        line_end(text, start)
-    }
-}
-
-/// End of the line starting at `pos`, including its `\n`.
-fn line_end(text: &str, pos: usize) -> usize {
-    text[pos..].find('\n').map_or(text.len(), |i| pos + i + 1)
-}
-
-fn line_is_blank(text: &str, pos: usize) -> bool {
-    text[pos..line_end(text, pos)].trim().is_empty()
+    limit
 }
 
 /// Groups paragraphs into chunks of about `target` bytes, cut only at paragraph boundaries.
@@ -602,6 +692,87 @@ mod tests {
         assert_eq!(&input[o..o + 4], "ctia");
         let end = out.map.to_original(out.text.len());
         assert_eq!(end, input.len());
+    }
+
+    /// A deterministic xorshift stream of `len` characters drawn from `alphabet`, with a space
+    /// after every `word` characters (`usize::MAX`: none).
+    fn noise(seed: u64, len: usize, alphabet: &[u8], word: usize) -> String {
+        let mut x = seed;
+        (0..len)
+            .map(|i| {
+                if word != usize::MAX && i % (word + 1) == word {
+                    return ' ';
+                }
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                char::from(alphabet[(x % alphabet.len() as u64) as usize])
+            })
+            .collect()
+    }
+
+    #[test]
+    fn work_is_linear_in_the_input_whatever_it_holds() {
+        const LETTERS: &[u8] = b"abcdefghijklmnopqrstuvwxyz";
+        const ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+        let ocr = include_str!("../../fixtures/003_4c818c38c2080030.txt");
+        let cases = [
+            ("real OCR", ocr.to_string()),
+            (
+                "10 KB of letters, no space",
+                noise(1, 10_000, LETTERS, usize::MAX),
+            ),
+            ("1 MB, one token", noise(2, 1_000_000, LETTERS, usize::MAX)),
+            (
+                "2 KB of random alphanumerics",
+                noise(3, 2_000, ALNUM, usize::MAX),
+            ),
+            ("1,2,3… 100 KB", "1,".repeat(50_000)),
+            ("AB&CD&… 100 KB", "AB&".repeat(33_000)),
+            // The most work a token can ask for: as long as a split is still tried.
+            ("20-letter words", noise(4, 20_000, LETTERS, 20)),
+            ("12-letter words", noise(5, 20_000, ALNUM, 12)),
+        ];
+        let mut per_byte = Vec::new();
+        for (what, text) in &cases {
+            let mut session = Session::default();
+            let out = restorer().restore_with(text, &mut session);
+            assert_eq!(out.text.lines().count(), text.lines().count(), "{what}");
+            let w = session.work() as f64 / text.len() as f64;
+            per_byte.push((what, w));
+        }
+        // Work per input byte: every token's work is capped (its length for the searches,
+        // `TOKEN_CELLS` for its splits), so the worst input costs a fixed multiple of real
+        // OCR per byte (random 12-letter words, all needing every split: about 30 times).
+        let ocr_rate = per_byte[0].1;
+        for &(what, w) in &per_byte {
+            assert!(
+                w <= 40.0 * ocr_rate,
+                "{what}: {w:.0} units of work per byte, real OCR {ocr_rate:.0} ({per_byte:?})"
+            );
+        }
+        // Text too long to be a word costs next to nothing.
+        for &(what, w) in &per_byte[1..6] {
+            assert!(w <= 0.1 * ocr_rate, "{what}: {w:.1} per byte");
+        }
+    }
+
+    #[test]
+    fn a_token_too_long_for_any_word_passes_through_and_is_reported() {
+        let long = "x".repeat(candidates::MAX_SEARCH_CHARS + 1);
+        let input = format!("Ban Chi dao {long} ctia tinh\n");
+        let out = restorer().restore(&input);
+        assert!(out.text.contains(&long), "{}", out.text);
+        let at = input.find(&long).unwrap();
+        assert_eq!(out.passed_through, vec![at..at + long.len()]);
+        let w = out.passed_through_warnings(&input);
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].kind, "not_restored");
+        assert_eq!(w[0].span.as_ref().map(|s| (s.line, s.start)), Some((1, at)));
+        assert!(restorer()
+            .restore("Ban Chi dao\n")
+            .passed_through
+            .is_empty());
     }
 
     #[test]

@@ -36,6 +36,13 @@ struct EdgeInfo {
     reading: Reading,
 }
 
+impl ParagraphScratch {
+    /// Decoder steps so far (see [`DecodeScratch::steps`]).
+    pub fn steps(&self) -> u64 {
+        self.decode.steps()
+    }
+}
+
 /// Per-thread buffers for one paragraph.
 #[derive(Default)]
 pub struct ParagraphScratch {
@@ -134,6 +141,9 @@ pub fn restore_paragraph(
                 push(&mut ps.lattice, &mut ps.infos, t, 1, rd);
             }
             TokenKind::Word => {
+                if candidates::too_long(tok.text(para)) {
+                    out.passed_through.push(start + tok.start..start + tok.end);
+                }
                 for rd in candidates::readings(r, tok.text(para), cands) {
                     push(&mut ps.lattice, &mut ps.infos, t, 1, *rd);
                 }
@@ -237,7 +247,12 @@ fn mergeable(para: &str, a: &Token, b: &Token) -> bool {
     if gap.is_empty() || !gap.bytes().all(|c| c == b' ') || gap.len() > 2 {
         return false;
     }
-    let (la, lb) = (a.text(para).chars().count(), b.text(para).chars().count());
+    let (a, b) = (a.text(para), b.text(para));
+    // Byte lengths first: a megabyte token must not be counted here.
+    if a.len() > 4 * MERGE_MAX_PART || b.len() > 4 * MERGE_MAX_PART {
+        return false;
+    }
+    let (la, lb) = (a.chars().count(), b.chars().count());
     la.min(lb) <= 2 && la.max(lb) <= MERGE_MAX_PART && la + lb <= MERGE_MAX_TOTAL
 }
 
@@ -294,7 +309,11 @@ fn score_alternatives(
     };
     let mine = local(chosen.words[0], chosen.cost);
     let mut alts: Vec<(f32, String)> = Vec::new();
-    for e in ps.lattice.edges() {
+    // Edges are in order of `from`: look only at those leaving the chosen one's position
+    // (scanning them all made a report quadratic in the paragraph).
+    let edges = ps.lattice.edges();
+    let first = edges.partition_point(|e| e.from < chosen.from);
+    for e in edges[first..].iter().take_while(|e| e.from == chosen.from) {
         if e.from != chosen.from || e.to != chosen.to || e.n_words != 1 || e.words == chosen.words {
             continue;
         }

@@ -128,8 +128,12 @@ fn tokenize_chunk(text: &str, start: usize, end: usize, out: &mut Vec<Token>) {
         // A run of word characters, with apostrophes allowed between word characters.
         let run_start = off;
         let mut run_end = off + c.len_utf8();
+        // Whether the run so far is digits and separators only, kept as the run grows (a
+        // rescan at every separator made `1.1.1.1…` quadratic).
+        let mut numeric = c.is_ascii_digit();
         while let Some(&(o, d)) = iter.peek() {
             if is_word_char(d) {
+                numeric &= d.is_ascii_digit();
                 run_end = o + d.len_utf8();
                 iter.next();
             } else if is_inner_mark(d) {
@@ -139,15 +143,14 @@ fn tokenize_chunk(text: &str, start: usize, end: usize, out: &mut Vec<Token>) {
                     .next()
                     .is_some_and(is_word_char);
                 if next_is_word {
+                    numeric = false;
                     run_end = o + d.len_utf8();
                     iter.next();
                 } else {
                     break;
                 }
             } else if matches!(d, '.' | ',' | '/')
-                && chunk[run_start..run_end]
-                    .bytes()
-                    .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b',' | b'/'))
+                && numeric
                 && chunk[o + 1..]
                     .chars()
                     .next()
@@ -164,23 +167,30 @@ fn tokenize_chunk(text: &str, start: usize, end: usize, out: &mut Vec<Token>) {
     }
 }
 
-/// Classifies one run of word characters, splitting a leading number glued to a word
-/// (`20thang` → `20` + `thang`).
-fn push_run(text: &str, start: usize, end: usize, out: &mut Vec<Token>) {
-    let run = &text[start..end];
+/// Pushes one run of word characters as tokens: cut at every ampersand that means "and",
+/// each piece classified by [`push_word`].
+fn push_run(text: &str, mut start: usize, end: usize, out: &mut Vec<Token>) {
     // `KH&CN`, `BCVT&CĐS`: an ampersand between two capitalised abbreviations is "and", not a
-    // misread letter (`K&` = Kế, `S&` = Sở keep theirs).
-    if let Some(amp) = run.find('&') {
-        let (left, right) = (&run[..amp], &run[amp + 1..]);
-        let caps = |s: &str| {
-            s.chars().count() >= 2 && s.chars().all(|c| c.is_uppercase() || c.is_ascii_digit())
-        };
-        if caps(left) && right.split('&').next().is_some_and(caps) {
-            push_run(text, start, start + amp, out);
-            push_run(text, start + amp + 1, end, out);
-            return;
+    // misread letter (`K&` = Kế, `S&` = Sở keep theirs). A loop, not recursion: a run of
+    // `AB&AB&…` a megabyte long must neither overflow the stack nor be rescanned per `&`.
+    let caps = |s: &str| {
+        s.chars().nth(1).is_some() && s.chars().all(|c| c.is_uppercase() || c.is_ascii_digit())
+    };
+    while let Some(amp) = text[start..end].find('&') {
+        let (left, right) = (&text[start..start + amp], &text[start + amp + 1..end]);
+        if !(caps(left) && right.split('&').next().is_some_and(caps)) {
+            break;
         }
+        push_word(text, start, start + amp, out);
+        start += amp + 1;
     }
+    push_word(text, start, end, out);
+}
+
+/// Classifies one run of word characters with no `&` "and" inside, splitting a leading number
+/// glued to a word (`20thang` → `20` + `thang`).
+fn push_word(text: &str, start: usize, end: usize, out: &mut Vec<Token>) {
+    let run = &text[start..end];
     let letters = run.chars().filter(|&c| is_letter(c)).count();
     let digits = run.bytes().filter(u8::is_ascii_digit).count();
     if letters == 0 {
@@ -289,6 +299,26 @@ mod tests {
             words("13- NQ/TU 02-KH/BCDTW"),
             ["13", "NQ", "TU", "02", "KH", "BCDTW"]
         );
+    }
+
+    #[test]
+    fn long_runs_tokenize_like_short_ones() {
+        // Once quadratic (a rescan per separator) and recursive (a frame per `&`).
+        let dotted = "1.".repeat(100_000);
+        let t = toks(&dotted);
+        assert_eq!(t.len(), 1);
+        assert_eq!(
+            t[0],
+            (dotted[..dotted.len() - 1].to_string(), TokenKind::Number)
+        );
+        let amps = "AB&".repeat(200_000);
+        let w = words(&amps);
+        assert_eq!(w.len(), 200_000);
+        // The last `&` has no abbreviation after it: a misread letter (`K&` = Kế).
+        assert!(w[..w.len() - 1].iter().all(|x| x == "AB"));
+        assert_eq!(w[w.len() - 1], "AB&");
+        assert_eq!(words("K&AB&CD"), ["K&AB&CD"]);
+        assert_eq!(words("AB&CD&x"), ["AB", "CD&x"]);
     }
 
     #[test]
