@@ -171,10 +171,14 @@ fn binary_file_is_reported_and_skipped_in_a_batch() {
 fn run_on_fixtures_writes_the_documented_layout() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("o");
-    let o = run_batch(&fixture(""), &out, &[]);
+    // The five sample reports, as the README's first command names them (fixtures/ also
+    // holds the gazette dev pages under fixtures/gazette).
+    let rest: Vec<PathBuf> = SAMPLES[1..].iter().map(|n| fixture(n)).collect();
+    let rest: Vec<&str> = rest.iter().map(|p| p.to_str().unwrap()).collect();
+    let o = run_batch(&fixture(SAMPLES[0]), &out, &rest);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("5 documents, 0 failed"),
+        stderr(&o).contains("sohoa: 5 documents, 0 failed"),
         "{}",
         stderr(&o)
     );
