@@ -11,7 +11,8 @@
 //! runs cannot interleave on one folder; [`plan`] refuses inputs whose outputs would collide
 //! (`x.txt` in two roots, `a.txt` beside a file `a`) or land on an input, and an `--out` that is
 //! an input folder; the walk never descends into `--out`; temporary names are unique to the run
-//! (process id and a counter) and a run removes only its own.
+//! (process id and a counter), and a run removes only such names: its own, and those a killed
+//! run left (found when it takes the lock, so no live run can own them).
 //!
 //! `--resume` skips inputs whose outputs are up to date, so a killed run can be finished
 //! without redoing its work. Up to date means: both outputs exist, the `.json` record names the
@@ -91,6 +92,7 @@ impl OutDir {
             Err(fs::TryLockError::WouldBlock) => return Err(PlanError::Locked(path.to_path_buf())),
             Err(fs::TryLockError::Error(e)) => return Err(io_err(e)),
         }
+        remove_stale_temps(path);
         Ok(OutDir {
             path: path.to_path_buf(),
             canonical,
@@ -109,33 +111,36 @@ impl OutDir {
     }
 }
 
-/// Removes the temporary files that killed runs left under `dir`: names ending in
-/// `.sohoa-tmp-PID-N` whose process no longer exists. The caller holds the lock, so no other
-/// run is writing there; a file of a live process (or any other name) is never touched.
-fn remove_leftovers(dir: &Path) -> io::Result<()> {
+/// Removes the temporary files a killed run left under `dir`. Only names [`write_atomic`]
+/// makes (`<name>.sohoa-tmp-<pid>-<counter>`) are touched, and only while the caller holds
+/// the folder's lock: every live run holds it while it writes, so such a file belongs to a
+/// run that died. Symlinks are not followed; errors are ignored (the files are only litter).
+fn remove_stale_temps(dir: &Path) {
     let Ok(entries) = fs::read_dir(dir) else {
-        return Ok(());
+        return;
     };
     for entry in entries.flatten() {
-        let Ok(ty) = entry.file_type() else { continue };
-        if ty.is_dir() {
-            remove_leftovers(&entry.path())?;
-            continue;
-        }
-        let name = entry.file_name();
-        let Some((_, tail)) = name.to_str().and_then(|n| n.rsplit_once(TMP_MARK)) else {
+        let Ok(kind) = entry.file_type() else {
             continue;
         };
-        let Some((pid, n)) = tail.split_once('-') else {
-            continue;
-        };
-        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-        let dead = Path::new("/proc/self").exists() && !Path::new("/proc").join(pid).exists();
-        if ty.is_file() && digits(pid) && digits(n) && dead {
-            fs::remove_file(entry.path())?;
+        if kind.is_dir() {
+            remove_stale_temps(&entry.path());
+        } else if kind.is_file() && is_our_temp(&entry.file_name().to_string_lossy()) {
+            let _ = fs::remove_file(entry.path());
         }
     }
-    Ok(())
+}
+
+/// Whether `name` is a temporary name of [`write_atomic`]: `…<TMP_MARK><digits>-<digits>`.
+fn is_our_temp(name: &str) -> bool {
+    let Some(at) = name.rfind(TMP_MARK) else {
+        return false;
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    match name[at + TMP_MARK.len()..].split_once('-') {
+        Some((pid, n)) => digits(pid) && digits(n),
+        None => false,
+    }
 }
 
 /// How a batch runs.
@@ -644,7 +649,6 @@ pub fn run(
     use std::sync::{mpsc, Condvar, Mutex};
 
     let out_path = out.path();
-    remove_leftovers(out_path)?;
     let valid_since = stamp(engine, out_path, opts)?;
     let workers = rayon::current_num_threads().clamp(1, jobs.len().max(1));
     let window = REORDER_PER_WORKER * workers;
@@ -826,6 +830,23 @@ mod tests {
         };
         let summary = run(&engine, &jobs, &out, lossy, &|_| {}).unwrap();
         assert_eq!(summary.skipped, 0);
+    }
+
+    #[test]
+    fn only_our_own_stale_temporary_names_are_removed() {
+        assert!(is_our_temp("a.json.sohoa-tmp-123-4"));
+        assert!(!is_our_temp("a.json.sohoa-tmp-123"));
+        assert!(!is_our_temp("a.json.sohoa-tmp-12x-4"));
+        assert!(!is_our_temp("notes.txt"));
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("sub")).unwrap();
+        for name in ["sub/x.json.sohoa-tmp-9-1", "y.sohoa-tmp-77", "z.txt"] {
+            fs::write(dir.path().join(name), "x").unwrap();
+        }
+        drop(OutDir::open(dir.path()).unwrap());
+        assert!(!dir.path().join("sub/x.json.sohoa-tmp-9-1").exists());
+        assert!(dir.path().join("y.sohoa-tmp-77").exists());
+        assert!(dir.path().join("z.txt").exists());
     }
 
     #[test]

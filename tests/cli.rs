@@ -181,10 +181,14 @@ fn samples_dir(root: &Path) -> PathBuf {
 fn run_on_fixtures_writes_the_documented_layout() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("o");
-    let o = run_batch(&samples_dir(dir.path()), &out, &[]);
+    // The five sample reports, as the README's first command names them (fixtures/ also
+    // holds the gazette dev pages under fixtures/gazette).
+    let rest: Vec<PathBuf> = SAMPLES[1..].iter().map(|n| fixture(n)).collect();
+    let rest: Vec<&str> = rest.iter().map(|p| p.to_str().unwrap()).collect();
+    let o = run_batch(&fixture(SAMPLES[0]), &out, &rest);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("5 documents, 0 failed"),
+        stderr(&o).contains("sohoa: 5 documents, 0 failed"),
         "{}",
         stderr(&o)
     );

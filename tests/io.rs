@@ -174,9 +174,7 @@ fn run_never_walks_its_own_output_and_keeps_others_temporary_files() {
     // A user's file (or another run's) that looks like a temporary name.
     let theirs = out.join("notes.sohoa-tmp-123");
     fs::write(&theirs, "keep me").unwrap();
-    // A live process's temporary file is kept; a killed run's (no such process) is removed.
-    let live = out.join("b.json.sohoa-tmp-1-0");
-    fs::write(&live, "live").unwrap();
+    // A killed run's temporary file is removed (no live run can own it under the lock).
     let dead = out.join("c.json.sohoa-tmp-999999999-0");
     fs::write(&dead, "dead").unwrap();
     for _ in 0..2 {
@@ -188,7 +186,7 @@ fn run_never_walks_its_own_output_and_keeps_others_temporary_files() {
     let rows = fs::read_to_string(out.join("records.jsonl")).unwrap();
     assert_eq!(rows.lines().count(), 1);
     assert_eq!(fs::read_to_string(&theirs).unwrap(), "keep me");
-    assert!(live.exists() && !dead.exists());
+    assert!(!dead.exists());
 }
 
 #[test]

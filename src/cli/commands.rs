@@ -421,7 +421,18 @@ fn eval(engine: &Engine, cmd: &EvalCommand, opts: DecodeOptions) -> Result<i32> 
             }
             out.flush()?;
         }
-        EvalCommand::Unchanged { files, errors } => {
+        EvalCommand::Unchanged {
+            files,
+            shared,
+            bytes,
+            errors,
+        } => {
+            if let Some(shared) = shared {
+                let paras = eval::data::held_out_paragraphs(shared, *bytes)?;
+                let text = paras.join("\n\n");
+                println!("{} held-out corpus paragraphs, as they are", paras.len());
+                report(engine, &text, &text, false, *errors)?;
+            }
             for f in files {
                 let text = read_text(f, opts)?;
                 println!("{}", f.display());
@@ -488,24 +499,43 @@ fn eval_header(
         .with_context(|| format!("{} is not a gold list", gold.display()))?;
     // A document that cannot be processed (a stray NUL byte, say) is scored as an empty
     // header with its error among the misses, so one bad file does not hide the others' scores.
-    let headers: Vec<(record::Header, Option<String>)> = docs
-        .par_iter()
-        .map(|g| {
-            let path = dir.join(&g.file);
-            let name = path.to_string_lossy();
-            let done = std::fs::read(&path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))
-                .and_then(|bytes| {
+    // DIR is a folder of the documents, or a bundle of them (JSON Lines `{"id", "text"}`).
+    let bundle = if dir.is_file() {
+        let text = read_text(dir, opts)?;
+        let docs = eval::header::read_bundle(&text)
+            .with_context(|| format!("{} is not a bundle of documents", dir.display()))?;
+        Some(
+            docs.into_iter()
+                .map(|d| (d.id, d.text))
+                .collect::<std::collections::HashMap<_, _>>(),
+        )
+    } else {
+        None
+    };
+    let headers: Vec<(record::Header, Option<String>)> =
+        docs.par_iter()
+            .map(|g| {
+                let path = dir.join(&g.file);
+                let name = path.to_string_lossy();
+                let bytes = match &bundle {
+                    Some(b) => b
+                        .get(&g.file)
+                        .map(|t| t.as_bytes().to_vec())
+                        .ok_or_else(|| format!("{}: no document {}", dir.display(), g.file)),
+                    None => std::fs::read(&path)
+                        .map_err(|e| format!("cannot read {}: {e}", path.display())),
+                };
+                let done = bytes.and_then(|bytes| {
                     engine
                         .process(Some(&name), &bytes, opts)
                         .map_err(|e| format!("{}: {e}", path.display()))
                 });
-            match done {
-                Ok(d) => (d.record.header, None),
-                Err(e) => (record::Header::default(), Some(e)),
-            }
-        })
-        .collect();
+                match done {
+                    Ok(d) => (d.record.header, None),
+                    Err(e) => (record::Header::default(), Some(e)),
+                }
+            })
+            .collect();
     let mut report = eval::header::HeaderReport::default();
     for (g, (h, err)) in docs.iter().zip(headers) {
         if let Some(e) = err {

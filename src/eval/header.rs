@@ -53,6 +53,24 @@ pub struct GoldDoc {
     pub symbol_in_header: bool,
 }
 
+/// One document of a bundle: the request format of `sohoa pipe` (`{"id", "text"}`), the id
+/// being the gold's `file`.
+#[derive(Clone, Debug, Deserialize)]
+pub struct BundledDoc {
+    pub id: String,
+    pub text: String,
+}
+
+/// Reads a bundle (JSON Lines of [`BundledDoc`]): the shipped copy of the gazette documents is
+/// one file per form, so that `sohoa run fixtures` still walks only the sample reports.
+pub fn read_bundle(jsonl: &str) -> Result<Vec<BundledDoc>, serde_json::Error> {
+    jsonl
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(serde_json::from_str)
+        .collect()
+}
+
 /// Right answers out of the documents scored.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Count {
@@ -203,6 +221,16 @@ mod tests {
     use crate::restore::Restorer;
     use std::path::{Path, PathBuf};
 
+    #[test]
+    fn bundles_read_as_pipe_requests() {
+        let docs = read_bundle("{\"id\": \"a.txt\", \"text\": \"Số: 1\"}\n\n").unwrap();
+        assert_eq!(
+            (docs[0].id.as_str(), docs[0].text.as_str()),
+            ("a.txt", "Số: 1")
+        );
+        assert!(read_bundle("not json").is_err());
+    }
+
     fn gold_doc(doc_type: &str, symbol: Option<&str>, in_header: bool) -> GoldDoc {
         GoldDoc {
             file: "x.txt".into(),
@@ -273,16 +301,17 @@ mod tests {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/gazette")
     }
 
-    /// The whole pipeline (restore, then extract) on every document of a fixture folder.
-    fn measure(dir: &str) -> HeaderReport {
+    /// The whole pipeline (restore, then extract) on every document of a fixture bundle.
+    fn measure(bundle: &str) -> HeaderReport {
         let gold: Vec<GoldDoc> =
             serde_json::from_slice(&std::fs::read(fixtures().join("gold.json")).unwrap()).unwrap();
+        let docs = read_bundle(&std::fs::read_to_string(fixtures().join(bundle)).unwrap()).unwrap();
         let engine = Engine::new(Restorer::builder(Model::embedded().unwrap()).build());
         let mut report = HeaderReport::default();
         for g in &gold {
-            let bytes = std::fs::read(fixtures().join(dir).join(&g.file)).unwrap();
+            let doc = docs.iter().find(|d| d.id == g.file).unwrap();
             let done = engine
-                .process(Some(&g.file), &bytes, Default::default())
+                .process(Some(&g.file), doc.text.as_bytes(), Default::default())
                 .unwrap();
             report.add(g, &done.record.header);
         }
@@ -301,11 +330,11 @@ mod tests {
 
     #[test]
     fn gazette_clean_first_pages() {
-        check(&measure("clean"), 99.0, 95.5);
+        check(&measure("clean.jsonl"), 99.0, 95.5);
     }
 
     #[test]
     fn gazette_ocr_first_pages() {
-        check(&measure("ocr"), 98.0, 95.5);
+        check(&measure("ocr.jsonl"), 98.0, 95.5);
     }
 }

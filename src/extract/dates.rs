@@ -27,6 +27,8 @@ pub struct Dates {
     day_month: Regex,
     blank_day: Regex,
     glued: Regex,
+    /// The start of a long date left open at a line's end (`… ngày 25 tháng 5 năm`).
+    open_tail: Regex,
 }
 
 /// A year as printed, with `O`/`Q`/`o` read as 0 (`2Q25`).
@@ -86,6 +88,9 @@ impl Dates {
             day_month: re(r"\b(\d{1,2})/(\d{1,2})\b"),
             blank_day: re(r"(?i)\bng[a-z]y[ \t]+/[ \t]*(\d{1,2})/(\d[\dOQo]{3})\b"),
             glued: re(r"\b(\d{3,4})/(\d{4})\b"),
+            open_tail: re(
+                r"(?i)\bng[a-z]y(?:[ \t]+(?:\d{1,2}|[ \t./]*)(?:[ \t]*th[a-z]ng(?:[ \t]+\d{1,2}(?:[ \t,]+n[a-z]m)?)?)?)?[ \t]*$",
+            ),
         }
     }
 
@@ -106,6 +111,47 @@ impl Dates {
             if let Some(iso) = iso(day, month, Some(year)) {
                 found.push((m.start, m.end, iso));
             }
+        }
+        // A long date broken across a line end (the text layer wraps the paragraph there):
+        // `Nghị định số 59/2024/NĐ-CP ngày 25 tháng 5 năm` / `2024 của Chính phủ`.
+        let mut line_start = 0;
+        for line in t.split('\n') {
+            let next_start = line_start + line.len() + 1;
+            let end = line.trim_end();
+            let lower_end = end.get(end.len().saturating_sub(5)..).unwrap_or("");
+            let open = end.ends_with(|c: char| c.is_ascii_digit())
+                || ["thang", "nam", "ngay"].iter().any(|k| {
+                    lower_end.eq_ignore_ascii_case(k) || lower_end.to_ascii_lowercase().ends_with(k)
+                });
+            if open && next_start < t.len() {
+                let mut from = end.len().saturating_sub(40);
+                while !end.is_char_boundary(from) {
+                    from += 1;
+                }
+                if let Some(m) = self.open_tail.find(&end[from..]) {
+                    let tail_start = line_start + from + m.start();
+                    let next = &t[next_start..];
+                    let next_line = &next[..next.find('\n').unwrap_or(next.len())];
+                    let joined =
+                        format!("{} {}", &t[tail_start..line_start + end.len()], next_line);
+                    let tail_len = line_start + end.len() - tail_start;
+                    if let Some(c) = self.long.captures(&joined) {
+                        let whole = c.get(0).map_or(0..0, |m| m.range());
+                        let day = c[1].trim().parse().ok();
+                        if whole.start == 0 && whole.end > tail_len + 1 {
+                            let date_end = next_start + (whole.end - tail_len - 1);
+                            if let (Ok(month), Some(year)) = (c[2].parse(), parse_year(&c[3])) {
+                                if let Some(iso) = iso(day, month, Some(year)) {
+                                    if !taken(&found, tail_start, date_end) {
+                                        found.push((tail_start, date_end, iso));
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            line_start = next_start;
         }
         for c in runs.captures(&self.numeric) {
             let m = c.get(0).map_or(0..0, |m| m.range());
@@ -241,10 +287,16 @@ impl Dates {
             .into_iter()
             .map(|(s, e, iso)| {
                 let (start, end) = (folded.src(s), folded.src(e));
+                let text = &restored[start..end];
                 FoundDate {
                     start,
                     end,
-                    text: restored[start..end].to_string(),
+                    // A date across a line end reads with one space there.
+                    text: if text.contains('\n') {
+                        text.split_whitespace().collect::<Vec<_>>().join(" ")
+                    } else {
+                        text.to_string()
+                    },
                     iso,
                 }
             })
@@ -323,6 +375,14 @@ mod tests {
             "20/2020/QĐ-TTg" => [],
             "giai đoạn 2022-2025" => [],
             "đạt 47/96 xã" => [],
+            "Nghị định số 59/2024/NĐ-CP ngày 25 tháng 5 năm \n2024 của Chính phủ" =>
+                ["ngày 25 tháng 5 năm 2024" => "2024-05-25"],
+            "số 134/2021/NĐ-CP ngày 30 tháng \n12 năm 2021 của Chính phủ" =>
+                ["ngày 30 tháng 12 năm 2021" => "2021-12-30"],
+            "Luật Tổ chức Chính phủ ngày\n18 tháng 02 năm 2025;" =>
+                ["ngày 18 tháng 02 năm 2025" => "2025-02-18"],
+            "ngày 31 tháng \n02 năm 2025" => [],
+            "trong 30 ngày\nkể từ ngày 01/7/2025" => ["01/7/2025" => "2025-07-01"],
         }
     }
 }

@@ -226,10 +226,24 @@ impl HeaderRules {
                     continue;
                 }
                 let f = Folded::new(&seg);
+                let lower = f.text.to_lowercase();
+                // A type line (`VĂN BẢN HỢP NHẤT`) or the attestation of a consolidated text
+                // is never an issuer.
+                if types.name_at_start(&lower).is_some()
+                    || lower.starts_with("xac thuc")
+                    || lower.starts_with("xac nhan")
+                {
+                    continue;
+                }
+                // A body starts with a known agency or with the head word of a body's name
+                // (`BỘ …`, `SỞ …`: the gazetteer does not list every ministry and department);
+                // `TỈNH …`, `XÃ …` continue the line above (`UBND` / `TỈNH QUẢNG NGÃI`).
+                let head = lower.split(' ').next().unwrap_or("");
                 let starts_body = agencies
                     .find(&f, &seg)
                     .first()
-                    .is_some_and(|a| a.start == 0);
+                    .is_some_and(|a| a.start == 0)
+                    || matches!(head, "bo" | "so" | "cuc" | "tong" | "vien" | "toa" | "ngan");
                 match bodies.last_mut() {
                     // The gazette repeats the issuer line above its header.
                     Some(b) if fold_str(b) == fold_str(&seg) => {}
@@ -385,15 +399,15 @@ impl HeaderRules {
 
         let blocks = self.signature_blocks(&lines);
         match blocks.first() {
-            Some(first) => {
+            Some((_, first)) => {
                 h.signer = first.clone();
                 if blocks.len() > 1 {
-                    h.signers = blocks;
+                    h.signers = blocks.iter().map(|(_, s)| s.clone()).collect();
                 }
             }
             None => h.signer = self.signer(&lines),
         }
-        h.recipients = recipients(&lines);
+        h.recipients = recipients(&lines, blocks.first().map(|(i, _)| *i));
         (h, zones)
     }
 
@@ -461,7 +475,7 @@ impl HeaderRules {
     /// (`BỘ TRƯỞNG`, `CHỦ TỊCH QUỐC HỘI`), more such lines, then the name after the signature
     /// gap (blank lines, `(Đã ký)`, `[daky]`). The document's own block comes before its
     /// appendices, whose forms leave the name blank (`(Ký, ghi rõ họ tên)`), so they give none.
-    fn signature_blocks(&self, lines: &[Line]) -> Vec<Signer> {
+    fn signature_blocks(&self, lines: &[Line]) -> Vec<(usize, Signer)> {
         let caps_line = |l: &Line| {
             let t = l.text.trim();
             (3..=90).contains(&t.chars().count())
@@ -553,7 +567,7 @@ impl HeaderRules {
                     s.position = Some(position_case(&pos));
                 }
             }
-            out.push(s);
+            out.push((i, s));
             i = j;
         }
         out
@@ -652,6 +666,7 @@ fn furniture(folded: &str) -> bool {
             "NGAY KY",
             "VAN BAN QUY PHAM PHAP LUAT",
             "VAN BAN KHAC",
+            "VAN BAN PHAP LUAT KHAC",
         ]
         .iter()
         .any(|k| u.starts_with(k))
@@ -725,14 +740,24 @@ fn title_after(lines: &[Line], from: usize) -> Option<String> {
     (!t.is_empty()).then_some(t)
 }
 
-/// The items of `Nơi nhận:` (or `Kính gửi:` when there is none).
-fn recipients(lines: &[Line]) -> Vec<String> {
-    let find = |key: &str| {
-        lines
-            .iter()
-            .rposition(|l| lower_starts_with(l.folded.trim_start(), key))
+/// The items of the document's own `Nơi nhận:` (or of `Kính gửi:` in its top when there is
+/// none). When the signature block is known (line `sign`), the `Nơi nhận` next to it: forms in
+/// the appendices have their own (`Nơi nhận: Ông (bà) …`).
+fn recipients(lines: &[Line], sign: Option<usize>) -> Vec<String> {
+    let starts = |l: &Line, key: &str| lower_starts_with(l.folded.trim_start(), key);
+    let noi_nhan = match sign {
+        Some(s) => {
+            let lo = s.saturating_sub(30);
+            // Before the block, or beside it (two columns flattened puts it a few lines on).
+            let hi = (s + 12).min(lines.len());
+            (lo..hi)
+                .filter(|&i| starts(&lines[i], "noi nh"))
+                .min_by_key(|&i| i.abs_diff(s))
+        }
+        None => lines.iter().rposition(|l| starts(l, "noi nh")),
     };
-    let Some(i) = find("noi nh").or_else(|| find("kinh gui")) else {
+    let kinh_gui = || lines.iter().take(80).position(|l| starts(l, "kinh gui"));
+    let Some(i) = noi_nhan.or_else(kinh_gui) else {
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -976,6 +1001,35 @@ mod tests {
             ]
         );
         assert_eq!(h.signer, h.signers[0]);
+    }
+
+    #[test]
+    fn issuer_block_of_the_gazette() {
+        // The issuer printed whole, then again wrapped over two lines; a section title and the
+        // consolidated text's type line above it.
+        let h = header("VĂN BẢN PHÁP LUẬT KHÁC\nVĂN BẢN HỢP NHẤT\nBỘ LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI\nBỘ LAO ĐỘNG - THƯƠNG BINH\nVÀ XÃ HỘI\nSố: 4246/VBHN-BLĐTBXH\n");
+        assert_eq!(
+            h.issuer.as_deref(),
+            Some("Bộ Lao động - Thương binh và Xã hội")
+        );
+        assert_eq!(h.parent_issuer, None);
+        // A ministry the gazetteer does not list still starts a body of its own.
+        let h = header("BỘ CÔNG AN - BỘ QUỐC PHÒNG\nBỘ NGOẠI GIAO\nSố: 01/2022/TTLT-BCA-BQP-BNG\n");
+        assert_eq!(
+            h.parent_issuer.as_deref(),
+            Some("BỘ CÔNG AN - BỘ QUỐC PHÒNG")
+        );
+        assert_eq!(h.symbol.as_deref(), Some("01/2022/TTLT-BCA-BQP-BNG"));
+    }
+
+    #[test]
+    fn recipients_are_the_documents_own() {
+        let form = "Nội dung của mẫu.\n".repeat(12);
+        let text = format!("KT. BỘ TRƯỞNG\nTHỨ TRƯỞNG\n\nNguyễn Văn Hùng\n\nPhụ lục\nMẫu số 01\n{form}Nơi nhận:\n- Ông (bà) ……;\n- Lưu.\n");
+        assert!(header(&text).recipients.is_empty());
+        let text =
+            "Nơi nhận:\n- Các Bộ;\n- Lưu: VT.\nKT. BỘ TRƯỞNG\nTHỨ TRƯỞNG\n\nNguyễn Văn Hùng\n";
+        assert_eq!(header(text).recipients, ["Các Bộ", "Lưu: VT"]);
     }
 
     #[test]

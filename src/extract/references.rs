@@ -48,14 +48,23 @@ pub fn build(
         while !lower.is_char_boundary(from) {
             from += 1;
         }
+        // A law or resolution of the legislature carries no type code (`41/2024/QH15`), and
+        // its name comes between the type and the number (`Luật Bảo hiểm xã hội số …`): the
+        // last type named before it in the clause types it; never `Công văn`.
+        let legislature = s.type_code.is_none() && is_legislature(&s.symbol);
         let doc_type = type_before(&lower[from..fs], types)
+            .or_else(|| {
+                legislature
+                    .then(|| last_type_in(&lower[from..fs], types))
+                    .flatten()
+            })
             .or_else(|| {
                 s.type_code
                     .as_deref()
                     .and_then(|c| types.name_of_code(c))
                     .map(str::to_string)
             })
-            .or_else(|| s.type_code.is_none().then(|| "Công văn".to_string()));
+            .or_else(|| (s.type_code.is_none() && !legislature).then(|| "Công văn".to_string()));
         // A date right after: `, ngày 19/6/2025`.
         let mut after = fe;
         let first = date_starts.partition_point(|&ds| ds < fe);
@@ -84,6 +93,31 @@ pub fn build(
         });
     }
     out
+}
+
+/// Is `symbol` one of the legislature's (`…/QH15`, `…/UBTVQH15`, no type code)?
+fn is_legislature(symbol: &str) -> bool {
+    let last = symbol.rsplit('/').next().unwrap_or("");
+    let code = last.trim_end_matches(|c: char| c.is_ascii_digit());
+    (code == "QH" || code == "UBTVQH") && code.len() < last.len()
+}
+
+/// The last type name in `lower_before` (folded, lower case) that starts a word, within the
+/// clause (after the last `;`).
+fn last_type_in(lower_before: &str, types: &DocTypes) -> Option<String> {
+    let clause = lower_before.rsplit(';').next().unwrap_or("");
+    clause
+        .char_indices()
+        .filter(|&(i, _)| {
+            i == 0
+                || !clause[..i]
+                    .chars()
+                    .next_back()
+                    .is_some_and(char::is_alphanumeric)
+        })
+        .filter_map(|(i, _)| types.name_at_start(&clause[i..]))
+        .last()
+        .map(|t| t.name.clone())
 }
 
 /// The type name printed right before a symbol: `Kế hoạch số`, `Quyết định số:`, `Công văn`.
@@ -186,6 +220,25 @@ mod tests {
                 (Some("Kế hoạch"), "02-KH/BCĐTW", None, None),
             ]
         );
+    }
+
+    #[test]
+    fn legislature_symbols_are_typed_by_the_name_before_them() {
+        let r = refs("Căn cứ Luật Bảo hiểm xã hội số 41/2024/QH15; Căn cứ Nghị quyết số 142/2024/QH15 của Quốc hội; theo Luật số 84/2025/QH15; 12/2019/QH14");
+        let got: Vec<_> = r
+            .iter()
+            .map(|r| (r.doc_type.as_deref(), r.symbol.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Some("Luật"), "41/2024/QH15"),
+                (Some("Nghị quyết"), "142/2024/QH15"),
+                (Some("Luật"), "84/2025/QH15"),
+                (None, "12/2019/QH14"),
+            ]
+        );
+        assert_eq!(r[1].issuer.as_deref(), Some("Quốc hội"));
     }
 
     #[test]

@@ -545,6 +545,7 @@ mod tests {
             "12/SL-VP" => Some("12/SL-VP"),
             "12/TrS-VP" => Some("12/TrS-VP"),
             "13-NQ/TU" => Some("13-NQ/TU"),
+            "28/2005/PL-UBTVQH11" => Some("28/2005/PL-UBTVQH11"),
         }
     }
 
