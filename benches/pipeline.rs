@@ -1,6 +1,9 @@
-//! Throughput of the pipeline stages on the OCR fixtures (criterion, bytes/s).
+//! Throughput of the pipeline stages (criterion, bytes/s): on the OCR fixtures (warm: the
+//! same three reports again and again), and on never-repeated inputs with nothing cached
+//! (`cold`: the figures that hold for an archive).
 //!
-//! `cargo bench` runs them all; numbers go in README's Performance section.
+//! `cargo bench` runs them all (`cargo bench --bench pipeline cold` the cold group only);
+//! numbers go in README's Performance section, next to `benches/cold.sh`'s.
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
@@ -83,5 +86,76 @@ fn end_to_end(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, model_load, restore, extract, end_to_end);
+/// The `*.txt` files of a folder of the repository, concatenated with blank lines between.
+fn folder_text(rel: &str) -> Option<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    paths.sort();
+    let docs: Vec<String> = paths
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .collect();
+    Some(docs.join("\n\n"))
+}
+
+/// `../shared`, or `SOHOA_SHARED`.
+fn shared() -> std::path::PathBuf {
+    std::env::var_os("SOHOA_SHARED").map_or_else(
+        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"),
+        Into::into,
+    )
+}
+
+/// Never-repeated inputs, each restored with a fresh session (no candidate cache), as a
+/// fresh process restores them: the gazette pages OCR'd by `tools/ocr-doc` and their clean
+/// text (`fixtures/gazette`), and, when `../shared` (or `SOHOA_SHARED`) is there, 200 KB of
+/// the parallel pairs' OCR side and of held-out corpus paragraphs with marks stripped.
+fn cold(c: &mut Criterion) {
+    let engine = Engine::new(Restorer::builder(Model::embedded().expect("model")).build());
+    let mut inputs: Vec<(&str, String, bool)> = Vec::new();
+    if let Some(t) = folder_text("fixtures/gazette/ocr") {
+        inputs.push(("gazette_ocr_pages", t, false));
+    }
+    if let Some(t) = folder_text("fixtures/gazette/clean") {
+        inputs.push(("gazette_clean_extract", t, true));
+    }
+    let shared = shared();
+    if let Ok(pairs) = std::fs::read_to_string(shared.join("parallel/pairs_regular.tsv")) {
+        let ocr: Vec<&str> = pairs.lines().filter_map(|l| l.split('\t').next()).collect();
+        let mut t = ocr.join("\n");
+        let mut cut = 200_000.min(t.len());
+        while !t.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        t.truncate(cut);
+        inputs.push(("pairs_ocr_200k", t, false));
+    }
+    if let Ok(paras) = sohoa::eval::data::held_out_paragraphs(&shared, 200_000) {
+        let t = sohoa::text::vietnamese::strip_marks(&paras.join("\n\n"));
+        inputs.push(("stripped_200k", t, false));
+    }
+    let mut g = c.benchmark_group("cold");
+    g.sample_size(10);
+    for (name, text, extract) in &inputs {
+        g.throughput(Throughput::Bytes(text.len() as u64));
+        g.bench_with_input(BenchmarkId::new("restore", name), text, |b, t| {
+            b.iter(|| {
+                let mut s = Session::default();
+                let r = engine.restorer.restore_with(t, &mut s);
+                if *extract {
+                    let src = sohoa::input::source_of(None, t.as_bytes());
+                    black_box(engine.extractor.extract(t, &r.text, &r.map, src));
+                }
+                black_box(r)
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, model_load, restore, extract, end_to_end, cold);
 criterion_main!(benches);

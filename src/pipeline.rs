@@ -37,6 +37,9 @@ pub enum DocError {
     /// The batch walk refused the entry (a dangling symlink, a FIFO…): it was not opened.
     #[error("not processed: {0}")]
     Refused(String),
+    /// A bug met on this input (caught, so that the other inputs go on).
+    #[error("internal error: {0}")]
+    Internal(String),
     /// Writing the result failed (a full disk, a closed pipe): not the input's fault.
     #[error("cannot write output: {0}")]
     Output(std::io::Error),
@@ -50,6 +53,7 @@ impl DocError {
             DocError::Io(_) => "io",
             DocError::Output(_) => "output",
             DocError::Refused(_) => "refused",
+            DocError::Internal(_) => "internal",
         }
     }
 
@@ -123,6 +127,22 @@ impl Engine {
         self.two_pass(path, reader, opts, chunk, clean, true)
     }
 
+    /// [`Engine::process_seekable`] for a reader that cannot seek: it is read into memory
+    /// first, so prefer [`Engine::process_seekable`] (or spool to a temporary file, as the
+    /// command line does for standard input) when the input may be large.
+    pub fn process_stream(
+        &self,
+        path: Option<&str>,
+        mut reader: impl Read,
+        opts: DecodeOptions,
+        chunk: usize,
+        clean: &mut dyn FnMut(&str) -> io::Result<()>,
+    ) -> Result<Record, DocError> {
+        let mut bytes = Vec::new();
+        reader.read_to_end(&mut bytes)?;
+        self.process_seekable(path, io::Cursor::new(bytes), opts, chunk, clean)
+    }
+
     /// [`Engine::process_seekable`] without extraction (the streaming `sohoa clean`): the
     /// record returned holds only the source.
     pub fn restore_seekable<R: Read + Seek>(
@@ -170,35 +190,64 @@ impl Engine {
         let mut left_out = LeftOut::default();
         let mut lines = 0usize;
         let (mut nuls, mut first_nul) = (0usize, None);
-        while let Some(c) = chunks.next_chunk()? {
-            let decoded = decode_chunk(&c, opts)?;
-            let text = &decoded.text;
-            let restored = self.restorer.restore_with_penalty(text, penalty);
-            clean(&restored.text).map_err(DocError::Output)?;
-            if extract {
-                let mut part =
-                    self.extractor
-                        .extract(text, &restored.text, &restored.map, Source::default());
-                part.warnings.extend(restored.passed_through_warnings(text));
-                // Spans into the chunk's input bytes, then into the whole input.
-                map_spans(&mut part, |s| decoded.map.span(s));
+        // Chunk N is extracted while chunk N + 1 is restored, so that the serial part of a
+        // document (reading, decoding, extraction) overlaps the parallel restoration; the
+        // results are the same as one after the other, and the text is written in order.
+        let mut pending: Option<Part> = None;
+        loop {
+            let next = match chunks.next_chunk()? {
+                Some(c) => {
+                    let decoded = decode_chunk(&c, opts)?;
+                    if first_nul.is_none() {
+                        first_nul = decoded
+                            .first_nul
+                            .map(|s| s.shifted(lines, c.offset as usize));
+                    }
+                    nuls += decoded.nuls;
+                    let part = Part {
+                        offset: c.offset as usize,
+                        lines,
+                        text: decoded.text.into_owned(),
+                        map: decoded.map,
+                        restored: Restored::default(),
+                    };
+                    lines += part.text.bytes().filter(|&b| b == b'\n').count();
+                    Some(part)
+                }
+                None => None,
+            };
+            let (restored, extracted) = rayon::join(
+                || {
+                    next.as_ref()
+                        .map(|n| self.guarded_restore(&n.text, penalty))
+                        .transpose()
+                },
+                || {
+                    pending
+                        .as_ref()
+                        .filter(|_| extract)
+                        .map(|p| (p, self.guarded_extract(p)))
+                },
+            );
+            if let Some((p, part)) = extracted {
                 let r = match &mut record {
                     None => record.insert(part),
                     Some(r) => {
-                        r.append_chunk(part, lines, c.offset as usize);
+                        r.append_chunk(part, p.lines, p.offset);
                         r
                     }
                 };
                 // Memory stays bounded however many mentions the input holds.
                 r.cap_lists(MAX_ITEMS, &mut left_out);
             }
-            if first_nul.is_none() {
-                first_nul = decoded
-                    .first_nul
-                    .map(|s| s.shifted(lines, c.offset as usize));
+            match (next, restored?) {
+                (Some(mut n), Some(r)) => {
+                    clean(&r.text).map_err(DocError::Output)?;
+                    n.restored = r;
+                    pending = Some(n);
+                }
+                _ => break,
             }
-            nuls += decoded.nuls;
-            lines += text.bytes().filter(|&b| b == b'\n').count();
         }
         let mut record = match record {
             Some(r) => Record { source, ..r },
@@ -209,6 +258,56 @@ impl Engine {
             report_nuls(&mut record, nuls, first_nul);
         }
         Ok(record)
+    }
+}
+
+/// One chunk of a document between its restoration and its extraction.
+struct Part {
+    /// Byte offset of the chunk in the input, and line ends before it.
+    offset: usize,
+    lines: usize,
+    text: String,
+    map: input::DecodeMap,
+    restored: Restored,
+}
+
+impl Engine {
+    /// Restores one chunk; a panic (a bug, never expected) becomes this document's error
+    /// instead of taking the whole process down — a stream worker serves many documents.
+    fn guarded_restore(&self, text: &str, penalty: f32) -> Result<Restored, DocError> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.restorer.restore_with_penalty(text, penalty)
+        }))
+        .map_err(|_| DocError::Internal("the restorer failed on this text".to_string()))
+    }
+
+    /// Extracts the record of one restored chunk, spans into the chunk's input bytes; a panic
+    /// (a bug, never expected) gives an empty part with an `internal_error` warning.
+    fn guarded_extract(&self, p: &Part) -> Record {
+        let run = || {
+            let mut part = self.extractor.extract(
+                &p.text,
+                &p.restored.text,
+                &p.restored.map,
+                Source::default(),
+            );
+            part.warnings
+                .extend(p.restored.passed_through_warnings(&p.text));
+            map_spans(&mut part, |s| p.map.span(s));
+            part
+        };
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|_| {
+            let mut r = Record::empty(Source::default());
+            r.warnings.push(Warning {
+                kind: "internal_error".to_string(),
+                message: format!(
+                    "extraction failed on the text from byte {}; its findings are missing",
+                    p.offset
+                ),
+                span: None,
+            });
+            r
+        })
     }
 }
 
@@ -308,6 +407,26 @@ mod tests {
             rec.source,
             crate::input::source_of(Some("x"), SAMPLE.as_bytes())
         );
+    }
+
+    #[test]
+    fn how_clean_a_document_is_judged_does_not_depend_on_the_chunking() {
+        // Clean paragraphs, then OCR ones: judged chunk by chunk, the clean chunks would be
+        // restored with a high change penalty and the OCR ones with none.
+        let clean = include_str!("../fixtures/001_372855f636130f4e.txt");
+        let mut doc = String::new();
+        for line in clean.lines().chain(SAMPLE.lines()) {
+            doc.push_str(line);
+            doc.push_str("\n\n");
+        }
+        let e = engine();
+        let (whole, a) = streamed(&e, doc.as_bytes(), 1 << 20);
+        let (small, b) = streamed(&e, doc.as_bytes(), 2000);
+        assert_eq!(whole, small);
+        assert_eq!(whole, e.restore(&doc).text);
+        // Dates need no context beyond their line (references may: an issuer named in the
+        // sentence before a cut).
+        assert_eq!(a.unwrap().dates, b.unwrap().dates);
     }
 
     #[test]

@@ -66,7 +66,9 @@ use serde_json::value::RawValue;
 
 use crate::input::{DecodeOptions, InputError};
 use crate::pipeline::{DocError, Engine};
-use crate::record::{ErrorInfo, Record};
+use crate::record::ErrorInfo;
+#[cfg(test)]
+use crate::record::Record;
 
 /// The default longest line accepted: 64 MiB.
 pub const DEFAULT_MAX_LINE_BYTES: usize = 64 << 20;
@@ -235,11 +237,12 @@ impl<W: Write> Answerer<'_, '_, W> {
         let no = self.summary.lines;
         let too_long = line.too_long(self.opts.max_line_bytes);
         if self.pool.is_none() {
+            // Handed over, so that a large request's bytes are freed once parsed.
             let failed = answer(
                 self.engine,
                 self.opts,
                 no,
-                &line.bytes,
+                std::mem::take(&mut line.bytes),
                 too_long.then_some(line.len),
                 &mut self.pending,
             )?;
@@ -272,13 +275,14 @@ impl<W: Write> Answerer<'_, '_, W> {
         if let Some(pool) = &self.pool {
             if !self.batch.is_empty() {
                 let (engine, opts) = (self.engine, self.opts);
+                let batch = std::mem::take(&mut self.batch);
                 let answers: io::Result<Vec<(Vec<u8>, bool)>> = pool.install(|| {
-                    self.batch
-                        .par_iter()
+                    batch
+                        .into_par_iter()
                         .map(|q| {
                             let mut out = Vec::new();
                             let long = q.too_long.then_some(q.len);
-                            let failed = answer(engine, opts, q.no, &q.bytes, long, &mut out)?;
+                            let failed = answer(engine, opts, q.no, q.bytes, long, &mut out)?;
                             Ok((out, failed))
                         })
                         .collect()
@@ -331,6 +335,8 @@ enum Id<'a> {
     Line(u64),
 }
 
+/// What an answer is (it is written piece by piece by `write_processed`).
+#[cfg(test)]
 #[derive(Serialize)]
 struct Answer<'a> {
     id: Id<'a>,
@@ -347,11 +353,14 @@ struct ErrorAnswer<'a> {
 /// Appends the answer to line `no` to `out`; returns whether it is an error answer.
 ///
 /// `too_long` is the line's full length when it went over the limit (its bytes were dropped).
+/// The line is taken by value and dropped as soon as the request is parsed, and the restored
+/// text is escaped into `out` chunk by chunk as it is made, never held as a whole: a 60 MB
+/// request needs its text, its answer and a few chunks.
 fn answer(
     engine: &Engine,
     opts: &PipeOptions,
     no: u64,
-    line: &[u8],
+    mut line: Vec<u8>,
     too_long: Option<u64>,
     out: &mut Vec<u8>,
 ) -> io::Result<bool> {
@@ -363,79 +372,111 @@ fn answer(
         write_error(out, opts, Id::Line(no), "too_large", message)?;
         return Ok(true);
     }
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
-    let first = line
-        .strip_prefix(b"\xEF\xBB\xBF")
-        .unwrap_or(line)
-        .iter()
-        .find(|b| !b.is_ascii_whitespace());
+    if line.last() == Some(&b'\r') {
+        line.pop();
+    }
+    let body = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&line);
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
     if first != Some(&b'{') {
         // A plain-text line is the document itself.
-        let result = engine.process(None, line, opts.decode);
-        return write_result(out, opts, Id::Line(no), result);
+        return write_processed(engine, out, opts, Id::Line(no), &line);
     }
-    let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
-    let text = match std::str::from_utf8(line) {
-        Ok(s) => std::borrow::Cow::Borrowed(s),
-        Err(_) if opts.decode.lossy => String::from_utf8_lossy(line),
-        Err(e) => {
-            // Echo the id if it can be read around the bad bytes (and was not itself broken).
-            let lossy = String::from_utf8_lossy(line);
-            let id = serde_json::from_str::<IdOnly>(&lossy)
-                .ok()
-                .and_then(|r| r.id)
-                .filter(|id| !id.get().contains('\u{FFFD}'))
-                .map_or(Id::Line(no), Id::Raw);
-            let err = InputError::InvalidUtf8 {
-                offset: e.valid_up_to(),
-            };
-            write_error(out, opts, id, err.kind(), err.to_string())?;
-            return Ok(true);
+    let (id, text): (Option<Box<RawValue>>, String) = {
+        let text = match std::str::from_utf8(body) {
+            Ok(s) => std::borrow::Cow::Borrowed(s),
+            Err(_) if opts.decode.lossy => String::from_utf8_lossy(body),
+            Err(e) => {
+                // Echo the id if it can be read around the bad bytes (and was not itself broken).
+                let lossy = String::from_utf8_lossy(body);
+                let id = serde_json::from_str::<IdOnly>(&lossy)
+                    .ok()
+                    .and_then(|r| r.id)
+                    .filter(|id| !id.get().contains('\u{FFFD}'))
+                    .map_or(Id::Line(no), Id::Raw);
+                let err = InputError::InvalidUtf8 {
+                    offset: e.valid_up_to(),
+                };
+                write_error(out, opts, id, err.kind(), err.to_string())?;
+                return Ok(true);
+            }
+        };
+        match serde_json::from_str::<Request>(&text) {
+            Ok(req) => (req.id.map(RawValue::to_owned), req.text),
+            Err(e) => {
+                let id = serde_json::from_str::<IdOnly>(&text)
+                    .ok()
+                    .and_then(|r| r.id)
+                    .map_or(Id::Line(no), Id::Raw);
+                // serde_json says "at line 1 column N"; the line is always 1 here.
+                let mut why = e.to_string();
+                if let Some(at) = why.rfind(" at line ") {
+                    why.truncate(at);
+                }
+                let message = format!(
+                    "not a request {{\"id\": …, \"text\": \"…\"}}: {why} at column {}",
+                    e.column()
+                );
+                write_error(out, opts, id, "bad_json", message)?;
+                return Ok(true);
+            }
         }
     };
-    match serde_json::from_str::<Request>(&text) {
-        Ok(req) => {
-            let id = req.id.map_or(Id::Line(no), Id::Raw);
-            let result = engine.process(None, req.text.as_bytes(), opts.decode);
-            write_result(out, opts, id, result)
-        }
-        Err(e) => {
-            let id = serde_json::from_str::<IdOnly>(&text)
-                .ok()
-                .and_then(|r| r.id)
-                .map_or(Id::Line(no), Id::Raw);
-            // serde_json says "at line 1 column N"; the line is always 1 here.
-            let mut why = e.to_string();
-            if let Some(at) = why.rfind(" at line ") {
-                why.truncate(at);
-            }
-            let message = format!(
-                "not a request {{\"id\": …, \"text\": \"…\"}}: {why} at column {}",
-                e.column()
-            );
-            write_error(out, opts, id, "bad_json", message)?;
-            Ok(true)
-        }
-    }
+    drop(line);
+    let id = id.as_deref().map_or(Id::Line(no), Id::Raw);
+    write_processed(engine, out, opts, id, text.as_bytes())
 }
 
-fn write_result(
+/// Processes `text` and appends its answer (or its error answer) to `out`: the same bytes as
+/// serializing an [`Answer`], with the `clean` string written piece by piece.
+fn write_processed(
+    engine: &Engine,
     out: &mut Vec<u8>,
     opts: &PipeOptions,
     id: Id<'_>,
-    result: Result<crate::pipeline::Processed, DocError>,
+    text: &[u8],
 ) -> io::Result<bool> {
+    let start = out.len();
+    // The answer is about the text's size, a little more for marks and escapes: reserving it
+    // once avoids growing (and copying) a large buffer step by step.
+    out.reserve(text.len() + text.len() / 2 + 4096);
+    let formatter = || SafeFormatter { ascii: opts.ascii };
+    out.extend_from_slice(b"{\"id\":");
+    id.serialize(&mut serde_json::Serializer::with_formatter(
+        &mut *out,
+        formatter(),
+    ))?;
+    out.extend_from_slice(b",\"clean\":\"");
+    let mut piece = Vec::new();
+    let result = engine.process_seekable(
+        None,
+        io::Cursor::new(text),
+        opts.decode,
+        crate::chunked::DEFAULT_CHUNK,
+        &mut |s| {
+            // A JSON string of the piece, without its quotes: escaping is per character, so
+            // the pieces join into the escaped whole.
+            piece.clear();
+            s.serialize(&mut serde_json::Serializer::with_formatter(
+                &mut piece,
+                formatter(),
+            ))?;
+            out.extend_from_slice(&piece[1..piece.len() - 1]);
+            Ok(())
+        },
+    );
     match result {
-        Ok(p) => {
-            let answer = Answer {
-                id,
-                clean: &p.clean,
-                record: &p.record,
-            };
-            write_json(out, opts, &answer)?;
+        Ok(record) => {
+            out.extend_from_slice(b"\",\"record\":");
+            record.serialize(&mut serde_json::Serializer::with_formatter(
+                &mut *out,
+                formatter(),
+            ))?;
+            out.extend_from_slice(b"}\n");
             Ok(false)
         }
+        Err(DocError::Output(e)) => Err(e),
         Err(e) => {
+            out.truncate(start);
             write_error(out, opts, id, e.kind(), e.to_string())?;
             Ok(true)
         }
@@ -484,12 +525,20 @@ impl serde_json::ser::Formatter for SafeFormatter {
         write_escaped(writer, fragment, self.ascii)
     }
 
+    /// An echoed id: its line ends and tabs (JSON whitespace between tokens: inside a valid
+    /// JSON string they are always escaped) become spaces, so that a reader that takes `\r`
+    /// for a line end never splits an answer and Hadoop sees no tab; the value is unchanged.
     fn write_raw_fragment<W: ?Sized + Write>(
         &mut self,
         writer: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
-        write_escaped(writer, fragment, self.ascii)
+        if fragment.contains(['\r', '\n', '\t']) {
+            let spaced = fragment.replace(['\r', '\n', '\t'], " ");
+            write_escaped(writer, &spaced, self.ascii)
+        } else {
+            write_escaped(writer, fragment, self.ascii)
+        }
     }
 }
 
@@ -593,6 +642,35 @@ mod tests {
     }
 
     #[test]
+    fn answers_written_piece_by_piece_equal_the_serialized_answer() {
+        let e = engine();
+        let text = format!(
+            "{}\n\"quoted\" back\\slash \u{85} ệ\n",
+            include_str!("../fixtures/003_4c818c38c2080030.txt")
+        );
+        for ascii in [false, true] {
+            let opts = PipeOptions {
+                ascii,
+                ..PipeOptions::default()
+            };
+            let mut got = Vec::new();
+            write_processed(&e, &mut got, &opts, Id::Line(7), text.as_bytes()).unwrap();
+            let p = e.process(None, text.as_bytes(), opts.decode).unwrap();
+            let mut want = Vec::new();
+            let answer = Answer {
+                id: Id::Line(7),
+                clean: &p.clean,
+                record: &p.record,
+            };
+            write_json(&mut want, &opts, &answer).unwrap();
+            assert_eq!(
+                String::from_utf8(got).unwrap(),
+                String::from_utf8(want).unwrap()
+            );
+        }
+    }
+
+    #[test]
     fn over_long_lines_are_answered_and_skipped() {
         let opts = PipeOptions {
             max_line_bytes: 10,
@@ -604,6 +682,23 @@ mod tests {
         assert_eq!(rows[1]["error"]["kind"], "too_large");
         assert_eq!(rows[1]["id"], 2);
         assert_eq!(rows[2]["id"], 3);
+    }
+
+    #[test]
+    fn whitespace_inside_an_echoed_id_never_breaks_the_answer_line() {
+        let mut out = Vec::new();
+        let summary = pipe(
+            &engine(),
+            &b"{\"id\": [1,\r2,\t\"a\\tb\"], \"text\": \"x\"}\n"[..],
+            &mut out,
+            &PipeOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(summary.lines, 1);
+        let text = String::from_utf8(out).unwrap();
+        assert!(!text.trim_end().contains(['\r', '\n', '\t']), "{text:?}");
+        let answer: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(answer["id"], serde_json::json!([1, 2, "a\tb"]));
     }
 
     #[test]

@@ -364,3 +364,33 @@ fn model_errors_name_their_cause_once_and_jobs_are_capped() {
     assert_eq!(o.status.code(), Some(0));
     assert!(stderr(&o).contains("--jobs 100000"), "{}", stderr(&o));
 }
+
+#[test]
+fn clean_run_and_pipe_give_the_same_text_for_a_multi_chunk_file() {
+    let clean = include_str!("../fixtures/001_372855f636130f4e.txt");
+    let mut doc = String::new();
+    while doc.len() < 2_300_000 {
+        doc.push_str(clean);
+        doc.push_str("\n\n");
+        doc.push_str(OCR);
+        doc.push_str("\n\n");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("big.txt");
+    fs::write(&f, &doc).unwrap();
+    let by_clean = sohoa(&["clean", path(&f)], b"");
+    assert!(by_clean.status.success(), "{}", stderr(&by_clean));
+    let out = dir.path().join("out");
+    let o = run(&[path(&f), "--out", path(&out)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(fs::read(out.join("big.clean.txt")).unwrap() == by_clean.stdout);
+    let request = serde_json::json!({"id": 1, "text": doc}).to_string() + "\n";
+    let o = sohoa(&["pipe"], request.as_bytes());
+    let answer: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(answer["clean"].as_str().unwrap().as_bytes() == by_clean.stdout);
+    let from_run: Record =
+        serde_json::from_slice(&fs::read(out.join("big.json")).unwrap()).unwrap();
+    let from_pipe: Record = serde_json::from_value(answer["record"].clone()).unwrap();
+    assert_eq!(from_run.dates, from_pipe.dates);
+    assert_eq!(from_run.references, from_pipe.references);
+}

@@ -19,12 +19,15 @@ use sohoa::lexicon::Lexicon;
 use sohoa::lm::NgramLm;
 use sohoa::model::Model;
 use sohoa::pipeline::{DocError, Engine};
-use sohoa::record::{ErrorInfo, Record, Span};
+use sohoa::record::{ErrorInfo, Record};
 use sohoa::restore::Restorer;
 use sohoa::stream::{self, PipeOptions};
 
+/// A target's body: panics when sohoa breaks a promise on `data`.
+pub type Target = fn(&[u8]);
+
 /// Every target by name, for the replay test and example.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("document", document),
     ("pipe", pipe),
     ("lm", lm),
@@ -34,7 +37,7 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
 ];
 
 /// The target called `name`.
-pub fn target(name: &str) -> Option<fn(&[u8])> {
+pub fn target(name: &str) -> Option<Target> {
     TARGETS.iter().find(|(n, _)| *n == name).map(|&(_, f)| f)
 }
 
@@ -52,23 +55,9 @@ fn engine() -> &'static Engine {
 /// its check off until the fix lands (then set it to `true` and move the inputs from
 /// `known/<target>/` to `regressions/<target>/`). `run.sh` must pass in CI meanwhile.
 pub mod known {
-    /// Spans are offsets in the decoded text, not in the original bytes, when decoding dropped
-    /// a BOM, normalised to NFC or replaced invalid UTF-8 (issue 15 item 2, helper "io"): they
-    /// cut characters, name the wrong line or fall outside the input. `document` checks spans
-    /// only where decoding changed nothing until then. `known/document/{bom,nfd,lossy}-*`.
-    pub const SPANS_MAPPED_THROUGH_DECODING: bool = false;
-
     /// `lm.bin` loading accepts NaN and infinite log-probabilities and back-off weights
     /// (`src/lm/format.rs`, helper "bound"): queries then answer NaN. `known/lm/`.
     pub const LM_REJECTS_NON_FINITE: bool = false;
-
-    /// Restoration time grows much faster than the length of a token without spaces (issue
-    /// 15 item 1, helper "bound"): 500 random letters and digits take 9.5 s in the instrumented
-    /// `document` target, over the 10 s limit with little more. Until the bound lands, the
-    /// `document` and `pipe` targets skip inputs holding a run of more than
-    /// [`MAX_TOKEN_UNTIL_BOUNDED`] non-blank bytes: 4 KiB of 32-byte tokens take 2.7 s.
-    /// `known/pipe/`, `known/document/timeout-*`.
-    pub const RESTORE_IS_LINEAR: bool = false;
 
     /// `pipe` echoes a request's `id` verbatim, JSON whitespace inside it included, so a `\r`
     /// in `{"id": [1,\r2], …}` reaches the output raw, where a reader that takes `\r` for a
@@ -76,22 +65,13 @@ pub mod known {
     /// "io"). `known/pipe/cr-in-echoed-id`.
     pub const PIPE_ECHOES_NO_RAW_CR: bool = false;
 
-    /// A chunk that starts with U+FEFF (a zero-width no-break space inside the document, not a
-    /// BOM) loses it in `process_stream`, which decodes each chunk as if it were a whole
-    /// input, so every later span of `run` is 3 bytes off (`src/pipeline.rs`, helper "io").
-    /// `known/document/feff-at-chunk-start`.
-    pub const CHUNKS_KEEP_INNER_FEFF: bool = false;
-
-    /// See [`RESTORE_IS_LINEAR`].
-    pub const MAX_TOKEN_UNTIL_BOUNDED: usize = 32;
-
-    /// Whether `data` is an input the known super-linear case makes too slow to fuzz.
-    pub fn too_slow(data: &[u8]) -> bool {
-        !RESTORE_IS_LINEAR
-            && data
-                .split(|b| b.is_ascii_whitespace())
-                .any(|run| run.len() > MAX_TOKEN_UNTIL_BOUNDED)
-    }
+    /// Whether a few NUL bytes are stray (replaced by spaces) or make the input binary is
+    /// judged per chunk (`nuls > 1 && nuls * 1000 > chunk length`, `src/input.rs`, helper
+    /// "io"), so the same input is text whole and binary in smaller chunks: 2 NULs in
+    /// 2,027 bytes pass `extract`, and fail when the two land in one chunk. With 4 MB chunks,
+    /// a file over 4 MB whose NULs cluster in one chunk is rejected by `run`/`extract` though
+    /// the file as a whole is within the limit. `known/document/nul-density-per-chunk`.
+    pub const NUL_POLICY_PER_DOCUMENT: bool = false;
 }
 
 /// Separates the three files in an input of the `model` target.
@@ -101,85 +81,70 @@ pub const MODEL_SEPARATOR: &[u8] = b"\n%%sohoa%%\n";
 const SAMPLE: &str = "UY BAN NHAN DAN\nXA TAY TRA\nS6: 284/BC-UBND\n\nBao cao két qua thuc hién \
 nhiém vu nam 2025, dat 91,15 % ké hoach.\nNgay 27/6/2025 XaTayTra";
 
-/// A document as `sohoa extract` (whole) and `sohoa run` (chunked) see it: decoded, restored and
-/// extracted. The restored text keeps the input's lines; every span lies inside the input, on
-/// the line it names; the record survives a JSON round trip through its own strict schema.
+/// A document as `sohoa extract` and `sohoa run` see it (whole, in 4 MB chunks) and cut into
+/// tiny chunks: decoded, restored and extracted. The restored text keeps the input's lines;
+/// every span lies inside the original input, on the line it names, and (for valid UTF-8) on
+/// its characters; the record survives a JSON round trip through its own strict schema.
 pub fn document(data: &[u8]) {
-    if known::too_slow(data) {
-        return;
-    }
     let e = engine();
     let strict = DecodeOptions { lossy: false };
-    let (p, lossy) = match e.process(None, data, strict) {
-        Ok(p) => (p, false),
-        Err(DocError::Input(_)) => match e.process(None, data, DecodeOptions { lossy: true }) {
-            Ok(p) => (p, true),
-            // Only a NUL makes even the lossy decoding fail.
-            Err(DocError::Input(err)) => {
-                assert_eq!(err.kind(), "binary", "{err}");
-                return;
+    let (p, opts) = match e.process(None, data, strict) {
+        Ok(p) => (p, strict),
+        Err(DocError::Input(_)) => {
+            let lossy = DecodeOptions { lossy: true };
+            match e.process(None, data, lossy) {
+                Ok(p) => (p, lossy),
+                // Only what is no UTF-8 text at all fails even the lossy decoding.
+                Err(DocError::Input(err)) => {
+                    assert!(matches!(err.kind(), "binary" | "utf16"), "{err}");
+                    return;
+                }
+                Err(err) => panic!("processing a slice failed: {err}"),
             }
-            Err(err) => panic!("reading a slice failed: {err}"),
-        },
-        Err(err) => panic!("reading a slice failed: {err}"),
+        }
+        Err(err) => panic!("processing a slice failed: {err}"),
     };
-    let opts = DecodeOptions { lossy };
     let text = sohoa::input::decode(data, opts).expect("decoded once already");
+    let lines = text.matches('\n').count();
     assert_eq!(
         p.clean.matches('\n').count(),
-        text.matches('\n').count(),
+        lines,
         "the restored text has other lines than the input"
     );
-    // Spans are exact (on the original characters and lines) where decoding changed nothing;
-    // through a dropped BOM, NFC normalisation or lossy replacements only once sohoa maps them
-    // back (before that they may even fall outside the input).
-    let unchanged = text.as_bytes() == data;
-    let check = if known::SPANS_MAPPED_THROUGH_DECODING || unchanged {
-        Some(!lossy)
-    } else {
-        None
-    };
-    check_record(&p.record, data, check, "whole");
+    check_record(&p.record, data, "whole");
     assert_eq!(p.record.source, sohoa::input::source_of(None, data));
 
     // Chunked as `run` reads a large file, with chunks small enough that even short inputs are
     // cut (at blank lines, line ends, spaces or characters) and a chunk may start with anything.
     let chunk = 16 + usize::from(data.first().copied().unwrap_or(0)) % 64;
     let mut clean = String::new();
-    let streamed = e.process_stream(None, data, opts, chunk, &mut |s| {
+    let streamed = e.process_seekable(None, std::io::Cursor::new(data), opts, chunk, &mut |s| {
         clean.push_str(s);
         Ok(())
     });
     let record = match streamed {
         Ok(r) => r,
+        Err(DocError::Input(err)) if err.kind() == "binary" && !known::NUL_POLICY_PER_DOCUMENT => {
+            return
+        }
         Err(err) => panic!("the whole input decoded but its chunks did not: {err}"),
     };
     assert_eq!(
         clean.matches('\n').count(),
-        text.matches('\n').count(),
+        lines,
         "the chunked restored text has other lines than the input"
     );
-    let inner_feff = data.len() > 3 && data[1..].windows(3).any(|w| w == b"\xEF\xBB\xBF");
-    let check = if inner_feff && !known::CHUNKS_KEEP_INNER_FEFF {
-        check.map(|_| false)
-    } else {
-        check
-    };
-    check_record(&record, data, check, "chunked");
+    check_record(&record, data, "chunked");
     assert_eq!(record.source, p.record.source);
 }
 
-/// Checks what a record says about where things are, against the original bytes: with
-/// `Some(exact)` that spans are inside it, and with `exact` also that they fall on its
-/// characters and name the line they start on.
-fn check_record(record: &Record, data: &[u8], spans: Option<bool>, how: &str) {
+/// Checks what a record says about where things are, against the original bytes.
+fn check_record(record: &Record, data: &[u8], how: &str) {
     let json = serde_json::to_string(record).expect("a record serializes");
     let back: Record = serde_json::from_str(&json).expect("a record reads back under its schema");
     assert_eq!(&back, record, "the record changed through JSON");
 
-    let Some(exact) = spans else {
-        return;
-    };
+    let text = std::str::from_utf8(data).ok();
     let lines = data.split(|&b| b == b'\n').count();
     let spans = record
         .references
@@ -190,30 +155,24 @@ fn check_record(record: &Record, data: &[u8], spans: Option<bool>, how: &str) {
         .chain(record.indicators.iter().map(|i| i.span))
         .chain(record.warnings.iter().filter_map(|w| w.span));
     for s in spans {
-        check_span(s, data, lines, exact, how);
+        assert!(
+            s.start <= s.end && s.end <= data.len(),
+            "{how}: span {s:?} outside the input of {} bytes",
+            data.len()
+        );
+        assert!(
+            (1..=lines).contains(&s.line),
+            "{how}: span {s:?} on no line of {lines}"
+        );
+        if let Some(text) = text {
+            assert!(
+                text.is_char_boundary(s.start) && text.is_char_boundary(s.end),
+                "{how}: span {s:?} cuts a character"
+            );
+        }
+        let line = 1 + data[..s.start].iter().filter(|&&b| b == b'\n').count();
+        assert_eq!(line, s.line, "{how}: span {s:?} starts on line {line}");
     }
-}
-
-fn check_span(s: Span, data: &[u8], lines: usize, exact: bool, how: &str) {
-    assert!(
-        s.start <= s.end && s.end <= data.len(),
-        "{how}: span {s:?} outside the input of {} bytes",
-        data.len()
-    );
-    assert!(
-        (1..=lines).contains(&s.line),
-        "{how}: span {s:?} on no line of {lines}"
-    );
-    if !exact {
-        return;
-    }
-    let text = std::str::from_utf8(data).expect("exact spans are for valid UTF-8");
-    assert!(
-        text.is_char_boundary(s.start) && text.is_char_boundary(s.end),
-        "{how}: span {s:?} cuts a character"
-    );
-    let line = 1 + data[..s.start].iter().filter(|&&b| b == b'\n').count();
-    assert_eq!(line, s.line, "{how}: span {s:?} starts on line {line}");
 }
 
 /// `sohoa pipe` on a stream: one answer per line, each one JSON object on one line with the
@@ -221,9 +180,6 @@ fn check_span(s: Span, data: &[u8], lines: usize, exact: bool, how: &str) {
 /// nothing a consumer could take for a line break, and the same answers with 2 worker threads
 /// and with `--ascii`.
 pub fn pipe(data: &[u8]) {
-    if known::too_slow(data) {
-        return;
-    }
     let e = engine();
     // A small limit, so that `too_large` lines are reached too.
     let opts = PipeOptions {

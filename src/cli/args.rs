@@ -180,8 +180,14 @@ pub enum EvalCommand {
     /// Share of tokens left identical when clean text is fed as input (no harm).
     Unchanged {
         /// Clean files.
-        #[arg(required = true)]
+        #[arg(required_unless_present = "shared")]
         files: Vec<PathBuf>,
+        /// Also the held-out corpus paragraphs of this shared folder, as they are.
+        #[arg(long, value_name = "DIR")]
+        shared: Option<PathBuf>,
+        /// With --shared: about this many bytes of held-out text.
+        #[arg(long, default_value_t = 1_000_000)]
+        bytes: usize,
         #[arg(long, default_value_t = 0)]
         errors: usize,
     },

@@ -421,7 +421,18 @@ fn eval(engine: &Engine, cmd: &EvalCommand, opts: DecodeOptions) -> Result<i32> 
             }
             out.flush()?;
         }
-        EvalCommand::Unchanged { files, errors } => {
+        EvalCommand::Unchanged {
+            files,
+            shared,
+            bytes,
+            errors,
+        } => {
+            if let Some(shared) = shared {
+                let paras = eval::data::held_out_paragraphs(shared, *bytes)?;
+                let text = paras.join("\n\n");
+                println!("{} held-out corpus paragraphs, as they are", paras.len());
+                report(engine, &text, &text, false, *errors)?;
+            }
             for f in files {
                 let text = read_text(f, opts)?;
                 println!("{}", f.display());

@@ -127,7 +127,14 @@ fn search<'a>(r: &Restorer, s: &'a mut Scratch, key: &str, purpose: Purpose) -> 
         Purpose::Split => p.split_max_cost,
         Purpose::Merge => p.merge_max_cost,
     };
-    let map = &mut s.searched[purpose as usize];
+    // A split part searched with the whole-token budget is the same search as a whole token
+    // (the default knobs): one cache, so `thanh` is searched once whether it was a token or
+    // the left side of `thanhlap`.
+    let slot = match purpose {
+        Purpose::Split if p.split_max_cost == p.max_cost => Purpose::Whole as usize,
+        _ => purpose as usize,
+    };
+    let map = &mut s.searched[slot];
     if !map.contains_key(key) {
         if map.len() >= CACHE_LIMIT {
             map.clear();
@@ -144,9 +151,9 @@ fn search<'a>(r: &Restorer, s: &'a mut Scratch, key: &str, purpose: Purpose) -> 
             c.cost = (c.cost - r.prior(c.id)).max(0.0);
         }
         let cells = s.search.cells() - before;
-        s.searched[purpose as usize].insert(key.into(), (s.out.as_slice().into(), cells));
+        s.searched[slot].insert(key.into(), (s.out.as_slice().into(), cells));
     }
-    match s.searched[purpose as usize].get(key) {
+    match s.searched[slot].get(key) {
         Some((list, cells)) => {
             s.charged += cells;
             list

@@ -352,26 +352,14 @@ impl Restorer {
     pub fn cleanliness_counts(&self, text: &str) -> (usize, usize) {
         let mut tokens = Vec::new();
         crate::text::tokenize::tokenize(text, &mut tokens);
-        let vocab = self.model.lm.vocab();
         let (mut words, mut known) = (0usize, 0usize);
         let mut key = String::new();
         for t in tokens
             .iter()
             .filter(|t| t.kind == crate::text::tokenize::TokenKind::Word)
         {
-            let w = t.text(text);
-            if !w.chars().all(crate::text::vietnamese::is_letter) {
-                words += 1;
-                continue;
-            }
             words += 1;
-            candidates::key_of(w, &mut key);
-            if vocab
-                .id(&key)
-                .is_some_and(|id| self.known.get(id as usize).copied().unwrap_or(false))
-            {
-                known += 1;
-            }
+            known += usize::from(self.known_as_written(t.text(text), &mut key));
         }
         (known, words)
     }
@@ -386,6 +374,25 @@ impl Restorer {
         };
         let t = ((c - CLEAN_LOW) / (CLEAN_HIGH - CLEAN_LOW)).clamp(0.0, 1.0);
         self.params.change_weight * t
+    }
+
+    /// Whether word token `w` is a lexicon word exactly as written (letters only, marks
+    /// included; `key` is scratch).
+    pub(crate) fn known_as_written(&self, w: &str, key: &mut String) -> bool {
+        self.lexicon_id(w, key).is_some()
+    }
+
+    /// The vocabulary id of word token `w` if it is a lexicon word exactly as written.
+    pub(crate) fn lexicon_id(&self, w: &str, key: &mut String) -> Option<u32> {
+        if !w.chars().all(crate::text::vietnamese::is_letter) {
+            return None;
+        }
+        candidates::key_of(w, key);
+        self.model
+            .lm
+            .vocab()
+            .id(key)
+            .filter(|&id| self.known.get(id as usize).copied().unwrap_or(false))
     }
 
     /// The extra cost of changing any token of `text`: zero for text that looks like OCR, up
@@ -773,6 +780,17 @@ mod tests {
             .restore("Ban Chi dao\n")
             .passed_through
             .is_empty());
+    }
+
+    #[test]
+    fn lexicon_words_of_clean_text_are_kept_as_written() {
+        let clean = "Ủy ban nhân dân tỉnh Quảng Ngãi ban hành Kế hoạch số 12/KH-UBND về dân số.\n";
+        let input = format!("{clean}Tỷ số giới tính khi sinh là số bé trai trên 100 bé gái.\n");
+        let r = restorer();
+        assert!(r.change_penalty(&input) >= r.params().change_weight);
+        assert_eq!(r.restore(&input).text, input);
+        // The same text through the report path gives the same text.
+        assert_eq!(r.restore_report(&input).0.text, input);
     }
 
     #[test]

@@ -52,6 +52,7 @@ pub struct ParagraphScratch {
     path: Vec<u32>,
     infos: Vec<EdgeInfo>,
     merged: Vec<Reading>,
+    key: String,
 }
 
 impl Scorer for crate::lm::NgramLm {
@@ -106,6 +107,22 @@ pub fn restore_paragraph(
         cands, para: ps, ..
     } = session;
     tokenize(para, &mut ps.tokens);
+    // In clean text (the change penalty at its full weight) a word that is a lexicon word as
+    // written is left as it is: its one reading is itself, with no search and no merge. A
+    // clean document's own rare words and unmarked forms are right far more often than a
+    // trigram guess against them (`bé trai` is not `bộ trai`). A paragraph of such words is
+    // then written back without decoding: its lattice has one path.
+    let clean = change_penalty > 0.0 && change_penalty >= r.params().change_weight;
+    if clean
+        && reports.is_none()
+        && ps
+            .tokens
+            .iter()
+            .all(|t| t.kind != TokenKind::Word || r.known_as_written(t.text(para), &mut ps.key))
+    {
+        out.text.push_str(para);
+        return;
+    }
     let n = ps.tokens.len();
     ps.lattice.reset(n);
     ps.infos.clear();
@@ -141,6 +158,21 @@ pub fn restore_paragraph(
                 push(&mut ps.lattice, &mut ps.infos, t, 1, rd);
             }
             TokenKind::Word => {
+                if let Some(id) = clean
+                    .then(|| r.lexicon_id(tok.text(para), &mut ps.key))
+                    .flatten()
+                {
+                    let rd = Reading {
+                        words: [id, 0],
+                        n: 1,
+                        split: 0,
+                        cost: 0.0,
+                        keep: false,
+                        same: true,
+                    };
+                    push(&mut ps.lattice, &mut ps.infos, t, 1, rd);
+                    continue;
+                }
                 if candidates::too_long(tok.text(para)) {
                     out.passed_through.push(start + tok.start..start + tok.end);
                 }
