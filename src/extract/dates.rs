@@ -304,6 +304,46 @@ impl Dates {
     }
 }
 
+impl Dates {
+    /// Dates as printed that no calendar has (`31/02/2025`, `ngày 30 tháng 2 năm 2024`): a
+    /// reviewer should see them, and they are neither dates nor ratios. Restored ranges.
+    pub fn impossible(&self, folded: &Folded) -> Vec<(usize, usize)> {
+        let t = folded.text.as_str();
+        let runs = LineRuns::new(t);
+        let mut out = Vec::new();
+        let bad = |d: &str, m: &str, y: Option<u32>| {
+            let (Ok(d), Ok(m)) = (d.trim().parse::<u32>(), m.trim().parse::<u32>()) else {
+                return false;
+            };
+            (1..=31).contains(&d) && (1..=12).contains(&m) && iso(Some(d), m, y).is_none()
+        };
+        for c in runs.captures(&self.long) {
+            if bad(&c[1], &c[2], parse_year(&c[3])) {
+                let m = c.get(0).map_or(0..0, |m| m.range());
+                out.push((m.start, m.end));
+            }
+        }
+        for c in runs.captures(&self.numeric) {
+            let m = c.get(0).map_or(0..0, |m| m.range());
+            let before = t[..m.start].chars().next_back();
+            let after = t[m.end..].chars().next();
+            if c[2] != c[4]
+                || before.is_some_and(|c| c == '/' || c == '.' || c.is_ascii_digit())
+                || after.is_some_and(|c| c == '/' || c.is_ascii_alphanumeric())
+            {
+                continue;
+            }
+            if bad(&c[1], &c[3], parse_year(&c[5])) {
+                out.push((m.start, m.end));
+            }
+        }
+        out.sort_unstable();
+        out.into_iter()
+            .map(|(s, e)| (folded.src(s), folded.src(e)))
+            .collect()
+    }
+}
+
 impl Default for Dates {
     fn default() -> Self {
         Dates::new()
@@ -384,5 +424,18 @@ mod tests {
             "ngày 31 tháng \n02 năm 2025" => [],
             "trong 30 ngày\nkể từ ngày 01/7/2025" => ["01/7/2025" => "2025-07-01"],
         }
+    }
+
+    #[test]
+    fn impossible_dates() {
+        let text =
+            "ngày 31/02/2025 và ngày 30 tháng 2 năm 2024; 29/02/2024; 28/02/2025; 31/13/2025";
+        let f = Folded::new(text);
+        let got: Vec<&str> = Dates::new()
+            .impossible(&f)
+            .into_iter()
+            .map(|(s, e)| &text[s..e])
+            .collect();
+        assert_eq!(got, ["31/02/2025", "ngày 30 tháng 2 năm 2024"]);
     }
 }

@@ -62,6 +62,13 @@ fn read_num(t: &str, at: usize) -> Option<Num> {
     })
 }
 
+/// Is the number at folded offset `at` signed by a `-` glued to it, after white space or an
+/// opening bracket (`lỗ -5.000.000 đồng`, `(-12 đồng)`)?
+fn minus_before(t: &str, at: usize) -> bool {
+    let b = t.as_bytes();
+    at >= 1 && b[at - 1] == b'-' && (at == 1 || matches!(b[at - 2], b' ' | b'\t' | b'(' | b':'))
+}
+
 /// Matches the words of `key` at `i`, any white space (line breaks too) between them; the end.
 fn match_words(lower: &str, i: usize, key: &str) -> Option<usize> {
     // Every unit is tried after every number: most differ at their first byte, seen before
@@ -340,6 +347,12 @@ impl Indicators {
                     return None;
                 }
                 ind.value = numbers::parse(&n.text, false).map(|v| v * mult);
+                // A loss or a negative balance: `-5.000.000 đồng` (a minus that stands alone
+                // before the number, not a range's `2020-2025` nor a list dash `- 5 đồng`).
+                if w == "đồng" && minus_before(t, n.start) {
+                    ind.value = ind.value.map(|v| -v);
+                    ind.start = folded.src(n.start - 1);
+                }
                 ind.unit = Some(w);
                 end = ue;
                 if let Some((p, pe)) = self.attached_percent(t, lower, end) {
@@ -634,6 +647,15 @@ mod tests {
         let r = run("Số TTHC 9.002 văn bản, đạt 100% văn bản hoàn toàn điện tử");
         assert_eq!(r.len(), 2, "{r:?}");
         assert_eq!(r[1].percent, Some(100.0));
+    }
+
+    #[test]
+    fn a_loss_keeps_its_minus() {
+        let text = "Lỗ -5.000.000 đồng; (-12 triệu đồng); giai đoạn 2020-2025 đồng; - 7 đồng";
+        let v: Vec<_> = run(text).iter().map(|i| i.value).collect();
+        assert_eq!(v, [Some(-5e6), Some(-12e6), Some(7.0)]);
+        let r = run(text);
+        assert_eq!(&text[r[0].start..r[0].end], "-5.000.000 đồng");
     }
 
     #[test]

@@ -128,6 +128,13 @@ impl Extractor {
             .chain(zones.own_symbol)
             .map(|(s, e)| (folded.folded(s), folded.folded(e)))
             .collect();
+        // Impossible dates (`31/02/2025`) are neither dates nor ratios: excluded, and warned.
+        let impossible = self.dates.impossible(&folded);
+        excluded.extend(
+            impossible
+                .iter()
+                .map(|&(s, e)| (folded.folded(s), folded.folded(e))),
+        );
         excluded.sort_unstable();
         let inds = self.indicators.find(&folded, restored, &excluded);
 
@@ -136,6 +143,23 @@ impl Extractor {
                 kind: "no_header".into(),
                 message: "no document header (issuer, type) was recognised".into(),
                 span: None,
+            });
+        }
+        for &(s, e) in &impossible {
+            record.warnings.push(Warning {
+                kind: "impossible_date".into(),
+                message: format!("{:?} is not a calendar date", &restored[s..e]),
+                span: Some(spans.span(s, e)),
+            });
+        }
+        for (s, e) in self.symbols.overlong(&folded, restored) {
+            record.warnings.push(Warning {
+                kind: "symbol_number_too_long".into(),
+                message: format!(
+                    "{:?} has a number of more than five digits: not read as a symbol",
+                    &restored[s..e]
+                ),
+                span: Some(spans.span(s, e)),
             });
         }
         record.header = header;

@@ -116,7 +116,7 @@ fn last_type_in(lower_before: &str, types: &DocTypes) -> Option<String> {
                     .is_some_and(char::is_alphanumeric)
         })
         .filter_map(|(i, _)| types.name_at_start(&clause[i..]))
-        .last()
+        .next_back()
         .map(|t| t.name.clone())
 }
 

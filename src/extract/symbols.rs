@@ -307,6 +307,37 @@ impl Symbols {
         out
     }
 
+    /// Numbers of more than five digits printed as a symbol's (`1234567/QĐ-UBND`): no document
+    /// register runs that far, so they are not read as symbols, but a reviewer should see them
+    /// (an OCR'd pair of numbers glued together, a typo). Restored ranges.
+    pub fn overlong(&self, folded: &Folded, restored: &str) -> Vec<(usize, usize)> {
+        let b = folded.text.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            if !b[i].is_ascii_digit() || (i > 0 && !boundary_before(b[i - 1])) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i - start <= 5 {
+                continue;
+            }
+            // Read as if the number were short: does a symbol follow?
+            let probe = format!(
+                "0{}",
+                &restored[folded.src(i)..folded.src((i + 60).min(b.len()))]
+            );
+            if let Some(sym) = self.parse_prefix(&probe) {
+                out.push((folded.src(start), folded.src(i) + sym.end - 1));
+            }
+        }
+        out
+    }
+
     /// Parses one symbol starting at folded offset `i` (a digit).
     fn parse_at(&self, folded: &Folded, restored: &str, start: usize) -> Option<FoundSymbol> {
         let t = folded.text.as_str();
@@ -561,6 +592,22 @@ mod tests {
             "51/2024/QH" => None,
             "51/2024/QH99" => None,
         }
+    }
+
+    #[test]
+    fn overlong_numbers_are_reported_not_read() {
+        let s = Symbols::new(&DocTypes::new());
+        let text =
+            "Quyết định số 1234567/QĐ-UBND ngày 01/7/2025; điện thoại 0912345678; 12345/QĐ-UBND";
+        let f = Folded::new(text);
+        let got: Vec<&str> = s
+            .overlong(&f, text)
+            .into_iter()
+            .map(|(a, b)| &text[a..b])
+            .collect();
+        assert_eq!(got, ["1234567/QĐ-UBND"]);
+        let found: Vec<String> = s.find(&f, text).into_iter().map(|x| x.symbol).collect();
+        assert_eq!(found, ["12345/QĐ-UBND"]);
     }
 
     #[test]
