@@ -144,6 +144,17 @@ pub fn decode_mapped(
     opts: DecodeOptions,
     at_start: bool,
 ) -> Result<Decoded<'_>, InputError> {
+    decode_part(bytes, opts, at_start, true)
+}
+
+/// [`decode_mapped`]; with `judge_nuls` false, NUL bytes are always replaced and counted,
+/// for a caller that reads a document in chunks and applies [`too_many_nuls`] to the whole.
+pub fn decode_part(
+    bytes: &[u8],
+    opts: DecodeOptions,
+    at_start: bool,
+    judge_nuls: bool,
+) -> Result<Decoded<'_>, InputError> {
     if at_start {
         if let Some(big_endian) = utf16(bytes) {
             return Err(InputError::Utf16 { big_endian });
@@ -169,7 +180,7 @@ pub fn decode_mapped(
         Cow::Borrowed(body)
     } else {
         let first = body.iter().position(|&b| b == 0).unwrap_or(0);
-        if nuls > 1 && nuls * 1000 > body.len() {
+        if judge_nuls && too_many_nuls(nuls, body.len()) {
             return Err(InputError::Binary {
                 offset: first + skipped,
                 nuls,
@@ -199,6 +210,12 @@ pub fn decode_mapped(
         nuls,
         first_nul,
     })
+}
+
+/// The NUL policy: a single NUL, or at most one per 1,000 bytes, is a stray one (replaced);
+/// more mean binary content.
+pub fn too_many_nuls(nuls: usize, len: usize) -> bool {
+    nuls > 1 && nuls.saturating_mul(1000) > len
 }
 
 /// `Some(big_endian)` when `bytes` look like UTF-16: a UTF-16 byte order mark, or NUL bytes

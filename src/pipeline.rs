@@ -167,16 +167,28 @@ impl Engine {
         let start = reader.stream_position()?;
         let mut hasher = Sha256::new();
         let (mut total, mut known, mut words) = (0u64, 0usize, 0usize);
+        // The NUL policy is judged on the whole document, like its cleanliness.
+        let (mut nul_count, mut first_nul_at) = (0usize, None);
         {
             let mut chunks = ChunkReader::new(&mut reader, chunk);
             while let Some(c) = chunks.next_chunk()? {
                 hasher.update(&c.bytes);
                 total += c.bytes.len() as u64;
                 let decoded = decode_chunk(&c, opts)?;
+                if first_nul_at.is_none() {
+                    first_nul_at = decoded.first_nul.map(|s| s.start + c.offset as usize);
+                }
+                nul_count += decoded.nuls;
                 let (k, w) = self.restorer.cleanliness_counts(&decoded.text);
                 known += k;
                 words += w;
             }
+        }
+        if input::too_many_nuls(nul_count, total as usize) {
+            return Err(DocError::Input(InputError::Binary {
+                offset: first_nul_at.unwrap_or(0),
+                nuls: nul_count,
+            }));
         }
         let penalty = self.restorer.penalty_of_counts(known, words);
         let source = Source {
@@ -314,7 +326,8 @@ impl Engine {
 /// Decodes one chunk; error offsets are into the whole input, spans of the decoded text map
 /// to offsets into the chunk's bytes.
 fn decode_chunk(c: &Chunk, opts: DecodeOptions) -> Result<input::Decoded<'_>, InputError> {
-    input::decode_mapped(&c.bytes, opts, c.offset == 0).map_err(|e| e.shifted(c.offset as usize))
+    input::decode_part(&c.bytes, opts, c.offset == 0, false)
+        .map_err(|e| e.shifted(c.offset as usize))
 }
 
 /// Applies `f` to every span of `record` (header fields carry none).
@@ -427,6 +440,30 @@ mod tests {
         // Dates need no context beyond their line (references may: an issuer named in the
         // sentence before a cut).
         assert_eq!(a.unwrap().dates, b.unwrap().dates);
+    }
+
+    #[test]
+    fn the_nul_policy_is_judged_on_the_whole_document() {
+        let e = engine();
+        let mut doc = "dòng một\n\n".repeat(300).into_bytes();
+        doc.insert(0, 0);
+        doc.insert(doc.len() - 2, 0);
+        // Two NULs in about 3,600 bytes: stray ones, whatever the chunk size.
+        for chunk in [64, 1 << 20] {
+            let (_, r) = streamed(&e, &doc, chunk);
+            let r = r.unwrap();
+            assert!(
+                r.warnings.iter().any(|w| w.kind == "nul_replaced"),
+                "{chunk}"
+            );
+        }
+        for at in [13 * 100, 13 * 200, 13 * 250] {
+            doc.insert(at, 0);
+        }
+        for chunk in [64, 1 << 20] {
+            let (_, r) = streamed(&e, &doc, chunk);
+            assert!(matches!(r, Err(DocError::Input(InputError::Binary { .. }))));
+        }
     }
 
     #[test]
