@@ -55,15 +55,9 @@ fn engine() -> &'static Engine {
 /// its check off until the fix lands (then set it to `true` and move the inputs from
 /// `known/<target>/` to `regressions/<target>/`). `run.sh` must pass in CI meanwhile.
 pub mod known {
-    /// `lm.bin` loading accepts NaN and infinite log-probabilities and back-off weights
-    /// (`src/lm/format.rs`, helper "bound"): queries then answer NaN. `known/lm/`.
+    /// `lm.bin` loading checks no float for being finite (`src/lm/format.rs`, helper "bound"):
+    /// a seed with one changed word loads and its queries answer NaN. `known/lm/`.
     pub const LM_REJECTS_NON_FINITE: bool = false;
-
-    /// `pipe` echoes a request's `id` verbatim, JSON whitespace inside it included, so a `\r`
-    /// in `{"id": [1,\r2], …}` reaches the output raw, where a reader that takes `\r` for a
-    /// line end (Python's universal newlines) splits the answer (`src/stream.rs`, helper
-    /// "io"). `known/pipe/cr-in-echoed-id`.
-    pub const PIPE_ECHOES_NO_RAW_CR: bool = false;
 
     /// Whether a few NUL bytes are stray (replaced by spaces) or make the input binary is
     /// judged per chunk (`nuls > 1 && nuls * 1000 > chunk length`, `src/input.rs`, helper
@@ -191,8 +185,7 @@ pub fn pipe(data: &[u8]) {
 
     let inputs = input_lines(data);
     assert_eq!(summary.lines, inputs.len() as u64);
-    let raw_cr = !known::PIPE_ECHOES_NO_RAW_CR && data.contains(&b'\r');
-    let answers = check_answers(&out, false, raw_cr);
+    let answers = check_answers(&out, false);
     assert_eq!(answers.len(), inputs.len(), "one answer per line");
     let errors = answers.iter().filter(|a| a.error.is_some()).count();
     assert_eq!(summary.errors, errors as u64);
@@ -209,7 +202,7 @@ pub fn pipe(data: &[u8]) {
     let summary2 = stream::pipe(e, data, &mut out2, &opts2).expect("writing to a Vec never fails");
     assert_eq!(summary2, summary);
     assert_eq!(
-        check_answers(&out2, true, raw_cr),
+        check_answers(&out2, true),
         answers,
         "2 threads with --ascii answered otherwise"
     );
@@ -278,15 +271,12 @@ fn ascii_escaped(s: &str) -> String {
     out
 }
 
-/// Parses the output lines, checking the wire format's promises about bytes. `raw_cr`: a raw
-/// `\r` in the output is a known finding for this input (see [`known::PIPE_ECHOES_NO_RAW_CR`]).
-fn check_answers(out: &[u8], ascii: bool, raw_cr: bool) -> Vec<Answer> {
+/// Parses the output lines, checking the wire format's promises about bytes (no raw `\r`
+/// either: Java's `readLine` and Python's universal newlines end a line there).
+fn check_answers(out: &[u8], ascii: bool) -> Vec<Answer> {
     let text = std::str::from_utf8(out).expect("answers are UTF-8");
     for bad in ['\r', '\u{2028}', '\u{2029}', '\u{85}'] {
-        assert!(
-            !text.contains(bad) || (bad == '\r' && raw_cr),
-            "a raw {bad:?} in the output"
-        );
+        assert!(!text.contains(bad), "a raw {bad:?} in the output");
     }
     if ascii {
         assert!(text.is_ascii(), "non-ASCII output with --ascii");
