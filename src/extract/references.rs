@@ -127,8 +127,9 @@ fn type_before(lower_before: &str, types: &DocTypes) -> Option<String> {
         .trim_end_matches([':', '.', ','])
         .trim_end();
     // `số` and its OCR readings (s6, sb, so, sé6).
-    if let Some(i) = p.rfind(|c: char| c.is_whitespace()) {
-        let w = &p[i + 1..];
+    // The gap may be any whitespace, U+2028 (3 bytes) among them.
+    if let Some((i, gap)) = p.char_indices().rev().find(|(_, c)| c.is_whitespace()) {
+        let w = &p[i + gap.len_utf8()..];
         if w.starts_with('s') && w.len() <= 3 && w.chars().skip(1).all(|c| c.is_alphanumeric()) {
             p = p[..i].trim_end();
         }
@@ -186,6 +187,14 @@ mod tests {
         let dates = Dates::new().find(&f, text);
         let ags = Agencies::new().find(&f, text);
         build(&f, &types, &syms, &dates, &ags, None)
+    }
+
+    #[test]
+    fn a_multibyte_space_before_the_symbol_is_a_gap() {
+        // U+2028 is whitespace of 3 bytes: the word before it starts after all of them.
+        let r = refs("Căn cứ \u{2028}\u{2028}41/2024/QH15\u{2028} 13-NQ/TU\u{2028}");
+        let got: Vec<_> = r.iter().map(|r| r.symbol.as_str()).collect();
+        assert_eq!(got, ["41/2024/QH15", "13-NQ/TU"]);
     }
 
     #[test]
