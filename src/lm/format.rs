@@ -236,12 +236,18 @@ impl<'a> Reader<'a> {
             .collect())
     }
 
+    /// Reads `n` floats; a NaN or infinite one is corruption (it would make every score it
+    /// touches NaN, and the decoder's comparisons meaningless).
     fn f32s(&mut self, n: usize, what: &'static str) -> Result<Vec<f32>, LmError> {
-        Ok(self
+        let v: Vec<f32> = self
             .take(n * 4, what)?
             .chunks_exact(4)
             .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect())
+            .collect();
+        if v.iter().any(|x| !x.is_finite()) {
+            return Err(LmError::Corrupt(what));
+        }
+        Ok(v)
     }
 }
 
@@ -263,6 +269,24 @@ mod tests {
             for w2 in 0..v {
                 for w3 in 0..v {
                     assert_eq!(lm.logprob(w1, w2, w3), back.logprob(w1, w2, w3));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn non_finite_floats_are_corruption() {
+        let bytes = toy_model().to_bytes();
+        let nan = f32::NAN.to_le_bytes();
+        // A NaN written anywhere either fails the load or lands where no float is read.
+        for at in 0..bytes.len() - 4 {
+            let mut b = bytes.clone();
+            b[at..at + 4].copy_from_slice(&nan);
+            if let Ok(lm) = NgramLm::from_bytes(&b) {
+                let v = lm.vocab().len() as u32;
+                for w in 0..v {
+                    assert!(!lm.logprob_unigram(w).is_nan(), "NaN at byte {at}");
+                    assert!(!lm.logprob_bigram(0, w).is_nan(), "NaN at byte {at}");
                 }
             }
         }
