@@ -55,17 +55,14 @@ fn engine() -> &'static Engine {
 /// its check off until the fix lands (then set it to `true` and move the inputs from
 /// `known/<target>/` to `regressions/<target>/`). `run.sh` must pass in CI meanwhile.
 pub mod known {
-    /// `lm.bin` loading checks no float for being finite (`src/lm/format.rs`, helper "bound"):
-    /// a seed with one changed word loads and its queries answer NaN. `known/lm/`.
-    pub const LM_REJECTS_NON_FINITE: bool = false;
+    /// Fixed: `lm.bin` loading once checked no float for being finite, so a seed with one
+    /// changed word loaded and its queries answered NaN (`regressions/lm/`).
+    pub const LM_REJECTS_NON_FINITE: bool = true;
 
-    /// Whether a few NUL bytes are stray (replaced by spaces) or make the input binary is
-    /// judged per chunk (`nuls > 1 && nuls * 1000 > chunk length`, `src/input.rs`, helper
-    /// "io"), so the same input is text whole and binary in smaller chunks: 2 NULs in
-    /// 2,027 bytes pass `extract`, and fail when the two land in one chunk. With 4 MB chunks,
-    /// a file over 4 MB whose NULs cluster in one chunk is rejected by `run`/`extract` though
-    /// the file as a whole is within the limit. `known/document/nul-density-per-chunk`.
-    pub const NUL_POLICY_PER_DOCUMENT: bool = false;
+    /// Fixed: whether a few NUL bytes are stray or make the input binary was once judged per
+    /// chunk, so the same input was text whole and binary in small chunks; it is judged on the
+    /// whole document in pass 1 now (`regressions/document/nul-density-per-chunk`).
+    pub const NUL_POLICY_PER_DOCUMENT: bool = true;
 }
 
 /// Separates the three files in an input of the `model` target.
