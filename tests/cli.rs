@@ -7,6 +7,9 @@ use std::process::{Command, Output, Stdio};
 
 use sohoa::record::{ErrorRecord, Record};
 
+mod common;
+use common::{sohoa, spawn};
+
 /// Fixture reports: three raw OCR, two clean.
 const SAMPLES: [&str; 5] = [
     "000_ec917ac3c63f8407.txt",
@@ -33,29 +36,6 @@ fn run_batch(input: &Path, out: &Path, extra: &[&str]) -> Output {
     ];
     args.extend_from_slice(extra);
     sohoa(&args, b"")
-}
-
-/// Starts `sohoa ARGS` with stdin and stdout piped and stderr as given.
-fn spawn(args: &[&str], stderr: Stdio) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_sohoa"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(stderr)
-        .spawn()
-        .expect("spawn sohoa")
-}
-
-fn sohoa(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = spawn(args, Stdio::piped());
-    let mut input = child.stdin.take().expect("stdin");
-    let data = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(&data);
-    });
-    let out = child.wait_with_output().expect("wait");
-    writer.join().expect("writer");
-    out
 }
 
 fn stdout(o: &Output) -> String {

@@ -2,32 +2,15 @@
 //! on the real `sohoa` binary in temporary folders.
 
 use std::fs;
-use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use sohoa::record::{ErrorRecord, Record, Span};
 
-const OCR: &str = include_str!("../fixtures/003_4c818c38c2080030.txt");
+mod common;
+use common::sohoa;
 
-/// `sohoa ARGS` with `stdin` piped in.
-fn sohoa(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sohoa"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn sohoa");
-    let mut input = child.stdin.take().expect("stdin");
-    let data = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(&data);
-    });
-    let out = child.wait_with_output().expect("wait");
-    writer.join().expect("writer");
-    out
-}
+const OCR: &str = include_str!("../fixtures/003_4c818c38c2080030.txt");
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

@@ -404,19 +404,25 @@ impl Restorer {
         self.penalty_of_counts(known, words)
     }
 
-    /// Restores `text` with a session and a change penalty.
-    fn restore_in(&self, text: &str, session: &mut Session, penalty: f32) -> Restored {
+    /// Makes `session` this restorer's (a session cached by another restorer is emptied: its
+    /// candidates came from another model) and an empty result sized for `text`.
+    fn start(&self, text: &str, session: &mut Session) -> Restored {
         if session.owner != self.id {
             *session = Session {
                 owner: self.id,
                 ..Session::default()
             };
         }
-        let mut out = Restored {
+        Restored {
             text: String::with_capacity(text.len() + text.len() / 8),
             map: OffsetMap::identity(),
             passed_through: Vec::new(),
-        };
+        }
+    }
+
+    /// Restores `text` with a session and a change penalty.
+    fn restore_in(&self, text: &str, session: &mut Session, penalty: f32) -> Restored {
+        let mut out = self.start(text, session);
         for (start, end, is_para) in paragraphs(text) {
             if is_para {
                 render::restore_paragraph(self, text, start, end, session, &mut out, None, penalty);
@@ -432,17 +438,7 @@ impl Restorer {
     pub fn restore_report(&self, text: &str) -> (Restored, Vec<TokenReport>) {
         let penalty = self.change_penalty(text);
         self.with_session(|session| {
-            if session.owner != self.id {
-                *session = Session {
-                    owner: self.id,
-                    ..Session::default()
-                };
-            }
-            let mut out = Restored {
-                text: String::with_capacity(text.len() + text.len() / 8),
-                map: OffsetMap::identity(),
-                passed_through: Vec::new(),
-            };
+            let mut out = self.start(text, session);
             let mut reports = Vec::new();
             for (start, end, is_para) in paragraphs(text) {
                 if is_para {
