@@ -22,6 +22,7 @@ use sha2::{Digest, Sha256};
 use unicode_normalization::char::canonical_combining_class;
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
+use crate::fsutil::{hex, sha256_hex};
 use crate::offsets::{OffsetMap, Segment};
 use crate::record::{Source, Span};
 
@@ -363,21 +364,6 @@ pub fn source_of_reader(
         sha256: hex(&h.finalize()),
         bytes,
     })
-}
-
-/// Lower-case hex SHA-256 of `bytes`.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-/// Lower-case hex of `bytes`.
-pub fn hex(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        use std::fmt::Write;
-        let _ = write!(out, "{b:02x}");
-    }
-    out
 }
 
 #[cfg(test)]

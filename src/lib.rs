@@ -6,6 +6,7 @@ pub mod channel;
 pub mod chunked;
 pub mod eval;
 pub mod extract;
+pub mod fsutil;
 pub mod input;
 pub mod lexicon;
 pub mod lm;

@@ -132,7 +132,7 @@ impl Model {
                 h.update(self.lexicon.to_tsv());
             }
         }
-        Ok(crate::input::hex(&h.finalize()))
+        Ok(crate::fsutil::hex(&h.finalize()))
     }
 
     /// Builds a model from the contents of the three files; `what` names them in errors.
@@ -162,8 +162,8 @@ impl Model {
     /// Writes the three files into `dir`.
     pub fn write_dir(&self, dir: &Path) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
-        crate::batch::write_atomic(&dir.join(LM_FILE), &self.lm.to_bytes())?;
-        crate::batch::write_atomic(&dir.join(CHANNEL_FILE), self.channel.to_tsv().as_bytes())?;
-        crate::batch::write_atomic(&dir.join(LEXICON_FILE), self.lexicon.to_tsv().as_bytes())
+        crate::fsutil::write_atomic(&dir.join(LM_FILE), &self.lm.to_bytes())?;
+        crate::fsutil::write_atomic(&dir.join(CHANNEL_FILE), self.channel.to_tsv().as_bytes())?;
+        crate::fsutil::write_atomic(&dir.join(LEXICON_FILE), self.lexicon.to_tsv().as_bytes())
     }
 }

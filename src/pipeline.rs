@@ -193,7 +193,7 @@ impl Engine {
         let penalty = self.restorer.penalty_of_counts(known, words);
         let source = Source {
             path: path.map(str::to_string),
-            sha256: input::hex(&hasher.finalize()),
+            sha256: crate::fsutil::hex(&hasher.finalize()),
             bytes: total,
         };
         reader.seek(SeekFrom::Start(start))?;
