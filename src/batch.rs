@@ -713,7 +713,7 @@ mod tests {
     }
 
     fn engine() -> Engine {
-        Engine::new(Restorer::builder(Model::embedded().unwrap()).build())
+        Engine::from_restorer(Restorer::builder(Model::embedded().unwrap()).build())
     }
 
     fn fixtures() -> Vec<Job> {

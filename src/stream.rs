@@ -47,7 +47,7 @@
 //! use sohoa::restore::Restorer;
 //! use sohoa::stream::{pipe, PipeOptions};
 //!
-//! let engine = Engine::new(Restorer::builder(Model::embedded().unwrap()).build());
+//! let engine = Engine::from_restorer(Restorer::builder(Model::embedded().unwrap()).build());
 //! let input = b"{\"id\": 12345678901234567890, \"text\": \"Bao cao\"}\n{oops\n";
 //! let mut output = Vec::new();
 //! let summary = pipe(&engine, &input[..], &mut output, &PipeOptions::default()).unwrap();
@@ -579,7 +579,7 @@ mod tests {
     use crate::restore::Restorer;
 
     fn engine() -> Engine {
-        Engine::new(Restorer::builder(Model::embedded().unwrap()).build())
+        Engine::from_restorer(Restorer::builder(Model::embedded().unwrap()).build())
     }
 
     fn run(input: &[u8], opts: PipeOptions) -> (Summary, Vec<serde_json::Value>) {
@@ -655,7 +655,7 @@ mod tests {
             };
             let mut got = Vec::new();
             write_processed(&e, &mut got, &opts, Id::Line(7), text.as_bytes()).unwrap();
-            let p = e.process(None, text.as_bytes(), opts.decode).unwrap();
+            let p = e.process_bytes(None, text.as_bytes(), opts.decode).unwrap();
             let mut want = Vec::new();
             let answer = Answer {
                 id: Id::Line(7),
