@@ -153,20 +153,20 @@ impl Engine {
     /// (more than stray NUL bytes: binary, UTF-16) comes back unchanged; use
     /// [`Engine::process_bytes`] to get the error instead.
     pub fn clean(&self, text: &str) -> String {
-        let mut clean = String::with_capacity(text.len() + text.len() / 8);
-        let result = self.restore_seekable(
-            io::Cursor::new(text.as_bytes()),
-            DecodeOptions::default(),
-            DEFAULT_CHUNK,
-            &mut |s| {
-                clean.push_str(s);
-                Ok(())
-            },
-        );
-        match result {
-            Ok(_) => clean,
-            Err(_) => text.to_string(),
-        }
+        self.clean_bytes(text.as_bytes(), DecodeOptions::default())
+            .unwrap_or_else(|_| text.to_string())
+    }
+
+    /// The restored text of a file's bytes, decoded as `sohoa clean` decodes them (a UTF-8
+    /// byte order mark dropped, NFC, stray NUL bytes as spaces); what the command line
+    /// refuses is the error it reports.
+    pub fn clean_bytes(&self, bytes: &[u8], opts: DecodeOptions) -> Result<String, DocError> {
+        let mut clean = String::with_capacity(bytes.len() + bytes.len() / 8);
+        self.restore_seekable(io::Cursor::new(bytes), opts, DEFAULT_CHUNK, &mut |s| {
+            clean.push_str(s);
+            Ok(())
+        })?;
+        Ok(clean)
     }
 
     /// The record of `text` (restored first, then extracted), with `source.path` `null`.
