@@ -162,7 +162,7 @@ impl Engine {
     /// refuses is the error it reports.
     pub fn clean_bytes(&self, bytes: &[u8], opts: DecodeOptions) -> Result<String, DocError> {
         let mut clean = String::with_capacity(bytes.len() + bytes.len() / 8);
-        self.restore_seekable(io::Cursor::new(bytes), opts, DEFAULT_CHUNK, &mut |s| {
+        self.restore_seekable(io::Cursor::new(bytes), opts, chunk_for(bytes), &mut |s| {
             clean.push_str(s);
             Ok(())
         })?;
@@ -252,7 +252,7 @@ impl Engine {
             path,
             io::Cursor::new(bytes),
             opts,
-            DEFAULT_CHUNK,
+            chunk_for(bytes),
             &mut |s| {
                 clean.push_str(s);
                 Ok(())
@@ -476,6 +476,13 @@ impl Engine {
             r
         })
     }
+}
+
+/// The chunk size for an input held in memory: [`DEFAULT_CHUNK`], or just above the input's
+/// size when it is smaller. Either way a small input is one chunk (the same output), but the
+/// reader's buffer is not a 1 MB allocation for each of many short texts (`clean_many`).
+fn chunk_for(bytes: &[u8]) -> usize {
+    DEFAULT_CHUNK.min(bytes.len() + 1)
 }
 
 /// Decodes one chunk; error offsets are into the whole input, spans of the decoded text map

@@ -451,7 +451,8 @@ fn write_processed(
         None,
         io::Cursor::new(text),
         opts.decode,
-        crate::chunked::DEFAULT_CHUNK,
+        // A short text is one chunk either way; no 1 MB read buffer per request.
+        crate::chunked::DEFAULT_CHUNK.min(text.len() + 1),
         &mut |s| {
             // A JSON string of the piece, without its quotes: escaping is per character, so
             // the pieces join into the escaped whole.
