@@ -51,11 +51,12 @@ pub enum InputError {
 
 impl InputError {
     /// A short machine-readable kind for error records (`invalid_utf8`, `binary`, `utf16`).
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> crate::record::ErrorKind {
+        use crate::record::ErrorKind;
         match self {
-            InputError::InvalidUtf8 { .. } => "invalid_utf8",
-            InputError::Binary { .. } => "binary",
-            InputError::Utf16 { .. } => "utf16",
+            InputError::InvalidUtf8 { .. } => ErrorKind::InvalidUtf8,
+            InputError::Binary { .. } => ErrorKind::Binary,
+            InputError::Utf16 { .. } => ErrorKind::Utf16,
         }
     }
 

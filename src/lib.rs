@@ -61,7 +61,7 @@ pub use input::{DecodeOptions, InputError};
 pub use model::ModelError;
 pub use pipeline::{DocError, Engine, EngineBuilder, Processed};
 pub use record::{
-    schema, Agency, DateMention, ErrorInfo, ErrorRecord, Header, Indicator, Qualifier, Record,
-    Reference, Signer, Source, Span, Warning, SCHEMA_VERSION,
+    schema, Agency, DateMention, ErrorInfo, ErrorKind, ErrorRecord, Header, Indicator, Qualifier,
+    Record, Reference, Signer, Source, Span, Warning, WarningKind, SCHEMA_VERSION,
 };
 pub use restore::Params;

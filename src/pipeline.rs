@@ -13,7 +13,10 @@ use crate::chunked::{Chunk, ChunkReader, DEFAULT_CHUNK};
 use crate::extract::Extractor;
 use crate::input::{self, DecodeOptions, InputError};
 use crate::model::{Model, ModelError};
-use crate::record::{ErrorInfo, ErrorRecord, LeftOut, Record, Source, Span, Warning, MAX_ITEMS};
+use crate::record::{
+    ErrorInfo, ErrorKind, ErrorRecord, LeftOut, Record, Source, Span, Warning, WarningKind,
+    MAX_ITEMS,
+};
 use crate::restore::{Params, Restored, Restorer};
 
 /// The restorer and the extractor, built once from a model: what turns OCR text into clean
@@ -183,7 +186,7 @@ impl Engine {
             Err(e) => {
                 let mut record = Record::empty(input::source_of(None, text.as_bytes()));
                 record.warnings.push(Warning {
-                    kind: "not_processed".to_string(),
+                    kind: WarningKind::NotProcessed,
                     message: e.to_string(),
                     span: None,
                 });
@@ -207,13 +210,13 @@ impl Engine {
 
 impl DocError {
     /// A short machine-readable kind for error records.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorKind {
         match self {
             DocError::Input(e) => e.kind(),
-            DocError::Io(_) => "io",
-            DocError::Output(_) => "output",
-            DocError::Refused(_) => "refused",
-            DocError::Internal(_) => "internal",
+            DocError::Io(_) => ErrorKind::Io,
+            DocError::Output(_) => ErrorKind::Output,
+            DocError::Refused(_) => ErrorKind::Refused,
+            DocError::Internal(_) => ErrorKind::Internal,
         }
     }
 
@@ -222,7 +225,7 @@ impl DocError {
         ErrorRecord {
             source,
             error: ErrorInfo {
-                kind: self.kind().to_string(),
+                kind: self.kind(),
                 message: self.to_string(),
             },
         }
@@ -466,7 +469,7 @@ impl Engine {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|_| {
             let mut r = Record::empty(Source::default());
             r.warnings.push(Warning {
-                kind: "internal_error".to_string(),
+                kind: WarningKind::InternalError,
                 message: format!(
                     "extraction failed on the text from byte {}; its findings are missing",
                     p.offset
@@ -515,7 +518,7 @@ pub fn map_spans(record: &mut Record, f: impl Fn(Span) -> Span) {
 fn report_nuls(record: &mut Record, nuls: usize, first: Option<Span>) {
     if nuls > 0 {
         record.warnings.push(Warning {
-            kind: "nul_replaced".to_string(),
+            kind: WarningKind::NulReplaced,
             message: format!(
                 "{nuls} NUL byte(s) replaced by spaces; the first at byte offset {}",
                 first.map_or(0, |s| s.start)

@@ -180,15 +180,123 @@ pub struct Indicator {
 }
 
 /// Something a reviewer should look at.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Warning {
-    /// A short machine-readable kind (`percent_mismatch`, `no_header`…).
-    pub kind: String,
+    /// What the warning is about (`percent_mismatch`, `no_header`…).
+    pub kind: WarningKind,
     /// A human-readable explanation.
     pub message: String,
     pub span: Option<Span>,
 }
+
+/// What a [`Warning`] is about: its `kind` in the JSON record, in `snake_case`. New kinds may
+/// be added in later versions of the record (consumers should accept unknown ones).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum WarningKind {
+    /// No document header (number, type, issuer) was found.
+    NoHeader,
+    /// A date that cannot exist (`31/02/2025`).
+    ImpossibleDate,
+    /// A symbol whose number has more than five digits (an OCR misread, usually).
+    SymbolNumberTooLong,
+    /// A percentage that does not match its numerator and denominator.
+    PercentMismatch,
+    /// A word longer than any the restorer reads was left as it is.
+    NotRestored,
+    /// Stray NUL bytes were replaced by spaces.
+    NulReplaced,
+    /// A list reached the most items a record keeps ([`MAX_ITEMS`]); the rest were counted.
+    ListTruncated,
+    /// Extraction failed on part of the text (a bug, caught); its findings are missing.
+    InternalError,
+    /// The text was not processed (binary or UTF-16 content given to
+    /// [`Engine::process`](crate::Engine::process)); it is returned unchanged.
+    NotProcessed,
+}
+
+/// Why an input has no record: the `kind` of an [`ErrorInfo`], in `snake_case`. New kinds may
+/// be added in later versions of the record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Not UTF-8 (the message gives the byte offset).
+    InvalidUtf8,
+    /// UTF-16 text.
+    Utf16,
+    /// NUL bytes, more than a text has by accident.
+    Binary,
+    /// The input could not be read.
+    Io,
+    /// The output could not be written.
+    Output,
+    /// The batch walk refused the entry (a dangling symlink, a FIFO…) without opening it.
+    Refused,
+    /// A bug met on this input (caught).
+    Internal,
+    /// A `sohoa pipe` line that is not a request (`text` missing or not a string).
+    BadJson,
+    /// A `sohoa pipe` line longer than `--max-line-bytes`.
+    TooLarge,
+}
+
+macro_rules! kind_names {
+    ($t:ty { $($v:ident => $s:literal,)* }) => {
+        impl $t {
+            /// The kind's name in the JSON record.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(<$t>::$v => $s,)*
+                }
+            }
+        }
+
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl PartialEq<str> for $t {
+            fn eq(&self, other: &str) -> bool {
+                self.as_str() == other
+            }
+        }
+
+        impl PartialEq<&str> for $t {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+    };
+}
+
+kind_names!(WarningKind {
+    NoHeader => "no_header",
+    ImpossibleDate => "impossible_date",
+    SymbolNumberTooLong => "symbol_number_too_long",
+    PercentMismatch => "percent_mismatch",
+    NotRestored => "not_restored",
+    NulReplaced => "nul_replaced",
+    ListTruncated => "list_truncated",
+    InternalError => "internal_error",
+    NotProcessed => "not_processed",
+});
+
+kind_names!(ErrorKind {
+    InvalidUtf8 => "invalid_utf8",
+    Utf16 => "utf16",
+    Binary => "binary",
+    Io => "io",
+    Output => "output",
+    Refused => "refused",
+    Internal => "internal",
+    BadJson => "bad_json",
+    TooLarge => "too_large",
+});
 
 /// What is written instead of a record when an input could not be processed, so that nothing
 /// is lost silently: `{"source": {...}, "error": {"kind", "message"}}`.
@@ -204,7 +312,7 @@ pub struct ErrorRecord {
 #[serde(deny_unknown_fields)]
 pub struct ErrorInfo {
     /// `invalid_utf8`, `binary`, `io`, `too_large`, `bad_json`…
-    pub kind: String,
+    pub kind: ErrorKind,
     pub message: String,
 }
 
@@ -266,7 +374,7 @@ impl Record {
         ] {
             if n > 0 {
                 self.warnings.push(Warning {
-                    kind: "list_truncated".to_string(),
+                    kind: WarningKind::ListTruncated,
                     message: format!(
                         "{n} more {list} were found after the first {max}; a record keeps at most {max} of each"
                     ),

@@ -66,9 +66,9 @@ use serde_json::value::RawValue;
 
 use crate::input::{DecodeOptions, InputError};
 use crate::pipeline::{DocError, Engine};
-use crate::record::ErrorInfo;
 #[cfg(test)]
 use crate::record::Record;
+use crate::record::{ErrorInfo, ErrorKind};
 
 /// The default longest line accepted: 64 MiB.
 pub const DEFAULT_MAX_LINE_BYTES: usize = 64 << 20;
@@ -369,7 +369,7 @@ fn answer(
             "the line has {len} bytes, more than the limit of {} (--max-line-bytes)",
             opts.max_line_bytes
         );
-        write_error(out, opts, Id::Line(no), "too_large", message)?;
+        write_error(out, opts, Id::Line(no), ErrorKind::TooLarge, message)?;
         return Ok(true);
     }
     if line.last() == Some(&b'\r') {
@@ -416,7 +416,7 @@ fn answer(
                     "not a request {{\"id\": …, \"text\": \"…\"}}: {why} at column {}",
                     e.column()
                 );
-                write_error(out, opts, id, "bad_json", message)?;
+                write_error(out, opts, id, ErrorKind::BadJson, message)?;
                 return Ok(true);
             }
         }
@@ -488,13 +488,10 @@ fn write_error(
     out: &mut Vec<u8>,
     opts: &PipeOptions,
     id: Id<'_>,
-    kind: &str,
+    kind: ErrorKind,
     message: String,
 ) -> io::Result<()> {
-    let error = ErrorInfo {
-        kind: kind.to_string(),
-        message,
-    };
+    let error = ErrorInfo { kind, message };
     write_json(out, opts, &ErrorAnswer { id, error })
 }
 
