@@ -67,7 +67,7 @@ fn input_error(py: Python<'_>, kind: &str, message: String, index: Option<usize>
 }
 
 fn doc_error(py: Python<'_>, e: DocError, index: Option<usize>) -> PyErr {
-    input_error(py, e.kind(), e.to_string(), index)
+    input_error(py, e.kind().as_str(), e.to_string(), index)
 }
 
 /// A record as a Python `dict` (through its JSON form).
@@ -134,11 +134,10 @@ fn batch_bytes(texts: &Bound<'_, PyAny>) -> PyResult<Vec<Vec<u8>>> {
     let mut out = Vec::new();
     for (i, t) in texts.try_iter()?.enumerate() {
         let t = t?;
-        let bytes = input_bytes(&t).map_err(|e| {
+        let bytes = input_bytes(&t).inspect_err(|e| {
             if e.is_instance_of::<InputError>(t.py()) {
                 let _ = e.value(t.py()).setattr("index", i);
             }
-            e
         })?;
         out.push(bytes.into_owned());
     }
