@@ -37,16 +37,27 @@ const UTF16_SNIFF: usize = 4096;
 pub enum InputError {
     /// Not UTF-8; `offset` is the byte offset of the first invalid sequence in the input.
     #[error("invalid UTF-8 at byte offset {offset} (use --lossy to replace invalid bytes)")]
-    InvalidUtf8 { offset: usize },
+    InvalidUtf8 {
+        /// Byte offset of the first invalid sequence.
+        offset: usize,
+    },
     /// NUL bytes, more than a text has by accident: this is a binary file, not OCR text.
     #[error("binary content ({nuls} NUL bytes, the first at offset {offset}); not a text file")]
-    Binary { offset: usize, nuls: usize },
+    Binary {
+        /// Byte offset of the first NUL byte.
+        offset: usize,
+        /// How many NUL bytes the input holds.
+        nuls: usize,
+    },
     /// UTF-16 text (by its byte order mark or its pattern of NUL bytes).
     #[error(
         "UTF-16 text ({}); convert it to UTF-8 first, e.g. `iconv -f UTF-16 -t UTF-8`",
         if *.big_endian { "big-endian" } else { "little-endian" }
     )]
-    Utf16 { big_endian: bool },
+    Utf16 {
+        /// Big-endian (else little-endian).
+        big_endian: bool,
+    },
 }
 
 impl InputError {
@@ -62,6 +73,7 @@ impl InputError {
 
     /// The same error with its offset moved `by` bytes further into the input (for a chunk
     /// of a larger input).
+    #[doc(hidden)]
     pub fn shifted(self, by: usize) -> InputError {
         match self {
             InputError::InvalidUtf8 { offset } => InputError::InvalidUtf8 {

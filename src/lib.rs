@@ -38,23 +38,45 @@
 //! Output line N is the restoration of input line N, and every span in a record is a 1-based
 //! line and byte offsets into the text as given.
 
+#![warn(missing_docs)]
+
+// The modules are the crate's inside: the command-line binary, the tests, the benches and
+// the fuzz crate reach into them, users do not (everything they need is re-exported below).
+// Training and evaluation (`train`, `eval`) are used by the binary alone.
+#[doc(hidden)]
 pub mod batch;
+#[doc(hidden)]
 pub mod channel;
+#[doc(hidden)]
 pub mod chunked;
+#[doc(hidden)]
 pub mod eval;
+#[doc(hidden)]
 pub mod extract;
-pub mod fsutil;
+mod fsutil;
+#[doc(hidden)]
 pub mod input;
+#[doc(hidden)]
 pub mod lexicon;
+#[doc(hidden)]
 pub mod lm;
+#[doc(hidden)]
 pub mod model;
+#[doc(hidden)]
 pub mod offsets;
+#[doc(hidden)]
 pub mod pipeline;
+#[doc(hidden)]
 pub mod record;
+#[doc(hidden)]
 pub mod restore;
+#[doc(hidden)]
 pub mod split;
+#[doc(hidden)]
 pub mod stream;
+#[doc(hidden)]
 pub mod text;
+#[doc(hidden)]
 pub mod train;
 
 pub use input::{DecodeOptions, InputError};

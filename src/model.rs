@@ -26,27 +26,39 @@ static EMBEDDED_LEXICON: &str = include_str!("../dictionaries/lexicon.tsv");
 /// Why a model could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
+    /// A model file could not be read.
     #[error("cannot read {path}: {source}")]
     Io {
+        /// The file.
         path: PathBuf,
+        /// Why.
         #[source]
         source: std::io::Error,
     },
+    /// `lm.bin` is not a language model this version reads.
     #[error("language model {what}: {source}")]
     Lm {
+        /// Which file.
         what: String,
+        /// Why.
         #[source]
         source: LmError,
     },
+    /// `channel.tsv` is not a valid OCR error model.
     #[error("error model {what}: {source}")]
     Channel {
+        /// Which file.
         what: String,
+        /// Why.
         #[source]
         source: ChannelError,
     },
+    /// `lexicon.tsv` is not a valid lexicon.
     #[error("lexicon {what}: {source}")]
     Lexicon {
+        /// Which file.
         what: String,
+        /// Why.
         #[source]
         source: LexiconError,
     },

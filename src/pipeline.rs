@@ -265,12 +265,12 @@ impl Engine {
     }
 
     /// Decodes, restores and extracts a document of any size from `reader`, in two passes over
-    /// chunks of about `chunk` bytes cut at blank lines (see [`crate::chunked`]), so memory
+    /// chunks of about `chunk` bytes cut at blank lines (see DESIGN.md), so memory
     /// stays bounded.
     ///
     /// Pass 1 decodes every chunk without keeping it: it hashes the input, finds any input
     /// error (so that nothing is written for an input that fails, however late its bad byte)
-    /// and measures how clean the whole document reads ([`Restorer::cleanliness_counts`]): one
+    /// and measures how clean the whole document reads (how many of its words are lexicon words): one
     /// judgement for the document, whatever the chunking. Pass 2 rewinds, restores each chunk
     /// with that judgement, extracts, and hands the restored text to `clean` as it is made.
     /// An error of `clean` is returned as [`DocError::Output`].

@@ -37,7 +37,9 @@ pub struct Span {
 pub struct Record {
     /// Always [`SCHEMA_VERSION`].
     pub schema_version: String,
+    /// The input the record was made from.
     pub source: Source,
+    /// The document's own identity (number, type, issuer, date, signer…).
     pub header: Header,
     /// Every citation of another document that has a number or symbol, one per mention.
     pub references: Vec<Reference>,
@@ -119,6 +121,7 @@ pub struct Reference {
     pub date: Option<String>,
     /// Issuing body when stated in the same sentence.
     pub issuer: Option<String>,
+    /// Where the citation is.
     pub span: Span,
 }
 
@@ -130,6 +133,7 @@ pub struct DateMention {
     pub text: String,
     /// ISO form: `YYYY-MM-DD`, `YYYY-MM` or `--MM-DD`.
     pub iso: String,
+    /// Where the date is.
     pub span: Span,
 }
 
@@ -143,6 +147,7 @@ pub struct Agency {
     pub abbr: Option<String>,
     /// The text as it appears in the (restored) document.
     pub surface: String,
+    /// Where the mention is.
     pub span: Span,
 }
 
@@ -176,6 +181,7 @@ pub struct Indicator {
     pub unit: Option<String>,
     /// `gt`, `lt`, `approx` when the text qualifies the figure.
     pub qualifier: Option<Qualifier>,
+    /// Where the statement is.
     pub span: Span,
 }
 
@@ -187,6 +193,7 @@ pub struct Warning {
     pub kind: WarningKind,
     /// A human-readable explanation.
     pub message: String,
+    /// Where, when the warning is about a place in the text.
     pub span: Option<Span>,
 }
 
@@ -208,7 +215,7 @@ pub enum WarningKind {
     NotRestored,
     /// Stray NUL bytes were replaced by spaces.
     NulReplaced,
-    /// A list reached the most items a record keeps ([`MAX_ITEMS`]); the rest were counted.
+    /// A list reached the most items a record keeps (10,000); the rest were counted.
     ListTruncated,
     /// Extraction failed on part of the text (a bug, caught); its findings are missing.
     InternalError,
@@ -303,7 +310,9 @@ kind_names!(ErrorKind {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ErrorRecord {
+    /// The input.
     pub source: Source,
+    /// Why it has no record.
     pub error: ErrorInfo,
 }
 
@@ -313,11 +322,13 @@ pub struct ErrorRecord {
 pub struct ErrorInfo {
     /// `invalid_utf8`, `binary`, `io`, `too_large`, `bad_json`…
     pub kind: ErrorKind,
+    /// A human-readable explanation (what the command line prints).
     pub message: String,
 }
 
 impl Span {
     /// The span moved `lines` lines and `bytes` bytes further into the document.
+    #[doc(hidden)]
     pub fn shifted(self, lines: usize, bytes: usize) -> Span {
         Span {
             line: self.line + lines,
@@ -354,6 +365,7 @@ fn cap<T>(v: &mut Vec<T>, max: usize, count: &mut u64) {
 impl Record {
     /// Keeps the first `max` items of each list (in document order), counting the rest in
     /// `left_out`.
+    #[doc(hidden)]
     pub fn cap_lists(&mut self, max: usize, left_out: &mut LeftOut) {
         cap(&mut self.references, max, &mut left_out.references);
         cap(&mut self.dates, max, &mut left_out.dates);
@@ -364,6 +376,7 @@ impl Record {
 
     /// Adds one `list_truncated` warning for each list that [`cap_lists`](Self::cap_lists)
     /// shortened.
+    #[doc(hidden)]
     pub fn report_left_out(&mut self, max: usize, left_out: &LeftOut) {
         for (list, n) in [
             ("references", left_out.references),
@@ -387,6 +400,7 @@ impl Record {
     /// Appends what a later chunk of the same document says; the chunk's text starts after
     /// `lines` line ends and `bytes` bytes of the document. The header stays the first chunk's:
     /// a header is at the top of a document.
+    #[doc(hidden)]
     pub fn append_chunk(&mut self, other: Record, lines: usize, bytes: usize) {
         let sh = |s: Span| s.shifted(lines, bytes);
         self.references
