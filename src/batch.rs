@@ -373,6 +373,7 @@ pub struct Summary {
     pub output_failed: usize,
     /// Up to date and skipped (`--resume`).
     pub skipped: usize,
+    /// Bytes of the inputs processed (not of those skipped as up to date).
     pub bytes: u64,
 }
 
@@ -646,7 +647,10 @@ pub fn run(
 impl Summary {
     fn add(&mut self, o: &Outcome) {
         self.documents += 1;
-        self.bytes += o.bytes;
+        // Throughput counts what was processed, not what was found up to date.
+        if !o.skipped {
+            self.bytes += o.bytes;
+        }
         self.failed += usize::from(o.error.is_some());
         self.output_failed += usize::from(o.output_error);
         self.skipped += usize::from(o.skipped);
@@ -753,6 +757,10 @@ mod tests {
         };
         let summary = run(&engine, &jobs, &out, resume, &|_| {}).unwrap();
         assert_eq!(summary.skipped, jobs.len());
+        assert_eq!(
+            summary.bytes, 0,
+            "up-to-date inputs are not counted as processed"
+        );
         assert_eq!(
             fs::read_to_string(dir.path().join("records.jsonl")).unwrap(),
             jsonl

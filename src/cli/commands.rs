@@ -104,7 +104,10 @@ fn open_seekable(path: Option<&Path>) -> io::Result<std::fs::File> {
             let file = std::fs::File::open(p)?;
             let meta = file.metadata()?;
             if meta.is_dir() {
-                Err(io::Error::new(io::ErrorKind::IsADirectory, "is a folder"))
+                Err(io::Error::new(
+                    io::ErrorKind::IsADirectory,
+                    "is a folder (for a folder, use `sohoa run DIR --out OUT`)",
+                ))
             } else if meta.is_file() {
                 Ok(file)
             } else {
@@ -262,8 +265,9 @@ fn run(engine: &Engine, inputs: &[PathBuf], out: &Path, opts: batch::RunOptions)
         String::new()
     };
     eprintln!(
-        "sohoa: {} documents, {} failed{skipped}, {:.1} MB in {:.2} s ({:.2} MB/s) → {}",
+        "sohoa: {} document{}, {} failed{skipped}, {:.1} MB in {:.2} s ({:.2} MB/s) → {}",
         summary.documents,
+        if summary.documents == 1 { "" } else { "s" },
         summary.failed,
         summary.bytes as f64 / 1e6,
         secs,
