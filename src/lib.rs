@@ -56,6 +56,8 @@ pub mod extract;
 mod fsutil;
 #[doc(hidden)]
 pub mod input;
+#[cfg(test)]
+mod layering;
 #[doc(hidden)]
 pub mod lexicon;
 #[doc(hidden)]
