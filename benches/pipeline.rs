@@ -58,7 +58,8 @@ fn restore(c: &mut Criterion) {
 }
 
 fn extract(c: &mut Criterion) {
-    let engine = Engine::new(Restorer::builder(Model::embedded().expect("model")).build());
+    let engine =
+        Engine::from_restorer(Restorer::builder(Model::embedded().expect("model")).build());
     let mut g = c.benchmark_group("extract");
     g.throughput(Throughput::Bytes(CLEAN.len() as u64));
     g.bench_function("clean_report", |b| {
@@ -75,13 +76,14 @@ fn extract(c: &mut Criterion) {
 }
 
 fn end_to_end(c: &mut Criterion) {
-    let engine = Engine::new(Restorer::builder(Model::embedded().expect("model")).build());
+    let engine =
+        Engine::from_restorer(Restorer::builder(Model::embedded().expect("model")).build());
     let text = ocr_text();
     let mut g = c.benchmark_group("end_to_end");
     g.throughput(Throughput::Bytes(text.len() as u64));
     g.sample_size(20);
     g.bench_function("process_ocr", |b| {
-        b.iter(|| black_box(engine.process(None, text.as_bytes(), DecodeOptions::default())))
+        b.iter(|| black_box(engine.process_bytes(None, text.as_bytes(), DecodeOptions::default())))
     });
     g.finish();
 }
@@ -115,7 +117,8 @@ fn shared() -> std::path::PathBuf {
 /// text (`fixtures/gazette`), and, when `../shared` (or `SOHOA_SHARED`) is there, 200 KB of
 /// the parallel pairs' OCR side and of held-out corpus paragraphs with marks stripped.
 fn cold(c: &mut Criterion) {
-    let engine = Engine::new(Restorer::builder(Model::embedded().expect("model")).build());
+    let engine =
+        Engine::from_restorer(Restorer::builder(Model::embedded().expect("model")).build());
     let mut inputs: Vec<(&str, String, bool)> = Vec::new();
     if let Some(t) = folder_text("fixtures/gazette/ocr") {
         inputs.push(("gazette_ocr_pages", t, false));

@@ -25,6 +25,7 @@ use std::io::{self, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use crate::fsutil::{remove_stale_temps, write_atomic, write_atomic_with};
 use crate::input::DecodeOptions;
 use crate::pipeline::{DocError, Engine};
 use crate::record::{Record, Source};
@@ -34,12 +35,6 @@ pub const STAMP_FILE: &str = ".sohoa-run";
 
 /// The lock file's name inside the output folder: held for the whole run.
 pub const LOCK_FILE: &str = ".sohoa-lock";
-
-/// Marks the temporary files of [`write_atomic`] (followed by the process id and a counter).
-const TMP_MARK: &str = ".sohoa-tmp-";
-
-/// Numbers the temporary files of this process, so that no two writes share a name.
-static TMP_COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Why a batch cannot start (all of them are usage errors: nothing was written).
 #[derive(Debug, thiserror::Error)]
@@ -108,38 +103,6 @@ impl OutDir {
     /// The folder with symlinks resolved (what the walk compares folders with).
     pub fn canonical(&self) -> &Path {
         &self.canonical
-    }
-}
-
-/// Removes the temporary files a killed run left under `dir`. Only names [`write_atomic`]
-/// makes (`<name>.sohoa-tmp-<pid>-<counter>`) are touched, and only while the caller holds
-/// the folder's lock: every live run holds it while it writes, so such a file belongs to a
-/// run that died. Symlinks are not followed; errors are ignored (the files are only litter).
-fn remove_stale_temps(dir: &Path) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let Ok(kind) = entry.file_type() else {
-            continue;
-        };
-        if kind.is_dir() {
-            remove_stale_temps(&entry.path());
-        } else if kind.is_file() && is_our_temp(&entry.file_name().to_string_lossy()) {
-            let _ = fs::remove_file(entry.path());
-        }
-    }
-}
-
-/// Whether `name` is a temporary name of [`write_atomic`]: `…<TMP_MARK><digits>-<digits>`.
-fn is_our_temp(name: &str) -> bool {
-    let Some(at) = name.rfind(TMP_MARK) else {
-        return false;
-    };
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    match name[at + TMP_MARK.len()..].split_once('-') {
-        Some((pid, n)) => digits(pid) && digits(n),
-        None => false,
     }
 }
 
@@ -410,36 +373,8 @@ pub struct Summary {
     pub output_failed: usize,
     /// Up to date and skipped (`--resume`).
     pub skipped: usize,
+    /// Bytes of the inputs processed (not of those skipped as up to date).
     pub bytes: u64,
-}
-
-/// Writes `contents` to `path` atomically (temporary file in the same folder, then rename).
-pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
-    write_atomic_with(path, |f| f.write_all(contents))
-}
-
-/// Writes `path` atomically with `fill`, which may write a large output bit by bit.
-fn write_atomic_with(
-    path: &Path,
-    fill: impl FnOnce(&mut io::BufWriter<fs::File>) -> io::Result<()>,
-) -> io::Result<()> {
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent)?;
-    }
-    let mut tmp = path.as_os_str().to_owned();
-    let n = TMP_COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    tmp.push(format!("{TMP_MARK}{}-{n}", std::process::id()));
-    let tmp = PathBuf::from(tmp);
-    let result = (|| {
-        let mut f = io::BufWriter::new(fs::File::create(&tmp)?);
-        fill(&mut f)?;
-        f.into_inner().map_err(|e| e.into_error())?.sync_data()?;
-        fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
 }
 
 /// What resuming needs to know of a file: SHA-256, size, line ends and its last byte.
@@ -470,7 +405,7 @@ fn facts(mut reader: impl io::Read) -> io::Result<Facts> {
         last = b.last().copied();
     }
     Ok(Facts {
-        sha256: crate::input::hex(&h.finalize()),
+        sha256: crate::fsutil::hex(&h.finalize()),
         bytes,
         newlines,
         last,
@@ -712,7 +647,10 @@ pub fn run(
 impl Summary {
     fn add(&mut self, o: &Outcome) {
         self.documents += 1;
-        self.bytes += o.bytes;
+        // Throughput counts what was processed, not what was found up to date.
+        if !o.skipped {
+            self.bytes += o.bytes;
+        }
         self.failed += usize::from(o.error.is_some());
         self.output_failed += usize::from(o.output_error);
         self.skipped += usize::from(o.skipped);
@@ -779,7 +717,7 @@ mod tests {
     }
 
     fn engine() -> Engine {
-        Engine::new(Restorer::builder(Model::embedded().unwrap()).build())
+        Engine::from_restorer(Restorer::builder(Model::embedded().unwrap()).build())
     }
 
     fn fixtures() -> Vec<Job> {
@@ -820,6 +758,10 @@ mod tests {
         let summary = run(&engine, &jobs, &out, resume, &|_| {}).unwrap();
         assert_eq!(summary.skipped, jobs.len());
         assert_eq!(
+            summary.bytes, 0,
+            "up-to-date inputs are not counted as processed"
+        );
+        assert_eq!(
             fs::read_to_string(dir.path().join("records.jsonl")).unwrap(),
             jsonl
         );
@@ -834,6 +776,7 @@ mod tests {
 
     #[test]
     fn only_our_own_stale_temporary_names_are_removed() {
+        use crate::fsutil::is_our_temp;
         assert!(is_our_temp("a.json.sohoa-tmp-123-4"));
         assert!(!is_our_temp("a.json.sohoa-tmp-123"));
         assert!(!is_our_temp("a.json.sohoa-tmp-12x-4"));
@@ -857,15 +800,5 @@ mod tests {
             OutDir::open(dir.path()),
             Err(PlanError::Locked(_))
         ));
-    }
-
-    #[test]
-    fn atomic_write_replaces_and_temporary_names_differ() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("x/y.txt");
-        write_atomic(&p, b"one").unwrap();
-        write_atomic(&p, b"two").unwrap();
-        assert_eq!(fs::read(&p).unwrap(), b"two");
-        assert_eq!(fs::read_dir(dir.path().join("x")).unwrap().count(), 1);
     }
 }

@@ -22,6 +22,7 @@ use sha2::{Digest, Sha256};
 use unicode_normalization::char::canonical_combining_class;
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
+use crate::fsutil::{hex, sha256_hex};
 use crate::offsets::{OffsetMap, Segment};
 use crate::record::{Source, Span};
 
@@ -36,30 +37,43 @@ const UTF16_SNIFF: usize = 4096;
 pub enum InputError {
     /// Not UTF-8; `offset` is the byte offset of the first invalid sequence in the input.
     #[error("invalid UTF-8 at byte offset {offset} (use --lossy to replace invalid bytes)")]
-    InvalidUtf8 { offset: usize },
+    InvalidUtf8 {
+        /// Byte offset of the first invalid sequence.
+        offset: usize,
+    },
     /// NUL bytes, more than a text has by accident: this is a binary file, not OCR text.
     #[error("binary content ({nuls} NUL bytes, the first at offset {offset}); not a text file")]
-    Binary { offset: usize, nuls: usize },
+    Binary {
+        /// Byte offset of the first NUL byte.
+        offset: usize,
+        /// How many NUL bytes the input holds.
+        nuls: usize,
+    },
     /// UTF-16 text (by its byte order mark or its pattern of NUL bytes).
     #[error(
         "UTF-16 text ({}); convert it to UTF-8 first, e.g. `iconv -f UTF-16 -t UTF-8`",
         if *.big_endian { "big-endian" } else { "little-endian" }
     )]
-    Utf16 { big_endian: bool },
+    Utf16 {
+        /// Big-endian (else little-endian).
+        big_endian: bool,
+    },
 }
 
 impl InputError {
     /// A short machine-readable kind for error records (`invalid_utf8`, `binary`, `utf16`).
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> crate::record::ErrorKind {
+        use crate::record::ErrorKind;
         match self {
-            InputError::InvalidUtf8 { .. } => "invalid_utf8",
-            InputError::Binary { .. } => "binary",
-            InputError::Utf16 { .. } => "utf16",
+            InputError::InvalidUtf8 { .. } => ErrorKind::InvalidUtf8,
+            InputError::Binary { .. } => ErrorKind::Binary,
+            InputError::Utf16 { .. } => ErrorKind::Utf16,
         }
     }
 
     /// The same error with its offset moved `by` bytes further into the input (for a chunk
     /// of a larger input).
+    #[doc(hidden)]
     pub fn shifted(self, by: usize) -> InputError {
         match self {
             InputError::InvalidUtf8 { offset } => InputError::InvalidUtf8 {
@@ -363,21 +377,6 @@ pub fn source_of_reader(
         sha256: hex(&h.finalize()),
         bytes,
     })
-}
-
-/// Lower-case hex SHA-256 of `bytes`.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-/// Lower-case hex of `bytes`.
-pub fn hex(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        use std::fmt::Write;
-        let _ = write!(out, "{b:02x}");
-    }
-    out
 }
 
 #[cfg(test)]

@@ -26,27 +26,39 @@ static EMBEDDED_LEXICON: &str = include_str!("../dictionaries/lexicon.tsv");
 /// Why a model could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
+    /// A model file could not be read.
     #[error("cannot read {path}: {source}")]
     Io {
+        /// The file.
         path: PathBuf,
+        /// Why.
         #[source]
         source: std::io::Error,
     },
+    /// `lm.bin` is not a language model this version reads.
     #[error("language model {what}: {source}")]
     Lm {
+        /// Which file.
         what: String,
+        /// Why.
         #[source]
         source: LmError,
     },
+    /// `channel.tsv` is not a valid OCR error model.
     #[error("error model {what}: {source}")]
     Channel {
+        /// Which file.
         what: String,
+        /// Why.
         #[source]
         source: ChannelError,
     },
+    /// `lexicon.tsv` is not a valid lexicon.
     #[error("lexicon {what}: {source}")]
     Lexicon {
+        /// Which file.
         what: String,
+        /// Why.
         #[source]
         source: LexiconError,
     },
@@ -132,7 +144,7 @@ impl Model {
                 h.update(self.lexicon.to_tsv());
             }
         }
-        Ok(crate::input::hex(&h.finalize()))
+        Ok(crate::fsutil::hex(&h.finalize()))
     }
 
     /// Builds a model from the contents of the three files; `what` names them in errors.
@@ -162,8 +174,8 @@ impl Model {
     /// Writes the three files into `dir`.
     pub fn write_dir(&self, dir: &Path) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
-        crate::batch::write_atomic(&dir.join(LM_FILE), &self.lm.to_bytes())?;
-        crate::batch::write_atomic(&dir.join(CHANNEL_FILE), self.channel.to_tsv().as_bytes())?;
-        crate::batch::write_atomic(&dir.join(LEXICON_FILE), self.lexicon.to_tsv().as_bytes())
+        crate::fsutil::write_atomic(&dir.join(LM_FILE), &self.lm.to_bytes())?;
+        crate::fsutil::write_atomic(&dir.join(CHANNEL_FILE), self.channel.to_tsv().as_bytes())?;
+        crate::fsutil::write_atomic(&dir.join(LEXICON_FILE), self.lexicon.to_tsv().as_bytes())
     }
 }

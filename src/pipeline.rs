@@ -4,34 +4,50 @@
 //! `Send + Sync`, built once per process and shared by reference across rayon workers.
 
 use std::io::{self, Read, Seek, SeekFrom};
+use std::path::PathBuf;
 
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::chunked::{Chunk, ChunkReader, DEFAULT_CHUNK};
 use crate::extract::Extractor;
 use crate::input::{self, DecodeOptions, InputError};
-use crate::record::{ErrorInfo, ErrorRecord, LeftOut, Record, Source, Span, Warning, MAX_ITEMS};
-use crate::restore::{Restored, Restorer};
+use crate::model::{Model, ModelError};
+use crate::record::{
+    ErrorInfo, ErrorKind, ErrorRecord, LeftOut, Record, Source, Span, Warning, WarningKind,
+    MAX_ITEMS,
+};
+use crate::restore::{Params, Restored, Restorer};
 
-/// The built engines.
+/// The restorer and the extractor, built once from a model: what turns OCR text into clean
+/// text and a [`Record`].
+///
+/// Immutable and `Send + Sync`: build one per process (loading the embedded model takes a few
+/// tens of milliseconds) and share it by reference across threads. Output does not depend on
+/// the number of threads.
 pub struct Engine {
+    #[doc(hidden)]
     pub restorer: Restorer,
+    #[doc(hidden)]
     pub extractor: Extractor,
 }
 
-/// A processed document.
+/// A processed document: what [`Engine::process_bytes`] returns.
 #[derive(Debug)]
 pub struct Processed {
     /// The restored text, line-aligned with the input.
     pub clean: String,
+    /// What the document says.
     pub record: Record,
 }
 
 /// Why a document could not be processed.
 #[derive(Debug, thiserror::Error)]
 pub enum DocError {
+    /// The bytes are not text sohoa reads (invalid UTF-8, UTF-16, binary).
     #[error("{0}")]
     Input(#[from] InputError),
+    /// Reading the input failed.
     #[error("cannot read: {0}")]
     Io(#[from] std::io::Error),
     /// The batch walk refused the entry (a dangling symlink, a FIFO…): it was not opened.
@@ -45,15 +61,162 @@ pub enum DocError {
     Output(std::io::Error),
 }
 
+/// Builds an [`Engine`]: which model, which decoding knobs.
+///
+/// ```
+/// let engine = sohoa::Engine::builder().beam(8).build()?;
+/// assert_eq!(engine.clean("Két qua thuc hién cong tac"), "Kết quả thực hiện công tác");
+/// # Ok::<(), sohoa::ModelError>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct EngineBuilder {
+    model_dir: Option<PathBuf>,
+    params: Params,
+}
+
+impl EngineBuilder {
+    /// Loads the model from this folder (`lm.bin`, `channel.tsv`, `lexicon.tsv`, as
+    /// `sohoa train` writes them) instead of the embedded one.
+    pub fn model_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.model_dir = Some(dir.into());
+        self
+    }
+
+    /// Sets every decoding knob at once.
+    pub fn params(mut self, params: Params) -> Self {
+        self.params = params;
+        self
+    }
+
+    /// Weight of the language model against the OCR error model (default 1.0).
+    pub fn lm_weight(mut self, w: f32) -> Self {
+        self.params.lm_weight = w;
+        self
+    }
+
+    /// States the decoder keeps per token (default 8): more is slower and rarely better.
+    pub fn beam(mut self, b: usize) -> Self {
+        self.params.beam = b;
+        self
+    }
+
+    /// Loads the model and builds the engine.
+    pub fn build(self) -> Result<Engine, ModelError> {
+        let model = match &self.model_dir {
+            Some(dir) => Model::from_dir(dir)?,
+            None => Model::embedded()?,
+        };
+        Ok(Engine::from_restorer(
+            Restorer::builder(model).params(self.params).build(),
+        ))
+    }
+}
+
+impl Default for Engine {
+    fn default() -> Engine {
+        Engine::new()
+    }
+}
+
+impl Engine {
+    /// The engine over the model compiled into the library, with the default knobs.
+    ///
+    /// The embedded model's load is checked by the test suite, so this does not fail.
+    pub fn new() -> Engine {
+        match EngineBuilder::default().build() {
+            Ok(engine) => engine,
+            // Unreachable: the embedded bytes are fixed at compile time and tested.
+            Err(e) => panic!("the embedded model does not load: {e}"),
+        }
+    }
+
+    /// The engine over the model in folder `dir` (see [`EngineBuilder::model_dir`]).
+    pub fn from_dir(dir: impl Into<PathBuf>) -> Result<Engine, ModelError> {
+        Engine::builder().model_dir(dir).build()
+    }
+
+    /// A builder, to choose the model and the knobs.
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder::default()
+    }
+
+    /// An engine over a restorer built by hand (training and tests).
+    #[doc(hidden)]
+    pub fn from_restorer(restorer: Restorer) -> Engine {
+        Engine {
+            restorer,
+            extractor: Extractor::new(),
+        }
+    }
+
+    /// The restored text: output line N is the restoration of input line N; what is not
+    /// restored (spaces, numbers, punctuation, correct words) passes through unchanged.
+    ///
+    /// The same as `sohoa clean` prints for this text. Text that `sohoa clean` refuses
+    /// (more than stray NUL bytes: binary, UTF-16) comes back unchanged; use
+    /// [`Engine::process_bytes`] to get the error instead.
+    pub fn clean(&self, text: &str) -> String {
+        self.clean_bytes(text.as_bytes(), DecodeOptions::default())
+            .unwrap_or_else(|_| text.to_string())
+    }
+
+    /// The restored text of a file's bytes, decoded as `sohoa clean` decodes them (a UTF-8
+    /// byte order mark dropped, NFC, stray NUL bytes as spaces); what the command line
+    /// refuses is the error it reports.
+    pub fn clean_bytes(&self, bytes: &[u8], opts: DecodeOptions) -> Result<String, DocError> {
+        let mut clean = String::with_capacity(bytes.len() + bytes.len() / 8);
+        self.restore_seekable(io::Cursor::new(bytes), opts, chunk_for(bytes), &mut |s| {
+            clean.push_str(s);
+            Ok(())
+        })?;
+        Ok(clean)
+    }
+
+    /// The record of `text` (restored first, then extracted), with `source.path` `null`.
+    pub fn extract(&self, text: &str) -> Record {
+        self.process(text).1
+    }
+
+    /// The restored text and the record, as [`Engine::clean`] and [`Engine::extract`] give
+    /// them, in one pass. Text that the command line refuses (binary, UTF-16) comes back
+    /// unchanged, with an empty record whose one warning (`not_processed`) says why.
+    pub fn process(&self, text: &str) -> (String, Record) {
+        match self.process_bytes(None, text.as_bytes(), DecodeOptions::default()) {
+            Ok(p) => (p.clean, p.record),
+            Err(e) => {
+                let mut record = Record::empty(input::source_of(None, text.as_bytes()));
+                record.warnings.push(Warning {
+                    kind: WarningKind::NotProcessed,
+                    message: e.to_string(),
+                    span: None,
+                });
+                (text.to_string(), record)
+            }
+        }
+    }
+
+    /// [`Engine::clean`] of every text, in parallel on the current rayon thread pool (all
+    /// cores unless the caller installed a smaller pool); results in input order, the same
+    /// whatever the number of threads.
+    pub fn clean_many<S: AsRef<str> + Sync>(&self, texts: &[S]) -> Vec<String> {
+        texts.par_iter().map(|t| self.clean(t.as_ref())).collect()
+    }
+
+    /// [`Engine::process`] of every text, in parallel like [`Engine::clean_many`].
+    pub fn process_many<S: AsRef<str> + Sync>(&self, texts: &[S]) -> Vec<(String, Record)> {
+        texts.par_iter().map(|t| self.process(t.as_ref())).collect()
+    }
+}
+
 impl DocError {
     /// A short machine-readable kind for error records.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorKind {
         match self {
             DocError::Input(e) => e.kind(),
-            DocError::Io(_) => "io",
-            DocError::Output(_) => "output",
-            DocError::Refused(_) => "refused",
-            DocError::Internal(_) => "internal",
+            DocError::Io(_) => ErrorKind::Io,
+            DocError::Output(_) => ErrorKind::Output,
+            DocError::Refused(_) => ErrorKind::Refused,
+            DocError::Internal(_) => ErrorKind::Internal,
         }
     }
 
@@ -62,7 +225,7 @@ impl DocError {
         ErrorRecord {
             source,
             error: ErrorInfo {
-                kind: self.kind().to_string(),
+                kind: self.kind(),
                 message: self.to_string(),
             },
         }
@@ -70,15 +233,8 @@ impl DocError {
 }
 
 impl Engine {
-    /// Builds both engines from a restorer (the extractor needs no model).
-    pub fn new(restorer: Restorer) -> Engine {
-        Engine {
-            restorer,
-            extractor: Extractor::new(),
-        }
-    }
-
-    /// Restores decoded text.
+    /// Restores decoded text (no decoding, no record).
+    #[doc(hidden)]
     pub fn restore(&self, text: &str) -> Restored {
         self.restorer.restore(text)
     }
@@ -86,7 +242,9 @@ impl Engine {
     /// Decodes, restores and extracts one document held in memory. It goes through the same
     /// chunked two passes as [`Engine::process_seekable`], so a large text needs no more than
     /// its own size plus a few chunks, and the result is the same whatever the entry point.
-    pub fn process(
+    ///
+    /// `path` is what the record's `source.path` says; `opts` asks for `--lossy` decoding.
+    pub fn process_bytes(
         &self,
         path: Option<&str>,
         bytes: &[u8],
@@ -97,7 +255,7 @@ impl Engine {
             path,
             io::Cursor::new(bytes),
             opts,
-            DEFAULT_CHUNK,
+            chunk_for(bytes),
             &mut |s| {
                 clean.push_str(s);
                 Ok(())
@@ -107,12 +265,12 @@ impl Engine {
     }
 
     /// Decodes, restores and extracts a document of any size from `reader`, in two passes over
-    /// chunks of about `chunk` bytes cut at blank lines (see [`crate::chunked`]), so memory
+    /// chunks of about `chunk` bytes cut at blank lines (see DESIGN.md), so memory
     /// stays bounded.
     ///
     /// Pass 1 decodes every chunk without keeping it: it hashes the input, finds any input
     /// error (so that nothing is written for an input that fails, however late its bad byte)
-    /// and measures how clean the whole document reads ([`Restorer::cleanliness_counts`]): one
+    /// and measures how clean the whole document reads (how many of its words are lexicon words): one
     /// judgement for the document, whatever the chunking. Pass 2 rewinds, restores each chunk
     /// with that judgement, extracts, and hands the restored text to `clean` as it is made.
     /// An error of `clean` is returned as [`DocError::Output`].
@@ -193,7 +351,7 @@ impl Engine {
         let penalty = self.restorer.penalty_of_counts(known, words);
         let source = Source {
             path: path.map(str::to_string),
-            sha256: input::hex(&hasher.finalize()),
+            sha256: crate::fsutil::hex(&hasher.finalize()),
             bytes: total,
         };
         reader.seek(SeekFrom::Start(start))?;
@@ -311,7 +469,7 @@ impl Engine {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|_| {
             let mut r = Record::empty(Source::default());
             r.warnings.push(Warning {
-                kind: "internal_error".to_string(),
+                kind: WarningKind::InternalError,
                 message: format!(
                     "extraction failed on the text from byte {}; its findings are missing",
                     p.offset
@@ -321,6 +479,13 @@ impl Engine {
             r
         })
     }
+}
+
+/// The chunk size for an input held in memory: [`DEFAULT_CHUNK`], or just above the input's
+/// size when it is smaller. Either way a small input is one chunk (the same output), but the
+/// reader's buffer is not a 1 MB allocation for each of many short texts (`clean_many`).
+fn chunk_for(bytes: &[u8]) -> usize {
+    DEFAULT_CHUNK.min(bytes.len() + 1)
 }
 
 /// Decodes one chunk; error offsets are into the whole input, spans of the decoded text map
@@ -353,7 +518,7 @@ pub fn map_spans(record: &mut Record, f: impl Fn(Span) -> Span) {
 fn report_nuls(record: &mut Record, nuls: usize, first: Option<Span>) {
     if nuls > 0 {
         record.warnings.push(Warning {
-            kind: "nul_replaced".to_string(),
+            kind: WarningKind::NulReplaced,
             message: format!(
                 "{nuls} NUL byte(s) replaced by spaces; the first at byte offset {}",
                 first.map_or(0, |s| s.start)
@@ -369,7 +534,7 @@ mod tests {
     use crate::model::Model;
 
     fn engine() -> Engine {
-        Engine::new(Restorer::builder(Model::embedded().unwrap()).build())
+        Engine::from_restorer(Restorer::builder(Model::embedded().unwrap()).build())
     }
 
     const SAMPLE: &str = include_str!("../fixtures/003_4c818c38c2080030.txt");
@@ -390,10 +555,63 @@ mod tests {
     }
 
     #[test]
+    fn the_embedded_model_loads_and_the_engine_is_shared_across_threads() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<Engine>();
+        let e = Engine::new();
+        assert_eq!(e.clean(""), "");
+        assert_eq!(e.extract("").schema_version, crate::record::SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn the_front_door_gives_what_the_byte_level_pipeline_gives() {
+        let e = engine();
+        let whole = e
+            .process_bytes(None, SAMPLE.as_bytes(), DecodeOptions::default())
+            .unwrap();
+        assert_eq!(e.clean(SAMPLE), whole.clean);
+        assert_eq!(e.extract(SAMPLE), whole.record);
+        assert_eq!(e.process(SAMPLE), (whole.clean, whole.record));
+    }
+
+    #[test]
+    fn batches_keep_input_order_and_do_not_depend_on_the_thread_count() {
+        let e = engine();
+        let texts: Vec<&str> = SAMPLE.split("\n").filter(|l| !l.is_empty()).collect();
+        let one_by_one: Vec<String> = texts.iter().map(|t| e.clean(t)).collect();
+        let pool = |n| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .unwrap()
+        };
+        assert_eq!(pool(1).install(|| e.clean_many(&texts)), one_by_one);
+        assert_eq!(pool(2).install(|| e.clean_many(&texts)), one_by_one);
+        let many = pool(2).install(|| e.process_many(&texts));
+        assert_eq!(many.len(), texts.len());
+        assert_eq!(many[3], e.process(texts[3]));
+    }
+
+    #[test]
+    fn text_the_command_line_refuses_passes_through_with_a_warning() {
+        let e = engine();
+        let binary = "a\0b\0c\0d\0";
+        assert_eq!(e.clean(binary), binary);
+        let (clean, record) = e.process(binary);
+        assert_eq!(clean, binary);
+        assert_eq!(record.warnings.len(), 1);
+        assert_eq!(record.warnings[0].kind, "not_processed");
+        assert!(matches!(
+            e.process_bytes(None, binary.as_bytes(), DecodeOptions::default()),
+            Err(DocError::Input(_))
+        ));
+    }
+
+    #[test]
     fn one_chunk_streaming_equals_whole_processing() {
         let e = engine();
         let whole = e
-            .process(Some("x"), SAMPLE.as_bytes(), DecodeOptions::default())
+            .process_bytes(Some("x"), SAMPLE.as_bytes(), DecodeOptions::default())
             .unwrap();
         let (clean, rec) = streamed(&e, SAMPLE.as_bytes(), 1 << 20);
         assert_eq!(clean, whole.clean);
@@ -494,7 +712,7 @@ mod dev_regression {
     const CLEAN_002: &str = include_str!("../fixtures/002_7251359187763003.txt");
 
     fn engine() -> Engine {
-        Engine::new(Restorer::builder(Model::embedded().unwrap()).build())
+        Engine::from_restorer(Restorer::builder(Model::embedded().unwrap()).build())
     }
 
     #[test]
@@ -533,7 +751,7 @@ mod dev_regression {
             ),
         ] {
             let p = e
-                .process(None, text.as_bytes(), DecodeOptions::default())
+                .process_bytes(None, text.as_bytes(), DecodeOptions::default())
                 .unwrap();
             report.docs.push(eval::score(&p.record, &gold(g)));
         }

@@ -37,7 +37,9 @@ pub struct Span {
 pub struct Record {
     /// Always [`SCHEMA_VERSION`].
     pub schema_version: String,
+    /// The input the record was made from.
     pub source: Source,
+    /// The document's own identity (number, type, issuer, date, signer…).
     pub header: Header,
     /// Every citation of another document that has a number or symbol, one per mention.
     pub references: Vec<Reference>,
@@ -119,6 +121,7 @@ pub struct Reference {
     pub date: Option<String>,
     /// Issuing body when stated in the same sentence.
     pub issuer: Option<String>,
+    /// Where the citation is.
     pub span: Span,
 }
 
@@ -130,6 +133,7 @@ pub struct DateMention {
     pub text: String,
     /// ISO form: `YYYY-MM-DD`, `YYYY-MM` or `--MM-DD`.
     pub iso: String,
+    /// Where the date is.
     pub span: Span,
 }
 
@@ -143,6 +147,7 @@ pub struct Agency {
     pub abbr: Option<String>,
     /// The text as it appears in the (restored) document.
     pub surface: String,
+    /// Where the mention is.
     pub span: Span,
 }
 
@@ -176,26 +181,138 @@ pub struct Indicator {
     pub unit: Option<String>,
     /// `gt`, `lt`, `approx` when the text qualifies the figure.
     pub qualifier: Option<Qualifier>,
+    /// Where the statement is.
     pub span: Span,
 }
 
 /// Something a reviewer should look at.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Warning {
-    /// A short machine-readable kind (`percent_mismatch`, `no_header`…).
-    pub kind: String,
+    /// What the warning is about (`percent_mismatch`, `no_header`…).
+    pub kind: WarningKind,
     /// A human-readable explanation.
     pub message: String,
+    /// Where, when the warning is about a place in the text.
     pub span: Option<Span>,
 }
+
+/// What a [`Warning`] is about: its `kind` in the JSON record, in `snake_case`. New kinds may
+/// be added in later versions of the record (consumers should accept unknown ones).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum WarningKind {
+    /// No document header (number, type, issuer) was found.
+    NoHeader,
+    /// A date that cannot exist (`31/02/2025`).
+    ImpossibleDate,
+    /// A symbol whose number has more than five digits (an OCR misread, usually).
+    SymbolNumberTooLong,
+    /// A percentage that does not match its numerator and denominator.
+    PercentMismatch,
+    /// A word longer than any the restorer reads was left as it is.
+    NotRestored,
+    /// Stray NUL bytes were replaced by spaces.
+    NulReplaced,
+    /// A list reached the most items a record keeps (10,000); the rest were counted.
+    ListTruncated,
+    /// Extraction failed on part of the text (a bug, caught); its findings are missing.
+    InternalError,
+    /// The text was not processed (binary or UTF-16 content given to
+    /// [`Engine::process`](crate::Engine::process)); it is returned unchanged.
+    NotProcessed,
+}
+
+/// Why an input has no record: the `kind` of an [`ErrorInfo`], in `snake_case`. New kinds may
+/// be added in later versions of the record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Not UTF-8 (the message gives the byte offset).
+    InvalidUtf8,
+    /// UTF-16 text.
+    Utf16,
+    /// NUL bytes, more than a text has by accident.
+    Binary,
+    /// The input could not be read.
+    Io,
+    /// The output could not be written.
+    Output,
+    /// The batch walk refused the entry (a dangling symlink, a FIFO…) without opening it.
+    Refused,
+    /// A bug met on this input (caught).
+    Internal,
+    /// A `sohoa pipe` line that is not a request (`text` missing or not a string).
+    BadJson,
+    /// A `sohoa pipe` line longer than `--max-line-bytes`.
+    TooLarge,
+}
+
+macro_rules! kind_names {
+    ($t:ty { $($v:ident => $s:literal,)* }) => {
+        impl $t {
+            /// The kind's name in the JSON record.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(<$t>::$v => $s,)*
+                }
+            }
+        }
+
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl PartialEq<str> for $t {
+            fn eq(&self, other: &str) -> bool {
+                self.as_str() == other
+            }
+        }
+
+        impl PartialEq<&str> for $t {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+    };
+}
+
+kind_names!(WarningKind {
+    NoHeader => "no_header",
+    ImpossibleDate => "impossible_date",
+    SymbolNumberTooLong => "symbol_number_too_long",
+    PercentMismatch => "percent_mismatch",
+    NotRestored => "not_restored",
+    NulReplaced => "nul_replaced",
+    ListTruncated => "list_truncated",
+    InternalError => "internal_error",
+    NotProcessed => "not_processed",
+});
+
+kind_names!(ErrorKind {
+    InvalidUtf8 => "invalid_utf8",
+    Utf16 => "utf16",
+    Binary => "binary",
+    Io => "io",
+    Output => "output",
+    Refused => "refused",
+    Internal => "internal",
+    BadJson => "bad_json",
+    TooLarge => "too_large",
+});
 
 /// What is written instead of a record when an input could not be processed, so that nothing
 /// is lost silently: `{"source": {...}, "error": {"kind", "message"}}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ErrorRecord {
+    /// The input.
     pub source: Source,
+    /// Why it has no record.
     pub error: ErrorInfo,
 }
 
@@ -204,12 +321,14 @@ pub struct ErrorRecord {
 #[serde(deny_unknown_fields)]
 pub struct ErrorInfo {
     /// `invalid_utf8`, `binary`, `io`, `too_large`, `bad_json`…
-    pub kind: String,
+    pub kind: ErrorKind,
+    /// A human-readable explanation (what the command line prints).
     pub message: String,
 }
 
 impl Span {
     /// The span moved `lines` lines and `bytes` bytes further into the document.
+    #[doc(hidden)]
     pub fn shifted(self, lines: usize, bytes: usize) -> Span {
         Span {
             line: self.line + lines,
@@ -246,6 +365,7 @@ fn cap<T>(v: &mut Vec<T>, max: usize, count: &mut u64) {
 impl Record {
     /// Keeps the first `max` items of each list (in document order), counting the rest in
     /// `left_out`.
+    #[doc(hidden)]
     pub fn cap_lists(&mut self, max: usize, left_out: &mut LeftOut) {
         cap(&mut self.references, max, &mut left_out.references);
         cap(&mut self.dates, max, &mut left_out.dates);
@@ -256,6 +376,7 @@ impl Record {
 
     /// Adds one `list_truncated` warning for each list that [`cap_lists`](Self::cap_lists)
     /// shortened.
+    #[doc(hidden)]
     pub fn report_left_out(&mut self, max: usize, left_out: &LeftOut) {
         for (list, n) in [
             ("references", left_out.references),
@@ -266,7 +387,7 @@ impl Record {
         ] {
             if n > 0 {
                 self.warnings.push(Warning {
-                    kind: "list_truncated".to_string(),
+                    kind: WarningKind::ListTruncated,
                     message: format!(
                         "{n} more {list} were found after the first {max}; a record keeps at most {max} of each"
                     ),
@@ -279,6 +400,7 @@ impl Record {
     /// Appends what a later chunk of the same document says; the chunk's text starts after
     /// `lines` line ends and `bytes` bytes of the document. The header stays the first chunk's:
     /// a header is at the top of a document.
+    #[doc(hidden)]
     pub fn append_chunk(&mut self, other: Record, lines: usize, bytes: usize) {
         let sh = |s: Span| s.shifted(lines, bytes);
         self.references

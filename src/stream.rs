@@ -47,7 +47,7 @@
 //! use sohoa::restore::Restorer;
 //! use sohoa::stream::{pipe, PipeOptions};
 //!
-//! let engine = Engine::new(Restorer::builder(Model::embedded().unwrap()).build());
+//! let engine = Engine::from_restorer(Restorer::builder(Model::embedded().unwrap()).build());
 //! let input = b"{\"id\": 12345678901234567890, \"text\": \"Bao cao\"}\n{oops\n";
 //! let mut output = Vec::new();
 //! let summary = pipe(&engine, &input[..], &mut output, &PipeOptions::default()).unwrap();
@@ -66,9 +66,9 @@ use serde_json::value::RawValue;
 
 use crate::input::{DecodeOptions, InputError};
 use crate::pipeline::{DocError, Engine};
-use crate::record::ErrorInfo;
 #[cfg(test)]
 use crate::record::Record;
+use crate::record::{ErrorInfo, ErrorKind};
 
 /// The default longest line accepted: 64 MiB.
 pub const DEFAULT_MAX_LINE_BYTES: usize = 64 << 20;
@@ -369,7 +369,7 @@ fn answer(
             "the line has {len} bytes, more than the limit of {} (--max-line-bytes)",
             opts.max_line_bytes
         );
-        write_error(out, opts, Id::Line(no), "too_large", message)?;
+        write_error(out, opts, Id::Line(no), ErrorKind::TooLarge, message)?;
         return Ok(true);
     }
     if line.last() == Some(&b'\r') {
@@ -416,7 +416,7 @@ fn answer(
                     "not a request {{\"id\": …, \"text\": \"…\"}}: {why} at column {}",
                     e.column()
                 );
-                write_error(out, opts, id, "bad_json", message)?;
+                write_error(out, opts, id, ErrorKind::BadJson, message)?;
                 return Ok(true);
             }
         }
@@ -451,7 +451,8 @@ fn write_processed(
         None,
         io::Cursor::new(text),
         opts.decode,
-        crate::chunked::DEFAULT_CHUNK,
+        // A short text is one chunk either way; no 1 MB read buffer per request.
+        crate::chunked::DEFAULT_CHUNK.min(text.len() + 1),
         &mut |s| {
             // A JSON string of the piece, without its quotes: escaping is per character, so
             // the pieces join into the escaped whole.
@@ -487,13 +488,10 @@ fn write_error(
     out: &mut Vec<u8>,
     opts: &PipeOptions,
     id: Id<'_>,
-    kind: &str,
+    kind: ErrorKind,
     message: String,
 ) -> io::Result<()> {
-    let error = ErrorInfo {
-        kind: kind.to_string(),
-        message,
-    };
+    let error = ErrorInfo { kind, message };
     write_json(out, opts, &ErrorAnswer { id, error })
 }
 
@@ -579,7 +577,7 @@ mod tests {
     use crate::restore::Restorer;
 
     fn engine() -> Engine {
-        Engine::new(Restorer::builder(Model::embedded().unwrap()).build())
+        Engine::from_restorer(Restorer::builder(Model::embedded().unwrap()).build())
     }
 
     fn run(input: &[u8], opts: PipeOptions) -> (Summary, Vec<serde_json::Value>) {
@@ -655,7 +653,7 @@ mod tests {
             };
             let mut got = Vec::new();
             write_processed(&e, &mut got, &opts, Id::Line(7), text.as_bytes()).unwrap();
-            let p = e.process(None, text.as_bytes(), opts.decode).unwrap();
+            let p = e.process_bytes(None, text.as_bytes(), opts.decode).unwrap();
             let mut want = Vec::new();
             let answer = Answer {
                 id: Id::Line(7),

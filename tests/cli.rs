@@ -779,3 +779,22 @@ fn a_missing_input_in_a_batch_gets_an_error_record_and_the_rest_goes_on() {
     let rec: Record = serde_json::from_str(lines[1]).unwrap();
     assert!(rec.source.path.unwrap().ends_with(SAMPLES[1]));
 }
+
+#[test]
+fn a_folder_given_to_clean_points_to_run_and_one_document_is_singular() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = sohoa(&["clean", dir.path().to_str().unwrap()], b"");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("use `sohoa run DIR --out OUT`"),
+        "{}",
+        stderr(&o)
+    );
+    let out = dir.path().join("o");
+    let o = run_batch(&fixture(SAMPLES[4]), &out, &[]);
+    assert!(
+        stderr(&o).contains("sohoa: 1 document, 0 failed"),
+        "{}",
+        stderr(&o)
+    );
+}

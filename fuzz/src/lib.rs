@@ -47,7 +47,7 @@ fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(|| {
         let model = Model::embedded().expect("the embedded model loads");
-        Engine::new(Restorer::builder(model).build())
+        Engine::from_restorer(Restorer::builder(model).build())
     })
 }
 
@@ -79,15 +79,15 @@ nhiém vu nam 2025, dat 91,15 % ké hoach.\nNgay 27/6/2025 XaTayTra";
 pub fn document(data: &[u8]) {
     let e = engine();
     let strict = DecodeOptions { lossy: false };
-    let (p, opts) = match e.process(None, data, strict) {
+    let (p, opts) = match e.process_bytes(None, data, strict) {
         Ok(p) => (p, strict),
         Err(DocError::Input(_)) => {
             let lossy = DecodeOptions { lossy: true };
-            match e.process(None, data, lossy) {
+            match e.process_bytes(None, data, lossy) {
                 Ok(p) => (p, lossy),
                 // Only what is no UTF-8 text at all fails even the lossy decoding.
                 Err(DocError::Input(err)) => {
-                    assert!(matches!(err.kind(), "binary" | "utf16"), "{err}");
+                    assert!(matches!(err.kind().as_str(), "binary" | "utf16"), "{err}");
                     return;
                 }
                 Err(err) => panic!("processing a slice failed: {err}"),

@@ -94,6 +94,7 @@ pub enum Command {
     /// Rebuild the model files from the shared corpus, lexicon and parallel pairs.
     Train {
         /// The shared data folder (corpus/, lexicon/, parallel/).
+        /// The shared data folder (corpus/, parallel/).
         #[arg(long, default_value = "../shared", value_name = "DIR")]
         shared: PathBuf,
         /// Where to write lm.bin, channel.tsv and lexicon.tsv.
@@ -106,7 +107,7 @@ pub enum Command {
         ])]
         extra: Vec<PathBuf>,
     },
-    /// Measure accuracy and speed against gold data.
+    /// Measure accuracy against gold data (speed: `cargo bench`, see the README's Performance).
     #[command(subcommand)]
     Eval(EvalCommand),
 }
@@ -132,21 +133,25 @@ pub enum EvalCommand {
     },
     /// Syllable accuracy on the held-out synthetic OCR pairs (parallel/*.tsv).
     Pairs {
+        /// The shared data folder (corpus/, parallel/).
         #[arg(long, default_value = "../shared", value_name = "DIR")]
         shared: PathBuf,
         /// At most this many pairs (0 = all held-out pairs).
         #[arg(long, default_value_t = 0)]
         limit: usize,
+        /// Also print up to this many wrong tokens.
         #[arg(long, default_value_t = 0)]
         errors: usize,
     },
     /// Syllable accuracy on held-out corpus paragraphs with every mark removed.
     Stripped {
+        /// The shared data folder (corpus/, parallel/).
         #[arg(long, default_value = "../shared", value_name = "DIR")]
         shared: PathBuf,
         /// Evaluate about this many bytes of held-out text.
         #[arg(long, default_value_t = 1_000_000)]
         bytes: usize,
+        /// Also print up to this many wrong tokens.
         #[arg(long, default_value_t = 0)]
         errors: usize,
     },
@@ -188,6 +193,7 @@ pub enum EvalCommand {
         /// With --shared: about this many bytes of held-out text.
         #[arg(long, default_value_t = 1_000_000)]
         bytes: usize,
+        /// Also print up to this many wrong tokens.
         #[arg(long, default_value_t = 0)]
         errors: usize,
     },

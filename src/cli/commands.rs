@@ -10,10 +10,8 @@ use sohoa::batch;
 use sohoa::chunked;
 use sohoa::eval;
 use sohoa::input::{self, DecodeOptions};
-use sohoa::model::Model;
 use sohoa::pipeline::{DocError, Engine};
 use sohoa::record;
-use sohoa::restore::Restorer;
 
 use super::args::{Cli, Command, EvalCommand};
 use super::exit;
@@ -57,16 +55,15 @@ pub fn dispatch(cli: &Cli) -> Result<i32> {
 
 /// Loads the model once and builds the engines.
 fn load_engine(cli: &Cli) -> Result<Engine> {
-    let model = match &cli.model {
-        Some(dir) => Model::from_dir(dir),
-        None => Model::embedded(),
-    }
-    .context("cannot load the model")?;
     let mut params = sohoa::restore::Params::default();
     for s in &cli.set {
         params.set(s).map_err(|e| anyhow::anyhow!("--set: {e}"))?;
     }
-    Ok(Engine::new(Restorer::builder(model).params(params).build()))
+    let mut builder = Engine::builder().params(params);
+    if let Some(dir) = &cli.model {
+        builder = builder.model_dir(dir);
+    }
+    builder.build().context("cannot load the model")
 }
 
 /// The inputs of a filter command: `None` stands for standard input.
@@ -107,7 +104,10 @@ fn open_seekable(path: Option<&Path>) -> io::Result<std::fs::File> {
             let file = std::fs::File::open(p)?;
             let meta = file.metadata()?;
             if meta.is_dir() {
-                Err(io::Error::new(io::ErrorKind::IsADirectory, "is a folder"))
+                Err(io::Error::new(
+                    io::ErrorKind::IsADirectory,
+                    "is a folder (for a folder, use `sohoa run DIR --out OUT`)",
+                ))
             } else if meta.is_file() {
                 Ok(file)
             } else {
@@ -265,8 +265,9 @@ fn run(engine: &Engine, inputs: &[PathBuf], out: &Path, opts: batch::RunOptions)
         String::new()
     };
     eprintln!(
-        "sohoa: {} documents, {} failed{skipped}, {:.1} MB in {:.2} s ({:.2} MB/s) → {}",
+        "sohoa: {} document{}, {} failed{skipped}, {:.1} MB in {:.2} s ({:.2} MB/s) → {}",
         summary.documents,
+        if summary.documents == 1 { "" } else { "s" },
         summary.failed,
         summary.bytes as f64 / 1e6,
         secs,
@@ -476,7 +477,7 @@ fn eval_extract(
             .with_context(|| format!("cannot read {}", job.path.display()))?;
         let name = job.path.to_string_lossy();
         let done = engine
-            .process(Some(&name), &bytes, opts)
+            .process_bytes(Some(&name), &bytes, opts)
             .with_context(|| format!("{}", job.path.display()))?;
         report
             .docs
@@ -527,7 +528,7 @@ fn eval_header(
                 };
                 let done = bytes.and_then(|bytes| {
                     engine
-                        .process(Some(&name), &bytes, opts)
+                        .process_bytes(Some(&name), &bytes, opts)
                         .map_err(|e| format!("{}: {e}", path.display()))
                 });
                 match done {

@@ -306,12 +306,12 @@ mod tests {
         let gold: Vec<GoldDoc> =
             serde_json::from_slice(&std::fs::read(fixtures().join("gold.json")).unwrap()).unwrap();
         let docs = read_bundle(&std::fs::read_to_string(fixtures().join(bundle)).unwrap()).unwrap();
-        let engine = Engine::new(Restorer::builder(Model::embedded().unwrap()).build());
+        let engine = Engine::from_restorer(Restorer::builder(Model::embedded().unwrap()).build());
         let mut report = HeaderReport::default();
         for g in &gold {
             let doc = docs.iter().find(|d| d.id == g.file).unwrap();
             let done = engine
-                .process(Some(&g.file), doc.text.as_bytes(), Default::default())
+                .process_bytes(Some(&g.file), doc.text.as_bytes(), Default::default())
                 .unwrap();
             report.add(g, &done.record.header);
         }

@@ -35,7 +35,9 @@ pub mod references;
 pub mod symbols;
 
 use crate::offsets::{OffsetMap, Segment};
-use crate::record::{Agency, DateMention, Indicator, Record, Reference, Source, Span, Warning};
+use crate::record::{
+    Agency, DateMention, Indicator, Record, Reference, Source, Span, Warning, WarningKind,
+};
 
 /// The built extractor (immutable, `Send + Sync`).
 #[derive(Clone, Debug)]
@@ -140,21 +142,21 @@ impl Extractor {
 
         if header.doc_type.is_none() && header.issuer.is_none() && !restored.trim().is_empty() {
             record.warnings.push(Warning {
-                kind: "no_header".into(),
+                kind: WarningKind::NoHeader,
                 message: "no document header (issuer, type) was recognised".into(),
                 span: None,
             });
         }
         for &(s, e) in &impossible {
             record.warnings.push(Warning {
-                kind: "impossible_date".into(),
+                kind: WarningKind::ImpossibleDate,
                 message: format!("{:?} is not a calendar date", &restored[s..e]),
                 span: Some(spans.span(s, e)),
             });
         }
         for (s, e) in self.symbols.overlong(&folded, restored) {
             record.warnings.push(Warning {
-                kind: "symbol_number_too_long".into(),
+                kind: WarningKind::SymbolNumberTooLong,
                 message: format!(
                     "{:?} has a number of more than five digits: not read as a symbol",
                     &restored[s..e]
@@ -198,7 +200,7 @@ impl Extractor {
                     let r = 100.0 * a / b;
                     if (r - p).abs() > 0.6_f64.max(p * 0.01) {
                         record.warnings.push(Warning {
-                            kind: "percent_mismatch".into(),
+                            kind: WarningKind::PercentMismatch,
                             message: format!("{a}/{b} is {r:.2}% but the text says {p}%"),
                             span: Some(span),
                         });

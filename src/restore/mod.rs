@@ -228,7 +228,7 @@ impl Restored {
                 line += text.as_bytes()[at..upto].iter().filter(|&&b| b == b'\n').count();
                 at = upto;
                 crate::record::Warning {
-                    kind: "not_restored".into(),
+                    kind: crate::record::WarningKind::NotRestored,
                     message: format!(
                         "a word of {} bytes, longer than any word the restorer reads, was left as it is",
                         r.end - r.start

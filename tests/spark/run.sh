@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Spark integration test of `sohoa pipe` (see test_pipe.py). Installs the pinned PySpark into
+# Spark integration test of `sohoa pipe` and of the Python package (see test_pipe.py). Installs the pinned PySpark into
 # target/spark-venv once; a failed install fails the test (it is never skipped).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,6 +17,9 @@ fi
 command -v java >/dev/null || { echo "spark test: java not found" >&2; exit 1; }
 
 cargo build --release --quiet --bin sohoa
+# The mapPartitions route runs the Python package in Spark's Python workers.
+bash python/build-wheel.sh
+"$VENV/bin/pip" install --disable-pip-version-check --quiet --force-reinstall --no-deps target/wheels/sohoa-*.whl
 export SOHOA_BIN="$PWD/target/release/sohoa"
 export SPARK_LOCAL_IP=127.0.0.1
 exec "$VENV/bin/python" tests/spark/test_pipe.py

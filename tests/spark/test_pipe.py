@@ -8,6 +8,9 @@ SparkSession, along three routes:
   (b) the JVM `JavaRDD.pipe` with `encoding="UTF-8"`, under `LC_ALL=C` (US-ASCII platform charset);
   (c) Spark SQL `SELECT TRANSFORM(value) USING 'sohoa pipe'`, under `LC_ALL=C` too;
 
+and (d) a PySpark `mapPartitions` job through the Python package (`sohoa.Engine().process_many`
+in each Python worker) over the requests that carry an id and a text;
+
 and asserts every route's answers equal a single-process run (`sohoa pipe < input`), none missing.
 Answers to lines that carry their own id must be byte-identical; answers to lines without one
 (their id is a line number, which Spark makes relative to the partition) must be equal apart
@@ -115,6 +118,30 @@ def check(route, inputs, ids, expected, got):
     print(f"   {route}: {len(got)} answers equal the single-process run", flush=True)
 
 
+def restore_partition(requests):
+    """(d): one engine per partition, the partition's texts in one batch call."""
+    import sohoa
+
+    batch = list(requests)
+    results = sohoa.Engine().process_many([text for _, text in batch], jobs=1)
+    for (ident, _), (clean, record) in zip(batch, results):
+        yield json.dumps({"id": ident, "clean": clean, "record": record}, ensure_ascii=False)
+
+
+def check_package(lines, ids, expected, got):
+    """The package's answers must equal `sohoa pipe`'s for every request with an id and a text."""
+    want = {}
+    for ident, line, answer in zip(ids, lines, expected):
+        if ident is not None and "record" in json.loads(answer):
+            want[key(ident)] = json.loads(answer)
+    got = [json.loads(g) for g in got]
+    assert len(got) == len(want), f"mapPartitions: {len(got)} answers for {len(want)} requests"
+    for row in got:
+        k = key(row["id"])
+        assert row == want[k], f"mapPartitions: answer for {k} differs from sohoa pipe's"
+    print(f"   python package mapPartitions: {len(got)} records equal sohoa pipe's", flush=True)
+
+
 def main():
     started = time.time()
     assert os.access(BIN, os.X_OK), f"no binary at {BIN}"
@@ -152,6 +179,16 @@ def main():
         # (a) Python RDD.pipe: empty environment, exit code checked.
         got = sc.parallelize(lines, 6).pipe(shlex.quote(BIN) + " pipe", checkCode=True).collect()
         check("python RDD.pipe (empty env, checkCode)", lines, ids, expected, got)
+
+        # (d) mapPartitions through the Python package.
+        requests = []
+        for ident, line in zip(ids, lines):
+            if ident is not None:
+                request = json.loads(line)
+                if isinstance(request.get("text"), str):
+                    requests.append((request["id"], request["text"]))
+        got = sc.parallelize(requests, 4).mapPartitions(restore_partition).collect()
+        check_package(lines, ids, expected, got)
 
         with tempfile.TemporaryDirectory() as tmp:
             src = os.path.join(tmp, "input.jsonl")
