@@ -387,6 +387,13 @@ impl ErrorModel {
         row_min
     }
 
+    /// The learned rules as `(intended, observed, cost)`.
+    pub fn rules(&self) -> impl Iterator<Item = (&str, &str, f32)> + '_ {
+        self.rules
+            .iter()
+            .map(|((a, b), &c)| (a.as_str(), b.as_str(), c))
+    }
+
     /// −ln P(observed | intended): the cheapest way to rewrite `intended` into `observed` with
     /// the learned rules (and class defaults for unseen edits). Both are lower-cased here.
     pub fn cost(&self, observed: &str, intended: &str) -> f32 {
