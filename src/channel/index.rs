@@ -68,6 +68,17 @@ pub struct CandidateIndex {
     limit: usize,
 }
 
+/// The bounds of one search (see [`CandidateIndex::search_with`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Limits {
+    /// Highest cost (channel cost plus prior) a candidate may have.
+    pub max_cost: f32,
+    /// Widest gap allowed between a candidate's cost and the best one's.
+    pub margin: f32,
+    /// Most candidates returned.
+    pub limit: usize,
+}
+
 /// How many candidates a search returns unless [`CandidateIndex::with_limit`] says otherwise:
 /// as many as the restorer keeps (12), so its results are the same as with no limit.
 pub const DEFAULT_LIMIT: usize = 12;
@@ -172,6 +183,31 @@ impl CandidateIndex {
         out: &mut Vec<Candidate>,
         scratch: &mut SearchScratch,
     ) {
+        let limits = Limits {
+            max_cost,
+            margin: f32::INFINITY,
+            limit: self.limit,
+        };
+        self.search_with(model, observed, limits, out, scratch);
+    }
+
+    /// [`search`](Self::search) with every bound given: the words within `max_cost` that are
+    /// also within `margin` of the best one, at most `limit` of them (the index's own limit
+    /// still caps it). The margin prunes as the search goes: once a word of cost `c` is found,
+    /// the best is at most `c`, so nothing above `c + margin` can be in the answer. The result
+    /// is exactly the candidates that [`search`](Self::search) with no limit would return,
+    /// filtered to the margin and cut to the limit.
+    pub fn search_with(
+        &self,
+        model: &ErrorModel,
+        observed: &str,
+        limits: Limits,
+        out: &mut Vec<Candidate>,
+        scratch: &mut SearchScratch,
+    ) {
+        let max_cost = limits.max_cost;
+        let margin = limits.margin.max(0.0);
+        let limit = limits.limit.clamp(1, self.limit);
         out.clear();
         if self.label.is_empty() {
             return;
@@ -200,7 +236,6 @@ impl CandidateIndex {
         recs.clear();
         frontier.clear();
         heap.clear();
-        let limit = self.limit;
         let mut budget = max_cost;
         let mut emit = |node: usize, cost: f32, budget: &mut f32| {
             let (lo, hi) = (self.term_start[node], self.term_start[node + 1]);
@@ -208,6 +243,7 @@ impl CandidateIndex {
                 let c = cost + prior;
                 if c <= *budget {
                     out.push(Candidate { id, cost: c });
+                    *budget = budget.min(c + margin);
                     if limit != usize::MAX {
                         // Non-negative floats order like their bit patterns.
                         heap.push(c.max(0.0).to_bits());
@@ -303,8 +339,11 @@ impl CandidateIndex {
         }
         scratch.visited += visited;
         scratch.cells += (visited + 1) * s as u64;
-        out.retain(|c| c.cost <= budget);
         out.sort_by(|a, b| a.cost.total_cmp(&b.cost).then(a.id.cmp(&b.id)));
-        out.truncate(self.limit);
+        if let Some(best) = out.first().map(|c| c.cost) {
+            let keep = budget.min(best + margin);
+            out.retain(|c| c.cost <= keep);
+        }
+        out.truncate(limit);
     }
 }

@@ -85,6 +85,19 @@ pub struct ErrorModel {
     multi: HashMap<u32, Vec<Multi>>,
 }
 
+/// The smaller of two costs. Costs are never NaN (the model rejects non-finite values on
+/// load, and sums of finite or infinite non-negative costs stay ordered), so this is the one
+/// `minss` that `f32::min`'s NaN handling would wrap in several more instructions: it is the
+/// inner loop of every candidate search.
+#[inline(always)]
+fn min(a: f32, b: f32) -> f32 {
+    if b < a {
+        b
+    } else {
+        a
+    }
+}
+
 /// Key of a substring of at most two alphabet indices.
 fn key(s: &[u16]) -> u32 {
     match s {
@@ -370,21 +383,28 @@ impl ErrorModel {
             let mut best = up[j] + del;
             if j > 0 {
                 let o = usize::from(q.obs[j - 1]);
-                best = best.min(up[j - 1] + sub[o]).min(cur[j - 1] + self.ins[o]);
+                best = min(min(best, up[j - 1] + sub[o]), cur[j - 1] + self.ins[o]);
             }
             let (lo, hi) = (bucket[j] as usize, bucket[j + 1] as usize);
             for r in &q.rules[lo..hi] {
                 let from = j - usize::from(r.b);
                 if r.alen == 1 {
-                    best = best.min(up[from] + r.cost);
+                    best = min(best, up[from] + r.cost);
                 } else if Some(r.first) == a2 {
-                    best = best.min(up2[from] + r.cost);
+                    best = min(best, up2[from] + r.cost);
                 }
             }
             cur[j] = best;
-            row_min = row_min.min(best);
+            row_min = min(row_min, best);
         }
         row_min
+    }
+
+    /// The learned rules as `(intended, observed, cost)`.
+    pub fn rules(&self) -> impl Iterator<Item = (&str, &str, f32)> + '_ {
+        self.rules
+            .iter()
+            .map(|((a, b), &c)| (a.as_str(), b.as_str(), c))
     }
 
     /// −ln P(observed | intended): the cheapest way to rewrite `intended` into `observed` with

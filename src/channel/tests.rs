@@ -237,6 +237,38 @@ fn priors_and_limits_match_brute_force() {
     }
 }
 
+#[test]
+fn a_margin_prunes_exactly_what_it_would_filter() {
+    let m = toy_model();
+    let words = [
+        "của", "cửa", "cua", "cùa", "số", "sổ", "sở", "so", "sỏ", "hệ", "hè", "he", "xã", "xa",
+        "đối", "đôi", "với", "vôi", "tế", "lượng", "người", "hội", "hỏi", "ca", "cả", "có",
+    ];
+    let index = CandidateIndex::build(words.iter().enumerate().map(|(i, w)| (i as u32, *w)))
+        .with_limit(usize::MAX);
+    let (mut out, mut all, mut scratch) = (Vec::new(), Vec::new(), SearchScratch::default());
+    for obs in [
+        "ctia", "s6", "h¢", "x4", "d6i", "cua", "ngu0i", "h0i", "c", "",
+    ] {
+        for margin in [0.0, 1.5, 4.0, 8.0] {
+            for limit in [1, 3, 12] {
+                index.search(&m, obs, 25.0, &mut all, &mut scratch);
+                if let Some(best) = all.first().map(|c| c.cost) {
+                    all.retain(|c| c.cost <= best + margin);
+                }
+                all.truncate(limit);
+                let limits = Limits {
+                    max_cost: 25.0,
+                    margin,
+                    limit,
+                };
+                index.search_with(&m, obs, limits, &mut out, &mut scratch);
+                assert_eq!(out, all, "{obs:?} margin {margin} limit {limit}");
+            }
+        }
+    }
+}
+
 /// Timing of the search on a real report with the embedded model, built as the restorer
 /// builds it: `cargo test --release --lib channel::tests::search_timing -- --ignored --nocapture`.
 #[test]

@@ -12,7 +12,7 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::channel::{Candidate, SearchScratch};
+use crate::channel::{Candidate, Limits, SearchScratch};
 use crate::lm::UNK;
 
 use super::decode::WordId;
@@ -40,6 +40,9 @@ const CACHE_LIMIT: usize = 200_000;
 
 /// Candidates kept per searched string (whole tokens and split parts).
 const SEARCH_TOP: usize = 12;
+
+/// Readings kept for two tokens read as one word.
+const MERGE_TOP: usize = 3;
 
 /// Longest token, in characters, that is looked up in the lexicon at all. The channel's rules
 /// rewrite at most two characters as two, the longest lexicon syllable has 7 letters and the
@@ -88,6 +91,7 @@ pub struct Scratch {
     search: SearchScratch,
     key: String,
     key2: String,
+    chars: Vec<char>,
     work: Vec<Reading>,
     /// The one reading of a token too long to search.
     single: Vec<Reading>,
@@ -140,12 +144,17 @@ fn search<'a>(r: &Restorer, s: &'a mut Scratch, key: &str, purpose: Purpose) -> 
             map.clear();
         }
         let before = s.search.cells();
+        let limits = Limits {
+            max_cost: budget,
+            margin: p.rank_margin,
+            limit: if purpose == Purpose::Merge {
+                MERGE_TOP
+            } else {
+                SEARCH_TOP
+            },
+        };
         r.index()
-            .search(&r.model().channel, key, budget, &mut s.out, &mut s.search);
-        s.out.truncate(SEARCH_TOP);
-        if let Some(best) = s.out.first().map(|c| c.cost) {
-            s.out.retain(|c| c.cost <= best + p.rank_margin);
-        }
+            .search_with(&r.model().channel, key, limits, &mut s.out, &mut s.search);
         // The prior only ranked the candidates; the cost handed on is the channel's.
         for c in &mut s.out {
             c.cost = (c.cost - r.prior(c.id)).max(0.0);
@@ -198,7 +207,11 @@ pub fn merged(r: &Restorer, a: &str, b: &str, s: &mut Scratch, out: &mut Vec<Rea
     key_of(b, &mut kb);
     key.push_str(&kb);
     let p = *r.params();
-    for c in search(r, s, &key, Purpose::Merge).iter().take(3) {
+    if !r.skeletons().is_near(&key, &mut s.chars) {
+        (s.key, s.key2) = (key, kb);
+        return;
+    }
+    for c in search(r, s, &key, Purpose::Merge) {
         out.push(Reading {
             words: [c.id, 0],
             n: 1,
@@ -279,6 +292,12 @@ fn add_splits(r: &Restorer, key: &str, s: &mut Scratch, work: &mut Vec<Reading>)
             continue;
         }
         let (left, right) = key.split_at(b);
+        // Two words glued by OCR are two close matches (split readings cost their penalty
+        // on top): a side that is no word's skeleton within one edit is not searched.
+        let sk = r.skeletons();
+        if !sk.is_near(left, &mut s.chars) || !sk.is_near(right, &mut s.chars) {
+            continue;
+        }
         // Keep the two best of each side.
         let l: Vec<Candidate> = search(r, s, left, Purpose::Split)
             .iter()

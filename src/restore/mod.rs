@@ -14,6 +14,7 @@
 pub mod candidates;
 pub mod decode;
 mod render;
+mod skeleton;
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -176,10 +177,13 @@ impl RestorerBuilder {
         let index = CandidateIndex::build_with_priors(
             words.iter().map(|&(id, w)| (id, w, priors[id as usize])),
         );
+        let skeletons =
+            skeleton::Skeletons::build(words.iter().map(|&(_, w)| w), &self.model.channel);
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         Restorer {
             model: self.model,
             index,
+            skeletons,
             priors,
             known,
             params: self.params,
@@ -192,6 +196,8 @@ impl RestorerBuilder {
 pub struct Restorer {
     model: Model,
     index: CandidateIndex,
+    /// Which strings could be a lexicon word at all (tested before a merge's search).
+    skeletons: skeleton::Skeletons,
     /// The ranking prior of each vocabulary word (see [`Params::prior_weight`]).
     priors: Vec<f32>,
     /// Whether each vocabulary word is a lexicon word (for [`Restorer::cleanliness`]).
@@ -475,6 +481,10 @@ impl Restorer {
 
     pub(crate) fn index(&self) -> &CandidateIndex {
         &self.index
+    }
+
+    pub(crate) fn skeletons(&self) -> &skeleton::Skeletons {
+        &self.skeletons
     }
 }
 

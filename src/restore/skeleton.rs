@@ -1,0 +1,129 @@
+//! A cheap test of whether a string could be a lexicon word at all, used before the channel
+//! search of a merge (two neighbouring tokens read as one word, `hi u` → hiệu).
+//!
+//! Most pairs of short neighbours are tried as a merge (`và các` → `vàcác`?), and almost none
+//! is one word: each such search walks the trie to the end of its budget and finds nothing.
+//! A merge worth reading is a close match (its budget is tight, see
+//! [`Params::merge_max_cost`](super::Params::merge_max_cost)), so its skeleton — marks
+//! stripped, glyphs the channel reads as letters folded to them (`6` → `o`, `1` → `l`) — is
+//! within one edit of a lexicon word's skeleton. That is tested SymSpell-style: the skeletons
+//! of the lexicon and each of their one-letter deletions are hashed into a set; a query is
+//! near when it, or one of its own one-letter deletions, is in the set (which covers one
+//! insertion, deletion or substitution). A hash collision only lets a hopeless merge through
+//! to the search.
+
+use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
+use std::hash::Hasher;
+
+use crate::channel::ErrorModel;
+use crate::text::vietnamese::ascii_base;
+
+/// Highest channel cost (−ln P) at which an observed glyph counts as the letter it stands
+/// for (`6` for `ố` costs about 1): above that, the glyph is itself in the skeleton.
+const FOLD_MAX_COST: f32 = 4.0;
+
+/// The skeletons of the lexicon's words, each within one edit.
+#[derive(Debug, Default)]
+pub struct Skeletons {
+    near: FxHashSet<u64>,
+    /// Observed glyphs that are not letters, and the base letter each stands for.
+    fold: FxHashMap<char, char>,
+}
+
+impl Skeletons {
+    /// Hashes the skeletons of `words` and of their one-letter deletions; the folds come from
+    /// the channel's one-character rules.
+    pub fn build<'a>(words: impl IntoIterator<Item = &'a str>, channel: &ErrorModel) -> Skeletons {
+        let mut best: FxHashMap<char, (f32, char)> = FxHashMap::default();
+        for (intended, observed, cost) in channel.rules() {
+            let (mut i, mut o) = (intended.chars(), observed.chars());
+            let (Some(ic), None, Some(oc), None) = (i.next(), i.next(), o.next(), o.next()) else {
+                continue;
+            };
+            let base = ascii_base(ic);
+            if cost > FOLD_MAX_COST || oc.is_alphabetic() || !base.is_ascii_alphabetic() {
+                continue;
+            }
+            let e = best.entry(oc).or_insert((f32::INFINITY, base));
+            if cost < e.0 {
+                *e = (cost, base);
+            }
+        }
+        let mut s = Skeletons {
+            near: FxHashSet::default(),
+            fold: best.into_iter().map(|(o, (_, b))| (o, b)).collect(),
+        };
+        let mut sk = Vec::new();
+        for w in words {
+            s.skeleton(w, &mut sk);
+            s.near.insert(hash(&sk, NONE));
+            for i in 0..sk.len() {
+                s.near.insert(hash(&sk, i));
+            }
+        }
+        s
+    }
+
+    /// Whether `key` (lower case) is within one edit of a lexicon word's skeleton. `buf` is
+    /// scratch.
+    pub fn is_near(&self, key: &str, buf: &mut Vec<char>) -> bool {
+        self.skeleton(key, buf);
+        self.near.contains(&hash(buf, NONE))
+            || (0..buf.len()).any(|i| self.near.contains(&hash(buf, i)))
+    }
+
+    fn skeleton(&self, word: &str, out: &mut Vec<char>) {
+        out.clear();
+        out.extend(word.chars().flat_map(char::to_lowercase).map(|c| {
+            let b = ascii_base(c);
+            self.fold.get(&b).copied().unwrap_or(b)
+        }));
+    }
+}
+
+/// No character skipped (see [`hash`]).
+const NONE: usize = usize::MAX;
+
+/// Hash of `chars` without the one at `skip` ([`NONE`]: none skipped).
+fn hash(chars: &[char], skip: usize) -> u64 {
+    let mut h = FxHasher::default();
+    let mut n = 0;
+    for (i, &c) in chars.iter().enumerate() {
+        if i != skip {
+            h.write_u32(c as u32);
+            n += 1;
+        }
+    }
+    h.write_usize(n);
+    h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn skeletons() -> Skeletons {
+        let channel = crate::model::Model::embedded()
+            .expect("embedded model")
+            .channel;
+        Skeletons::build(["hiệu", "của", "số", "lập"], &channel)
+    }
+
+    #[test]
+    fn a_word_split_or_missing_a_letter_is_near() {
+        let s = skeletons();
+        let mut buf = Vec::new();
+        for key in ["hiệu", "hieu", "hiu", "hiêu", "hieeu", "cua", "s6", "1ap"] {
+            assert!(s.is_near(key, &mut buf), "{key}");
+        }
+    }
+
+    #[test]
+    fn two_words_glued_together_are_not_near() {
+        let s = skeletons();
+        let mut buf = Vec::new();
+        for key in ["vacac", "socua", "hieuso", "x", ""] {
+            assert!(!s.is_near(key, &mut buf), "{key}");
+        }
+    }
+}
