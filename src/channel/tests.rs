@@ -198,13 +198,17 @@ fn engines_are_send_and_sync() {
     check::<CandidateIndex>();
 }
 
+/// Words for the searches checked against brute force: mark variants of one skeleton, and
+/// words a few edits apart.
+const TOY_WORDS: [&str; 26] = [
+    "của", "cửa", "cua", "cùa", "số", "sổ", "sở", "so", "sỏ", "hệ", "hè", "he", "xã", "xa", "đối",
+    "đôi", "với", "vôi", "tế", "lượng", "người", "hội", "hỏi", "ca", "cả", "có",
+];
+
 #[test]
 fn priors_and_limits_match_brute_force() {
     let m = toy_model();
-    let words = [
-        "của", "cửa", "cua", "cùa", "số", "sổ", "sở", "so", "sỏ", "hệ", "hè", "he", "xã", "xa",
-        "đối", "đôi", "với", "vôi", "tế", "lượng", "người", "hội", "hỏi", "ca", "cả", "có",
-    ];
+    let words = TOY_WORDS;
     let prior = |i: usize| ((i * 7919) % 13) as f32 * 0.7;
     let entries = || {
         words
@@ -240,10 +244,7 @@ fn priors_and_limits_match_brute_force() {
 #[test]
 fn a_margin_prunes_exactly_what_it_would_filter() {
     let m = toy_model();
-    let words = [
-        "của", "cửa", "cua", "cùa", "số", "sổ", "sở", "so", "sỏ", "hệ", "hè", "he", "xã", "xa",
-        "đối", "đôi", "với", "vôi", "tế", "lượng", "người", "hội", "hỏi", "ca", "cả", "có",
-    ];
+    let words = TOY_WORDS;
     let index = CandidateIndex::build(words.iter().enumerate().map(|(i, w)| (i as u32, *w)))
         .with_limit(usize::MAX);
     let (mut out, mut all, mut scratch) = (Vec::new(), Vec::new(), SearchScratch::default());
