@@ -56,6 +56,10 @@ pub enum DocError {
     /// A bug met on this input (caught, so that the other inputs go on).
     #[error("internal error: {0}")]
     Internal(String),
+    /// An hOCR or ALTO document that cannot be read (not well-formed, another encoding,
+    /// too large, declared entities).
+    #[error("{0}")]
+    Layout(#[from] crate::layout::LayoutError),
     /// Writing the result failed (a full disk, a closed pipe): not the input's fault.
     #[error("cannot write output: {0}")]
     Output(std::io::Error),
@@ -217,6 +221,9 @@ impl DocError {
             DocError::Output(_) => ErrorKind::Output,
             DocError::Refused(_) => ErrorKind::Refused,
             DocError::Internal(_) => ErrorKind::Internal,
+            DocError::Layout(crate::layout::LayoutError::TooLarge { .. }) => ErrorKind::TooLarge,
+            DocError::Layout(crate::layout::LayoutError::Encoding(_)) => ErrorKind::Encoding,
+            DocError::Layout(crate::layout::LayoutError::Xml { .. }) => ErrorKind::BadXml,
         }
     }
 
