@@ -363,3 +363,71 @@ pub(crate) fn nfc(s: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
     s.nfc().collect()
 }
+
+/// The format asked for on the command line: one, or `Auto` (sniff each document).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatChoice {
+    /// Sniff each document ([`sniff`]).
+    #[default]
+    Auto,
+    /// Plain text.
+    Text,
+    /// hOCR.
+    Hocr,
+    /// ALTO XML.
+    Alto,
+}
+
+impl FormatChoice {
+    /// The format of a document that starts with `head`.
+    pub fn resolve(self, head: &[u8]) -> Format {
+        match self {
+            FormatChoice::Auto => sniff(head),
+            FormatChoice::Text => Format::Text,
+            FormatChoice::Hocr => Format::Hocr,
+            FormatChoice::Alto => Format::Alto,
+        }
+    }
+}
+
+/// Reads at most [`MAX_LAYOUT_BYTES`] + 1 bytes of `reader`: a larger document is refused
+/// without being held in memory.
+pub fn read_bounded(reader: impl std::io::Read, format: Format) -> Result<Vec<u8>, crate::pipeline::DocError> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    reader
+        .take(MAX_LAYOUT_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() > MAX_LAYOUT_BYTES {
+        return Err(LayoutError::TooLarge {
+            format: if format == Format::Alto { "ALTO" } else { "hOCR" },
+            bytes: bytes.len(),
+            limit: MAX_LAYOUT_BYTES,
+        }
+        .into());
+    }
+    Ok(bytes)
+}
+
+/// Corrects an hOCR or ALTO document (`format`) in place and, when `extract`, gives its
+/// record (`source` the file's, spans with page and box). A bug met on the input (never
+/// expected) is an internal error of this document, not a crash of the batch.
+pub fn process(
+    engine: &crate::pipeline::Engine,
+    path: Option<&str>,
+    bytes: &[u8],
+    format: Format,
+    opts: crate::input::DecodeOptions,
+    extract: bool,
+) -> Result<(String, Option<crate::record::Record>), crate::pipeline::DocError> {
+    let src = decode(bytes, opts.lossy)?;
+    let doc = parse(&src, format)?;
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let c = correct(engine, &src, &doc);
+        let record = extract.then(|| {
+            splice::record_of(engine, &doc, &c, crate::input::source_of(path, bytes))
+        });
+        (c.xml, record)
+    }))
+    .map_err(|_| crate::pipeline::DocError::Internal("the layout writer failed on this document".into()))
+}
