@@ -1,3 +1,5 @@
+use std::io::Read;
+
 use super::*;
 use crate::eval::restore::score;
 use crate::model::Model;
@@ -138,4 +140,74 @@ fn corrected_pages_restore_as_plain_text_does_and_keep_every_other_byte() {
         text.accuracy_ci()
     );
     assert!(layout.accuracy_ci() > 0.85, "{}", layout.accuracy_ci());
+}
+
+#[test]
+fn a_split_word_becomes_two_with_unique_ids_and_a_merge_one_with_the_union_box() {
+    let src = include_str!("../../fixtures/layout/merge-split.hocr");
+    let doc = parse(src, Format::Hocr).unwrap();
+    let c = correct(&engine(), src, &doc);
+    let out = parse(&c.xml, Format::Hocr).unwrap();
+    let got: Vec<(&str, [f64; 2])> = out
+        .words
+        .iter()
+        .map(|w| (w.text.as_str(), [w.bbox.unwrap().x0, w.bbox.unwrap().x1]))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("Quyết", [0.0, 100.0]),
+            ("định", [110.0, 200.0]),
+            // 5 and 3 characters of the 190 pixels of `Thanh1ap`.
+            ("Thành", [210.0, 329.0]),
+            ("lập", [329.0, 400.0]),
+            ("Ký", [410.0, 450.0]),
+            // `hi` and `u`: one word over both boxes, `u`'s element gone.
+            ("hiệu", [460.0, 520.0]),
+        ]
+    );
+    assert!(c.xml.contains("id='w3_1'") && !c.xml.contains("id='w6'"));
+    assert!(c.xml.contains("x_wconf 70'>hiệu"), "OCR confidence kept");
+    assert_eq!(skeleton(src, Format::Hocr), skeleton(&c.xml, Format::Hocr));
+}
+
+#[test]
+fn bad_documents_are_clear_errors() {
+    let err = |s: &str, f| parse(&decode(s.as_bytes(), false).unwrap(), f).unwrap_err().to_string();
+    assert!(err(r#"<?xml version="1.0" encoding="ISO-8859-1"?><alto/>"#, Format::Alto)
+        .contains("declares encoding"));
+    let bomb = r#"<?xml version="1.0"?><!DOCTYPE a [<!ENTITY a "aa"><!ENTITY b "&a;&a;">]><alto><String CONTENT="&b;"/></alto>"#;
+    assert!(err(bomb, Format::Alto).contains("declares entities"));
+    assert!(err(r#"<alto><String CONTENT="x"></alto>"#, Format::Alto).contains("not well-formed"));
+    assert!(err("<alto>", Format::Alto).contains("ends inside"));
+    assert!(err("<html><body><span class='ocrx_word'>a&zz;</span></body></html>", Format::Hocr)
+        .contains("unknown entity"));
+    assert!(decode(&[0xFF, 0xFE, b'<', 0], false).is_err());
+    assert!(decode(b"<a>\xFF</a>", false).unwrap_err().to_string().contains("byte offset 3"));
+    let big = " ".repeat(MAX_LAYOUT_BYTES + 1);
+    assert!(matches!(parse(&big, Format::Hocr), Err(LayoutError::TooLarge { .. })));
+    let too_big = read_bounded(std::io::repeat(b' ').take(MAX_LAYOUT_BYTES as u64 + 10), Format::Alto);
+    assert!(too_big.is_err());
+}
+
+#[test]
+fn records_of_layout_input_carry_page_and_box() {
+    let e = engine();
+    let (xml, record) = process(
+        &e,
+        Some("p.hocr"),
+        PAGES[0].0.as_bytes(),
+        Format::Hocr,
+        crate::input::DecodeOptions::default(),
+        true,
+    )
+    .unwrap();
+    assert!(xml.starts_with("<?xml"));
+    let record = record.unwrap();
+    assert!(!record.dates.is_empty());
+    for d in &record.dates {
+        assert_eq!(d.span.page, Some(1));
+        let b = d.span.bbox.unwrap();
+        assert!(b[0] < b[2] && b[1] < b[3], "{b:?}");
+    }
 }
