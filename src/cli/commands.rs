@@ -29,9 +29,7 @@ pub fn dispatch(cli: &Cli) -> Result<i32> {
             out.flush().map_err(output_error)?;
             Ok(exit::OK)
         }
-        Command::Clean { paths, mark } => {
-            clean(&load_engine(cli)?, paths, *mark, opts, cli.format)
-        }
+        Command::Clean { paths, mark } => clean(&load_engine(cli)?, paths, *mark, opts, cli.format),
         Command::Extract { paths, jsonl } => extract(&load_engine(cli)?, paths, *jsonl, opts),
         Command::Run {
             inputs,

@@ -119,11 +119,7 @@ pub(crate) fn parse(src: &str) -> Result<Document, LayoutError> {
                             id,
                             title: None,
                             bbox_src: BoxSrc::Alto(pos.map(|p| p.map(|(_, r)| r))),
-                            start_tag_end: if self_closing {
-                                span.end - 2
-                            } else {
-                                span.end
-                            },
+                            start_tag_end: if self_closing { span.end - 2 } else { span.end },
                             self_closing,
                             gap_clean: last_end.is_some() && gap_clean,
                         });

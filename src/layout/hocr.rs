@@ -6,7 +6,9 @@ use std::ops::Range;
 
 use quick_xml::events::{BytesStart, Event};
 
-use super::{events, nfc, push_word_text, range_in, BBox, BoxSrc, Document, Format, LayoutError, Word};
+use super::{
+    events, nfc, push_word_text, range_in, BBox, BoxSrc, Document, Format, LayoutError, Word,
+};
 
 /// The line classes of the hOCR spec that Tesseract writes.
 const LINE_CLASSES: [&str; 5] = [

@@ -46,7 +46,10 @@ pub enum Format {
 /// `ocr_page` or `ocrx_word` class in an `<html` document is hOCR, anything else text.
 pub fn sniff(bytes: &[u8]) -> Format {
     let head = &bytes[..bytes.len().min(4096)];
-    let has = |needle: &[u8]| head.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle));
+    let has = |needle: &[u8]| {
+        head.windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
+    };
     let starts_xml = head
         .iter()
         .find(|b| !b.is_ascii_whitespace() && **b != 0xEF && **b != 0xBB && **b != 0xBF)
@@ -392,7 +395,10 @@ impl FormatChoice {
 
 /// Reads at most [`MAX_LAYOUT_BYTES`] + 1 bytes of `reader`: a larger document is refused
 /// without being held in memory.
-pub fn read_bounded(reader: impl std::io::Read, format: Format) -> Result<Vec<u8>, crate::pipeline::DocError> {
+pub fn read_bounded(
+    reader: impl std::io::Read,
+    format: Format,
+) -> Result<Vec<u8>, crate::pipeline::DocError> {
     use std::io::Read;
     let mut bytes = Vec::new();
     reader
@@ -400,7 +406,11 @@ pub fn read_bounded(reader: impl std::io::Read, format: Format) -> Result<Vec<u8
         .read_to_end(&mut bytes)?;
     if bytes.len() > MAX_LAYOUT_BYTES {
         return Err(LayoutError::TooLarge {
-            format: if format == Format::Alto { "ALTO" } else { "hOCR" },
+            format: if format == Format::Alto {
+                "ALTO"
+            } else {
+                "hOCR"
+            },
             bytes: bytes.len(),
             limit: MAX_LAYOUT_BYTES,
         }
@@ -424,10 +434,11 @@ pub fn process(
     let doc = parse(&src, format)?;
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let c = correct(engine, &src, &doc);
-        let record = extract.then(|| {
-            splice::record_of(engine, &doc, &c, crate::input::source_of(path, bytes))
-        });
+        let record = extract
+            .then(|| splice::record_of(engine, &doc, &c, crate::input::source_of(path, bytes)));
         (c.xml, record)
     }))
-    .map_err(|_| crate::pipeline::DocError::Internal("the layout writer failed on this document".into()))
+    .map_err(|_| {
+        crate::pipeline::DocError::Internal("the layout writer failed on this document".into())
+    })
 }

@@ -209,10 +209,7 @@ impl Editor<'_> {
             prev_end = w.elem.end;
             self.changes.1 += 1;
         }
-        let union = words
-            .iter()
-            .filter_map(|w| w.bbox)
-            .reduce(BBox::union);
+        let union = words.iter().filter_map(|w| w.bbox).reduce(BBox::union);
         let boxes = divide(union, &pieces);
         let base_id = first.id.clone().map(|r| self.src[r].to_string());
         let mut out = String::new();
@@ -294,10 +291,7 @@ impl Editor<'_> {
                 if let Some(orig) = p.orig {
                     let alt = format!("<ALTERNATIVE>{}</ALTERNATIVE>", partial_escape(orig));
                     if w.self_closing {
-                        sub.push((
-                            w.start_tag_end..w.elem.end,
-                            format!(">{alt}</String>"),
-                        ));
+                        sub.push((w.start_tag_end..w.elem.end, format!(">{alt}</String>")));
                     } else {
                         sub.push((w.start_tag_end..w.start_tag_end, alt));
                     }
@@ -351,7 +345,11 @@ fn divide(union: Option<BBox>, pieces: &[&str]) -> Vec<Option<BBox>> {
     let Some(u) = union else {
         return vec![None; pieces.len()];
     };
-    let total: usize = pieces.iter().map(|p| p.chars().count()).sum::<usize>().max(1);
+    let total: usize = pieces
+        .iter()
+        .map(|p| p.chars().count())
+        .sum::<usize>()
+        .max(1);
     let width = u.x1 - u.x0;
     let mut acc = 0usize;
     pieces

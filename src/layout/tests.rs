@@ -27,7 +27,12 @@ const PAGES: [(&str, &str, &str, &str); 2] = [
 
 /// The words of a document, in order.
 fn words(src: &str, f: Format) -> Vec<String> {
-    parse(src, f).unwrap().words.into_iter().map(|w| w.text).collect()
+    parse(src, f)
+        .unwrap()
+        .words
+        .into_iter()
+        .map(|w| w.text)
+        .collect()
 }
 
 /// The document with every word element replaced by one marker and the gap between two
@@ -120,7 +125,10 @@ fn corrected_pages_restore_as_plain_text_does_and_keep_every_other_byte() {
             let out_words = words(&c.xml, f);
             // The words are what plain-text mode makes of the same page.
             let plain_words: Vec<&str> = plain.split_whitespace().collect();
-            assert_eq!(out_words.iter().map(String::as_str).collect::<Vec<_>>(), plain_words);
+            assert_eq!(
+                out_words.iter().map(String::as_str).collect::<Vec<_>>(),
+                plain_words
+            );
             assert_eq!(skeleton(src, f), skeleton(&c.xml, f));
             let (same, derived) = boxes_kept(src, &c.xml, f);
             assert_eq!(same + derived, out_words.len());
@@ -173,20 +181,39 @@ fn a_split_word_becomes_two_with_unique_ids_and_a_merge_one_with_the_union_box()
 
 #[test]
 fn bad_documents_are_clear_errors() {
-    let err = |s: &str, f| parse(&decode(s.as_bytes(), false).unwrap(), f).unwrap_err().to_string();
-    assert!(err(r#"<?xml version="1.0" encoding="ISO-8859-1"?><alto/>"#, Format::Alto)
-        .contains("declares encoding"));
+    let err = |s: &str, f| {
+        parse(&decode(s.as_bytes(), false).unwrap(), f)
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(err(
+        r#"<?xml version="1.0" encoding="ISO-8859-1"?><alto/>"#,
+        Format::Alto
+    )
+    .contains("declares encoding"));
     let bomb = r#"<?xml version="1.0"?><!DOCTYPE a [<!ENTITY a "aa"><!ENTITY b "&a;&a;">]><alto><String CONTENT="&b;"/></alto>"#;
     assert!(err(bomb, Format::Alto).contains("declares entities"));
     assert!(err(r#"<alto><String CONTENT="x"></alto>"#, Format::Alto).contains("not well-formed"));
     assert!(err("<alto>", Format::Alto).contains("ends inside"));
-    assert!(err("<html><body><span class='ocrx_word'>a&zz;</span></body></html>", Format::Hocr)
-        .contains("unknown entity"));
+    assert!(err(
+        "<html><body><span class='ocrx_word'>a&zz;</span></body></html>",
+        Format::Hocr
+    )
+    .contains("unknown entity"));
     assert!(decode(&[0xFF, 0xFE, b'<', 0], false).is_err());
-    assert!(decode(b"<a>\xFF</a>", false).unwrap_err().to_string().contains("byte offset 3"));
+    assert!(decode(b"<a>\xFF</a>", false)
+        .unwrap_err()
+        .to_string()
+        .contains("byte offset 3"));
     let big = " ".repeat(MAX_LAYOUT_BYTES + 1);
-    assert!(matches!(parse(&big, Format::Hocr), Err(LayoutError::TooLarge { .. })));
-    let too_big = read_bounded(std::io::repeat(b' ').take(MAX_LAYOUT_BYTES as u64 + 10), Format::Alto);
+    assert!(matches!(
+        parse(&big, Format::Hocr),
+        Err(LayoutError::TooLarge { .. })
+    ));
+    let too_big = read_bounded(
+        std::io::repeat(b' ').take(MAX_LAYOUT_BYTES as u64 + 10),
+        Format::Alto,
+    );
     assert!(too_big.is_err());
 }
 
