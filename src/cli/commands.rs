@@ -30,7 +30,9 @@ pub fn dispatch(cli: &Cli) -> Result<i32> {
             Ok(exit::OK)
         }
         Command::Clean { paths, mark } => clean(&load_engine(cli)?, paths, *mark, opts, cli.format),
-        Command::Extract { paths, jsonl } => extract(&load_engine(cli)?, paths, *jsonl, opts),
+        Command::Extract { paths, jsonl } => {
+            extract(&load_engine(cli)?, paths, *jsonl, opts, cli.format)
+        }
         Command::Run {
             inputs,
             out,
@@ -213,21 +215,36 @@ fn clean(
 }
 
 /// `extract`: records only, so the restored text is not kept (memory stays bounded).
-fn extract(engine: &Engine, paths: &[PathBuf], jsonl: bool, opts: DecodeOptions) -> Result<i32> {
+fn extract(
+    engine: &Engine,
+    paths: &[PathBuf],
+    jsonl: bool,
+    opts: DecodeOptions,
+    format: sohoa::layout::FormatChoice,
+) -> Result<i32> {
     let inputs = inputs(paths);
     let lines = jsonl || inputs.len() > 1;
     let mut out = output::stdout();
     let mut code = exit::OK;
     for path in inputs {
         let name = path.map(|p| p.to_string_lossy().into_owned());
-        let done = open_seekable(path).map_err(DocError::Io).and_then(|file| {
-            engine.process_seekable(
-                name.as_deref(),
-                file,
-                opts,
-                chunked::DEFAULT_CHUNK,
-                &mut |_| Ok(()),
-            )
+        let layout = layout_input(path, format).map(|found| {
+            found.and_then(|(fmt, file)| {
+                let bytes = sohoa::layout::read_bounded(file, fmt)?;
+                sohoa::layout::process(engine, name.as_deref(), &bytes, fmt, opts, true)
+                    .map(|(_, r)| r.unwrap_or_else(|| record::Record::empty(Default::default())))
+            })
+        });
+        let done = layout.unwrap_or_else(|| {
+            open_seekable(path).map_err(DocError::Io).and_then(|file| {
+                engine.process_seekable(
+                    name.as_deref(),
+                    file,
+                    opts,
+                    chunked::DEFAULT_CHUNK,
+                    &mut |_| Ok(()),
+                )
+            })
         });
         let written = match done {
             Ok(record) if lines => serde_json::to_writer(&mut out, &record),

@@ -284,12 +284,10 @@ pub(crate) fn events<'a>(
                     }
                 }
             }
-            Event::DocType(d) => {
-                if d.to_ascii_uppercase().contains("<!ENTITY") {
-                    return Err(xml_err(
-                        "the document declares entities (<!ENTITY …>); sohoa does not expand them",
-                    ));
-                }
+            Event::DocType(d) if d.to_ascii_uppercase().contains("<!ENTITY") => {
+                return Err(xml_err(
+                    "the document declares entities (<!ENTITY …>); sohoa does not expand them",
+                ));
             }
             Event::Start(_) => {
                 if depth == 0 && seen_root {
@@ -305,10 +303,8 @@ pub(crate) fn events<'a>(
                 seen_root = true;
             }
             Event::End(_) => depth = depth.saturating_sub(1),
-            Event::Text(t) if depth == 0 => {
-                if !t.trim_ascii().is_empty() {
-                    return Err(xml_err("text outside the root element"));
-                }
+            Event::Text(t) if depth == 0 && !t.trim_ascii().is_empty() => {
+                return Err(xml_err("text outside the root element"));
             }
             _ => {}
         }

@@ -106,8 +106,8 @@ fn groups(ranges: &[Range<usize>], segs: &[crate::offsets::Segment]) -> Vec<Rang
     }
     let mut out = Vec::new();
     let mut start = 0;
-    for i in 0..ranges.len() {
-        if !join[i] {
+    for (i, &joined) in join.iter().enumerate() {
+        if !joined {
             out.push(start..i + 1);
             start = i + 1;
         }
