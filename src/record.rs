@@ -385,6 +385,26 @@ fn cap<T>(v: &mut Vec<T>, max: usize, count: &mut u64) {
 }
 
 impl Record {
+    /// Applies `f` to every span of the record (header fields carry none).
+    #[doc(hidden)]
+    pub fn map_spans(&mut self, f: impl Fn(Span) -> Span) {
+        for r in &mut self.references {
+            r.span = f(r.span);
+        }
+        for d in &mut self.dates {
+            d.span = f(d.span);
+        }
+        for a in &mut self.agencies {
+            a.span = f(a.span);
+        }
+        for i in &mut self.indicators {
+            i.span = f(i.span);
+        }
+        for w in &mut self.warnings {
+            w.span = w.span.map(&f);
+        }
+    }
+
     /// Keeps the first `max` items of each list (in document order), counting the rest in
     /// `left_out`.
     #[doc(hidden)]

@@ -178,8 +178,8 @@ fn clean(
         let done = if let Some(found) = layout {
             found
                 .and_then(|(fmt, file)| {
-                    let bytes = sohoa::layout::read_bounded(file, fmt)?;
-                    sohoa::layout::process(engine, None, &bytes, fmt, opts, false)
+                    let bytes = sohoa::pipeline::read_layout(file, fmt)?;
+                    engine.process_layout(None, &bytes, fmt, opts, false)
                 })
                 .and_then(|(xml, _)| out.write_all(xml.as_bytes()).map_err(DocError::Output))
         } else if mark {
@@ -230,8 +230,9 @@ fn extract(
         let name = path.map(|p| p.to_string_lossy().into_owned());
         let layout = layout_input(path, format).map(|found| {
             found.and_then(|(fmt, file)| {
-                let bytes = sohoa::layout::read_bounded(file, fmt)?;
-                sohoa::layout::process(engine, name.as_deref(), &bytes, fmt, opts, true)
+                let bytes = sohoa::pipeline::read_layout(file, fmt)?;
+                engine
+                    .process_layout(name.as_deref(), &bytes, fmt, opts, true)
                     .map(|(_, r)| r.unwrap_or_else(|| record::Record::empty(Default::default())))
             })
         });

@@ -13,10 +13,10 @@ use std::ops::Range;
 use quick_xml::escape::{escape, partial_escape};
 
 use super::{BBox, BoxSrc, Document, Format, Word};
+use crate::extract::Extractor;
 use crate::offsets::OffsetMap;
-use crate::pipeline::Engine;
 use crate::record::{Record, Source};
-use crate::restore::{Restored, TokenReport};
+use crate::restore::{Restored, Restorer, TokenReport};
 
 /// Below this confidence a changed word is doubtful: its OCR reading is kept beside it
 /// (the threshold of `sohoa clean --mark`).
@@ -41,9 +41,9 @@ pub struct Corrected {
 }
 
 /// Restores the words of `doc` (parsed from `src`) and writes them back into `src`.
-pub fn correct(engine: &Engine, src: &str, doc: &Document) -> Corrected {
+pub fn correct(restorer: &Restorer, src: &str, doc: &Document) -> Corrected {
     let (text, ranges) = doc.text();
-    let (restored, reports) = engine.restorer.restore_report(&text);
+    let (restored, reports) = restorer.restore_report(&text);
     let mut editor = Editor {
         src,
         doc,
@@ -67,10 +67,8 @@ pub fn correct(engine: &Engine, src: &str, doc: &Document) -> Corrected {
 /// The record of a corrected document: extracted from the restored text, spans into the
 /// text the restorer read, each carrying the page and the union of the boxes of the words
 /// it covers.
-pub fn record_of(engine: &Engine, doc: &Document, c: &Corrected, source: Source) -> Record {
-    let mut record = engine
-        .extractor
-        .extract(&c.text, &c.restored.text, &c.restored.map, source);
+pub fn record_of(extractor: &Extractor, doc: &Document, c: &Corrected, source: Source) -> Record {
+    let mut record = extractor.extract(&c.text, &c.restored.text, &c.restored.map, source);
     record
         .warnings
         .extend(c.restored.passed_through_warnings(&c.text));
@@ -90,7 +88,7 @@ pub fn record_of(engine: &Engine, doc: &Document, c: &Corrected, source: Source)
         span.bbox = bbox.map(|b| [b.x0, b.y0, b.x1, b.y1].map(|v| v.round() as i64));
         span
     };
-    crate::pipeline::map_spans(&mut record, locate);
+    record.map_spans(locate);
     record
 }
 

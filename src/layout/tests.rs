@@ -120,7 +120,7 @@ fn corrected_pages_restore_as_plain_text_does_and_keep_every_other_byte() {
         let plain = e.clean(txt);
         for (src, f) in [(hocr, Format::Hocr), (alto, Format::Alto)] {
             let doc = parse(src, f).unwrap();
-            let c = correct(&e, src, &doc);
+            let c = correct(&e.restorer, src, &doc);
             // Well-formed, and read back by the same reader.
             let out_words = words(&c.xml, f);
             // The words are what plain-text mode makes of the same page.
@@ -154,7 +154,7 @@ fn corrected_pages_restore_as_plain_text_does_and_keep_every_other_byte() {
 fn a_split_word_becomes_two_with_unique_ids_and_a_merge_one_with_the_union_box() {
     let src = include_str!("../../fixtures/layout/merge-split.hocr");
     let doc = parse(src, Format::Hocr).unwrap();
-    let c = correct(&engine(), src, &doc);
+    let c = correct(&engine().restorer, src, &doc);
     let out = parse(&c.xml, Format::Hocr).unwrap();
     let got: Vec<(&str, [f64; 2])> = out
         .words
@@ -210,7 +210,7 @@ fn bad_documents_are_clear_errors() {
         parse(&big, Format::Hocr),
         Err(LayoutError::TooLarge { .. })
     ));
-    let too_big = read_bounded(
+    let too_big = crate::pipeline::read_layout(
         std::io::repeat(b' ').take(MAX_LAYOUT_BYTES as u64 + 10),
         Format::Alto,
     );
@@ -220,15 +220,15 @@ fn bad_documents_are_clear_errors() {
 #[test]
 fn records_of_layout_input_carry_page_and_box() {
     let e = engine();
-    let (xml, record) = process(
-        &e,
-        Some("p.hocr"),
-        PAGES[0].0.as_bytes(),
-        Format::Hocr,
-        crate::input::DecodeOptions::default(),
-        true,
-    )
-    .unwrap();
+    let (xml, record) = e
+        .process_layout(
+            Some("p.hocr"),
+            PAGES[0].0.as_bytes(),
+            Format::Hocr,
+            crate::input::DecodeOptions::default(),
+            true,
+        )
+        .unwrap();
     assert!(xml.starts_with("<?xml"));
     let record = record.unwrap();
     assert!(!record.dates.is_empty());

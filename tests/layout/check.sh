@@ -3,7 +3,7 @@
 # valid against the ALTO 3.0 schema (xmllint), hOCR well-formed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-command -v xmllint >/dev/null || apt-get install -y libxml2-utils
+command -v xmllint >/dev/null || { apt-get update -qq && apt-get install -y -qq libxml2-utils; }
 cargo build --release --quiet
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
