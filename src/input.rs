@@ -128,6 +128,7 @@ impl DecodeMap {
             line: span.line,
             start: self.to_original(span.start),
             end: self.to_original(span.end),
+            ..span
         }
     }
 }
@@ -204,6 +205,7 @@ pub fn decode_part(
             line: body[..first].iter().filter(|&&b| b == b'\n').count() + 1,
             start: first + skipped,
             end: first + skipped + 1,
+            ..Span::default()
         });
         // A space keeps every offset and splits no line; the restorer reads it as a gap.
         Cow::Owned(
@@ -456,6 +458,7 @@ mod tests {
                 line: 1,
                 start,
                 end: start + needle.len(),
+                ..Span::default()
             });
             (s.start, s.end)
         };

@@ -59,6 +59,8 @@ pub mod input;
 #[cfg(test)]
 mod layering;
 #[doc(hidden)]
+pub mod layout;
+#[doc(hidden)]
 pub mod lexicon;
 #[doc(hidden)]
 pub mod lm;

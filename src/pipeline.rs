@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use crate::chunked::{Chunk, ChunkReader, DEFAULT_CHUNK};
 use crate::extract::Extractor;
 use crate::input::{self, DecodeOptions, InputError};
+use crate::layout;
 use crate::model::{Model, ModelError};
 use crate::record::{
     ErrorInfo, ErrorKind, ErrorRecord, LeftOut, Record, Source, Span, Warning, WarningKind,
@@ -56,6 +57,10 @@ pub enum DocError {
     /// A bug met on this input (caught, so that the other inputs go on).
     #[error("internal error: {0}")]
     Internal(String),
+    /// An hOCR or ALTO document that cannot be read (not well-formed, another encoding,
+    /// too large, declared entities).
+    #[error("{0}")]
+    Layout(#[from] crate::layout::LayoutError),
     /// Writing the result failed (a full disk, a closed pipe): not the input's fault.
     #[error("cannot write output: {0}")]
     Output(std::io::Error),
@@ -217,6 +222,9 @@ impl DocError {
             DocError::Output(_) => ErrorKind::Output,
             DocError::Refused(_) => ErrorKind::Refused,
             DocError::Internal(_) => ErrorKind::Internal,
+            DocError::Layout(crate::layout::LayoutError::TooLarge { .. }) => ErrorKind::TooLarge,
+            DocError::Layout(crate::layout::LayoutError::Encoding(_)) => ErrorKind::Encoding,
+            DocError::Layout(crate::layout::LayoutError::Xml { .. }) => ErrorKind::BadXml,
         }
     }
 
@@ -233,6 +241,30 @@ impl DocError {
 }
 
 impl Engine {
+    /// Corrects an hOCR or ALTO document (`format`) in place and, when `extract`, gives its
+    /// record (`path` is the record's `source.path`; spans carry page and box). A bug met on
+    /// the input (never expected) is an internal error of this document, not a crash of the
+    /// batch.
+    pub fn process_layout(
+        &self,
+        path: Option<&str>,
+        bytes: &[u8],
+        format: layout::Format,
+        opts: DecodeOptions,
+        extract: bool,
+    ) -> Result<(String, Option<Record>), DocError> {
+        let src = layout::decode(bytes, opts.lossy)?;
+        let doc = layout::parse(&src, format)?;
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let c = layout::correct(&self.restorer, &src, &doc);
+            let record = extract.then(|| {
+                layout::splice::record_of(&self.extractor, &doc, &c, input::source_of(path, bytes))
+            });
+            (c.xml, record)
+        }))
+        .map_err(|_| DocError::Internal("the layout writer failed on this document".into()))
+    }
+
     /// Restores decoded text (no decoding, no record).
     #[doc(hidden)]
     pub fn restore(&self, text: &str) -> Restored {
@@ -463,7 +495,7 @@ impl Engine {
             );
             part.warnings
                 .extend(p.restored.passed_through_warnings(&p.text));
-            map_spans(&mut part, |s| p.map.span(s));
+            part.map_spans(|s| p.map.span(s));
             part
         };
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|_| {
@@ -493,25 +525,6 @@ fn chunk_for(bytes: &[u8]) -> usize {
 fn decode_chunk(c: &Chunk, opts: DecodeOptions) -> Result<input::Decoded<'_>, InputError> {
     input::decode_part(&c.bytes, opts, c.offset == 0, false)
         .map_err(|e| e.shifted(c.offset as usize))
-}
-
-/// Applies `f` to every span of `record` (header fields carry none).
-pub fn map_spans(record: &mut Record, f: impl Fn(Span) -> Span) {
-    for r in &mut record.references {
-        r.span = f(r.span);
-    }
-    for d in &mut record.dates {
-        d.span = f(d.span);
-    }
-    for a in &mut record.agencies {
-        a.span = f(a.span);
-    }
-    for i in &mut record.indicators {
-        i.span = f(i.span);
-    }
-    for w in &mut record.warnings {
-        w.span = w.span.map(&f);
-    }
 }
 
 /// Adds the `nul_replaced` warning when stray NUL bytes were replaced by spaces.
@@ -761,4 +774,26 @@ mod dev_regression {
         assert!(t.dates.f1() >= 0.95, "{report}");
         assert!(t.indicators.f1() >= 0.85, "{report}");
     }
+}
+
+/// Reads at most [`layout::MAX_LAYOUT_BYTES`] + 1 bytes of `reader`: a larger hOCR or ALTO
+/// document is refused without being held in memory.
+pub fn read_layout(reader: impl Read, format: layout::Format) -> Result<Vec<u8>, DocError> {
+    let mut bytes = Vec::new();
+    reader
+        .take(layout::MAX_LAYOUT_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() > layout::MAX_LAYOUT_BYTES {
+        return Err(layout::LayoutError::TooLarge {
+            format: if format == layout::Format::Alto {
+                "ALTO"
+            } else {
+                "hOCR"
+            },
+            bytes: bytes.len(),
+            limit: layout::MAX_LAYOUT_BYTES,
+        }
+        .into());
+    }
+    Ok(bytes)
 }

@@ -1,7 +1,7 @@
 //! The JSON record: what one document says, as data other systems consume.
 //!
 //! This is a wire format (contract version [`SCHEMA_VERSION`]): field names and meanings are
-//! fixed; new optional fields may be added. `sohoa schema` prints the JSON Schema generated from
+//! fixed; new optional fields may be added (they bump the minor version). `sohoa schema` prints the JSON Schema generated from
 //! these types, and the integration tests deserialize every record with `deny_unknown_fields`,
 //! so a renamed field fails the build's tests rather than a consumer's job.
 //!
@@ -16,7 +16,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Number;
 
 /// The version of the record contract written in every record's `schema_version`.
-pub const SCHEMA_VERSION: &str = "1";
+///
+/// `MAJOR.MINOR`: the minor number grows when optional fields are added (a consumer of an
+/// older minor version reads the record as before: `1.1` added `span.page` and `span.bbox`
+/// for hOCR and ALTO input), the major number only for a change that breaks consumers.
+pub const SCHEMA_VERSION: &str = "1.1";
 
 /// Where something was found: 1-based line of the original input and byte offsets into the
 /// original input (restoration keeps lines aligned, so provenance survives cleaning).
@@ -29,6 +33,16 @@ pub struct Span {
     pub start: usize,
     /// Byte offset (exclusive) into the original input.
     pub end: usize,
+    /// hOCR and ALTO input only: the 1-based page the item is on (that of its first word).
+    /// For such input `line`, `start` and `end` point into the document's text as sohoa
+    /// reads it (its words joined by spaces, its lines by line ends, a blank line after
+    /// each paragraph), not into the XML.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
+    /// hOCR and ALTO input only: `[x0, y0, x1, y1]`, the union of the boxes of the words
+    /// the item covers, in the document's units (pixels for Tesseract), rounded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bbox: Option<[i64; 4]>,
 }
 
 /// One document's record.
@@ -246,8 +260,13 @@ pub enum ErrorKind {
     Internal,
     /// A `sohoa pipe` line that is not a request (`text` missing or not a string).
     BadJson,
-    /// A `sohoa pipe` line longer than `--max-line-bytes`.
+    /// A `sohoa pipe` line longer than `--max-line-bytes`, or an hOCR/ALTO document larger
+    /// than sohoa reads (64 MiB).
     TooLarge,
+    /// An hOCR/ALTO document in another encoding than UTF-8 (or not valid UTF-8).
+    Encoding,
+    /// An hOCR/ALTO document that is not well-formed XML, or declares entities.
+    BadXml,
 }
 
 macro_rules! kind_names {
@@ -303,6 +322,8 @@ kind_names!(ErrorKind {
     Internal => "internal",
     BadJson => "bad_json",
     TooLarge => "too_large",
+    Encoding => "encoding",
+    BadXml => "bad_xml",
 });
 
 /// What is written instead of a record when an input could not be processed, so that nothing
@@ -334,6 +355,7 @@ impl Span {
             line: self.line + lines,
             start: self.start + bytes,
             end: self.end + bytes,
+            ..self
         }
     }
 }
@@ -363,6 +385,26 @@ fn cap<T>(v: &mut Vec<T>, max: usize, count: &mut u64) {
 }
 
 impl Record {
+    /// Applies `f` to every span of the record (header fields carry none).
+    #[doc(hidden)]
+    pub fn map_spans(&mut self, f: impl Fn(Span) -> Span) {
+        for r in &mut self.references {
+            r.span = f(r.span);
+        }
+        for d in &mut self.dates {
+            d.span = f(d.span);
+        }
+        for a in &mut self.agencies {
+            a.span = f(a.span);
+        }
+        for i in &mut self.indicators {
+            i.span = f(i.span);
+        }
+        for w in &mut self.warnings {
+            w.span = w.span.map(&f);
+        }
+    }
+
     /// Keeps the first `max` items of each list (in document order), counting the rest in
     /// `left_out`.
     #[doc(hidden)]
@@ -486,7 +528,7 @@ mod tests {
         let json = serde_json::to_string(&r).unwrap();
         let back: Record = serde_json::from_str(&json).unwrap();
         assert_eq!(back, r);
-        assert!(json.starts_with(r#"{"schema_version":"1","source":"#));
+        assert!(json.starts_with(r#"{"schema_version":"1.1","source":"#));
     }
 
     #[test]

@@ -9,6 +9,7 @@ Examples:
   sohoa clean scan.txt > scan.clean.txt        restore one OCR file
   cat scan.txt | sohoa clean                   the same through a pipe
   sohoa clean --mark scan.txt                  show doubtful words as [word|alt1|alt2]
+  sohoa clean page.hocr > page.clean.hocr      hOCR (or ALTO) corrected in place
   sohoa extract report.txt                     the JSON record of one report
   sohoa extract --jsonl a.txt b.txt            one JSON line per document
   sohoa run archive/ --out out/                a whole folder: out/**.clean.txt, out/**.json,
@@ -39,6 +40,10 @@ pub struct Cli {
     /// Replace invalid UTF-8 with U+FFFD instead of rejecting the input.
     #[arg(long, global = true)]
     pub lossy: bool,
+    /// What the inputs are: `auto` sniffs each (hOCR, ALTO, else text); hOCR and ALTO are
+    /// corrected in place (`clean` prints the document with only its words changed).
+    #[arg(long, global = true, value_enum, default_value_t = sohoa::layout::FormatChoice::Auto)]
+    pub format: sohoa::layout::FormatChoice,
     #[command(subcommand)]
     pub command: Command,
 }

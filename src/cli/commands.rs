@@ -29,8 +29,10 @@ pub fn dispatch(cli: &Cli) -> Result<i32> {
             out.flush().map_err(output_error)?;
             Ok(exit::OK)
         }
-        Command::Clean { paths, mark } => clean(&load_engine(cli)?, paths, *mark, opts),
-        Command::Extract { paths, jsonl } => extract(&load_engine(cli)?, paths, *jsonl, opts),
+        Command::Clean { paths, mark } => clean(&load_engine(cli)?, paths, *mark, opts, cli.format),
+        Command::Extract { paths, jsonl } => {
+            extract(&load_engine(cli)?, paths, *jsonl, opts, cli.format)
+        }
         Command::Run {
             inputs,
             out,
@@ -117,6 +119,39 @@ fn open_seekable(path: Option<&Path>) -> io::Result<std::fs::File> {
     }
 }
 
+/// `Some` when the input is an hOCR or ALTO document (by `--format`, or sniffed from its
+/// first 4 KB): its format and the file, rewound. `None` for text, or when sniffing failed
+/// to open it (the text path then reports the error).
+fn layout_input(
+    path: Option<&Path>,
+    format: sohoa::layout::FormatChoice,
+) -> Option<Result<(sohoa::layout::Format, std::fs::File), DocError>> {
+    use sohoa::layout::{Format, FormatChoice};
+    if format == FormatChoice::Text {
+        return None;
+    }
+    if path.is_none() && format == FormatChoice::Auto {
+        // Standard input is read once: sniff only files.
+        return None;
+    }
+    let mut file = match open_seekable(path) {
+        Ok(f) => f,
+        Err(e) => return (format != FormatChoice::Auto).then_some(Err(DocError::Io(e))),
+    };
+    let mut head = Vec::with_capacity(4096);
+    let sniffed = (&mut file)
+        .take(4096)
+        .read_to_end(&mut head)
+        .and_then(|_| file.rewind());
+    if let Err(e) = sniffed {
+        return Some(Err(DocError::Io(e)));
+    }
+    match format.resolve(&head) {
+        Format::Text => None,
+        fmt => Some(Ok((fmt, file))),
+    }
+}
+
 fn display(path: Option<&Path>) -> String {
     path.map_or_else(|| "<stdin>".to_string(), |p| p.display().to_string())
 }
@@ -129,11 +164,25 @@ fn output_error(e: impl Into<anyhow::Error>) -> anyhow::Error {
 
 /// `clean`: each input is decoded in full before anything of it is printed (the first of the
 /// two passes), so an input error, however late in the file, prints nothing of that input.
-fn clean(engine: &Engine, paths: &[PathBuf], mark: bool, opts: DecodeOptions) -> Result<i32> {
+fn clean(
+    engine: &Engine,
+    paths: &[PathBuf],
+    mark: bool,
+    opts: DecodeOptions,
+    format: sohoa::layout::FormatChoice,
+) -> Result<i32> {
     let mut out = output::stdout();
     let mut code = exit::OK;
     for path in inputs(paths) {
-        let done = if mark {
+        let layout = layout_input(path, format);
+        let done = if let Some(found) = layout {
+            found
+                .and_then(|(fmt, file)| {
+                    let bytes = sohoa::pipeline::read_layout(file, fmt)?;
+                    engine.process_layout(None, &bytes, fmt, opts, false)
+                })
+                .and_then(|(xml, _)| out.write_all(xml.as_bytes()).map_err(DocError::Output))
+        } else if mark {
             // Review output is for reading, document by document: read whole.
             read(path)
                 .map_err(DocError::Io)
@@ -166,21 +215,37 @@ fn clean(engine: &Engine, paths: &[PathBuf], mark: bool, opts: DecodeOptions) ->
 }
 
 /// `extract`: records only, so the restored text is not kept (memory stays bounded).
-fn extract(engine: &Engine, paths: &[PathBuf], jsonl: bool, opts: DecodeOptions) -> Result<i32> {
+fn extract(
+    engine: &Engine,
+    paths: &[PathBuf],
+    jsonl: bool,
+    opts: DecodeOptions,
+    format: sohoa::layout::FormatChoice,
+) -> Result<i32> {
     let inputs = inputs(paths);
     let lines = jsonl || inputs.len() > 1;
     let mut out = output::stdout();
     let mut code = exit::OK;
     for path in inputs {
         let name = path.map(|p| p.to_string_lossy().into_owned());
-        let done = open_seekable(path).map_err(DocError::Io).and_then(|file| {
-            engine.process_seekable(
-                name.as_deref(),
-                file,
-                opts,
-                chunked::DEFAULT_CHUNK,
-                &mut |_| Ok(()),
-            )
+        let layout = layout_input(path, format).map(|found| {
+            found.and_then(|(fmt, file)| {
+                let bytes = sohoa::pipeline::read_layout(file, fmt)?;
+                engine
+                    .process_layout(name.as_deref(), &bytes, fmt, opts, true)
+                    .map(|(_, r)| r.unwrap_or_else(|| record::Record::empty(Default::default())))
+            })
+        });
+        let done = layout.unwrap_or_else(|| {
+            open_seekable(path).map_err(DocError::Io).and_then(|file| {
+                engine.process_seekable(
+                    name.as_deref(),
+                    file,
+                    opts,
+                    chunked::DEFAULT_CHUNK,
+                    &mut |_| Ok(()),
+                )
+            })
         });
         let written = match done {
             Ok(record) if lines => serde_json::to_writer(&mut out, &record),

@@ -69,7 +69,12 @@ impl Spans<'_> {
         let start = self.map.to_original(r_start).min(n);
         let end = self.map.to_original(r_end).clamp(start, n);
         let line = self.line_starts.partition_point(|&s| s <= start);
-        Span { line, start, end }
+        Span {
+            line,
+            start,
+            end,
+            ..Span::default()
+        }
     }
 }
 

@@ -243,6 +243,7 @@ impl Restored {
                         line,
                         start: r.start,
                         end: r.end,
+                        ..Default::default()
                     }),
                 }
             })
