@@ -1,7 +1,9 @@
 //! Batch processing of files and folders: `sohoa run INPUT... --out DIR`.
 //!
 //! For each input `DIR/<relative path>.clean.txt` and `DIR/<relative path>.json` are written
-//! (the `.txt` extension of the input is dropped), and `DIR/records.jsonl` gets one line per
+//! (the `.txt` extension of the input is dropped); an hOCR or ALTO input `p.hocr` / `p.xml` is
+//! corrected in place into `DIR/p.clean.hocr` / `DIR/p.clean.xml`, its record in
+//! `DIR/p.hocr.json` / `DIR/p.xml.json` (so a page's text and layout files never collide), and `DIR/records.jsonl` gets one line per
 //! input in input order: the record, or an error record when the input could not be processed,
 //! so nothing is lost silently. Files are processed in parallel; the outputs do not depend on
 //! the number of threads. Every output file is written to a temporary name and renamed, so an
@@ -27,6 +29,7 @@ use std::time::SystemTime;
 
 use crate::fsutil::{remove_stale_temps, write_atomic, write_atomic_with};
 use crate::input::DecodeOptions;
+use crate::layout::{self, Format, FormatChoice};
 use crate::pipeline::{DocError, Engine};
 use crate::record::{Record, Source};
 
@@ -112,6 +115,8 @@ pub struct RunOptions {
     pub decode: DecodeOptions,
     /// Skip inputs whose outputs are up to date.
     pub resume: bool,
+    /// The inputs' format (`Auto`: each file sniffed).
+    pub format: FormatChoice,
 }
 
 /// One file to process.
@@ -155,7 +160,9 @@ pub struct Walk {
     pub notes: Vec<String>,
 }
 
-/// Expands the inputs: files as given, folders walked (sorted) for `*.txt` (any case).
+/// Expands the inputs: files as given, folders walked (sorted) for `*.txt` and the hOCR and
+/// ALTO documents among `*.hocr`, `*.html`, `*.htm`, `*.xml` (any case; a `.html` or `.xml`
+/// file that does not sniff as hOCR or ALTO is not an input, as a `.png` is not).
 ///
 /// Nothing is dropped silently: an input that does not exist, or a folder that cannot be
 /// listed, becomes a job of its own, which then fails with the reason and gets its error
@@ -200,10 +207,20 @@ pub fn walk_inputs(inputs: &[PathBuf], out: Option<&Path>) -> Walk {
     walk
 }
 
-/// Whether `path` names a text input: `*.txt` in any case.
+/// Whether `path` names an input by its name alone: `*.txt` or `*.hocr` in any case.
 fn is_txt(path: &Path) -> bool {
     path.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("txt"))
+        .is_some_and(|e| e.eq_ignore_ascii_case("txt") || e.eq_ignore_ascii_case("hocr"))
+}
+
+/// Whether a regular file found in a folder walk is an input: by its name, or a `*.html`,
+/// `*.htm` or `*.xml` whose first bytes are those of an hOCR or ALTO document.
+fn is_input_file(path: &Path) -> bool {
+    is_txt(path)
+        || (layout::is_layout_name(path)
+            && fs::File::open(path)
+                .and_then(|mut f| layout::sniff_file(&mut f, FormatChoice::Auto))
+                .is_ok_and(|f| f != Format::Text))
 }
 
 /// Collects the text files under `dir` (see [`walk_inputs`]); a folder or entry that cannot be
@@ -279,11 +296,13 @@ fn walk_dir(
                     "not followed: {} is a symlink to a folder of the same input",
                     path.display()
                 )),
-                Ok(target) if txt && target.is_file() => found.push(Job::new(path, "")),
+                Ok(target) if target.is_file() && is_input_file(&path) => {
+                    found.push(Job::new(path, ""))
+                }
                 Ok(_) if txt => found.push(refuse(path, "not a regular file".to_string())),
                 Ok(_) => {}
             }
-        } else if txt && ty.is_file() {
+        } else if ty.is_file() && is_input_file(&path) {
             found.push(Job::new(path, ""));
         } else if txt {
             found.push(refuse(
@@ -339,13 +358,21 @@ pub fn plan(inputs: &[PathBuf], jobs: &[Job], out: &OutDir) -> Result<(), PlanEr
     Ok(())
 }
 
-/// The output paths of a job under `out`.
+/// The output paths of a job under `out`: `a/b.txt` (or `a/b`) gives `a/b.clean.txt` and
+/// `a/b.json`; a layout name `a/b.hocr` gives `a/b.clean.hocr` and `a/b.hocr.json`.
 pub fn output_paths(out: &Path, job: &Job) -> (PathBuf, PathBuf) {
     let stem = job.relative.with_extension("");
     let base = out.join(stem);
     let mut clean = base.clone().into_os_string();
-    clean.push(".clean.txt");
     let mut json = base.into_os_string();
+    match job.relative.extension() {
+        Some(ext) if layout::is_layout_name(&job.relative) => {
+            clean.push(".clean.");
+            clean.push(ext);
+            json = out.join(&job.relative).into_os_string();
+        }
+        _ => clean.push(".clean.txt"),
+    }
     json.push(".json");
     (PathBuf::from(clean), PathBuf::from(json))
 }
@@ -422,6 +449,8 @@ fn up_to_date(
     input: &Facts,
     valid_since: SystemTime,
 ) -> Option<Record> {
+    // A corrected layout document has its own line count (a merged word's element goes).
+    let text = !layout::is_layout_name(&job.relative);
     let (clean_path, json_path) = output_paths(out, job);
     for p in [&clean_path, &json_path] {
         if fs::metadata(p).and_then(|m| m.modified()).ok()? < valid_since {
@@ -434,8 +463,8 @@ fn up_to_date(
     }
     let clean = facts(fs::File::open(&clean_path).ok()?).ok()?;
     let ends_alike = (input.last == Some(b'\n')) == (clean.last == Some(b'\n'));
-    (clean.newlines == input.newlines && ends_alike && (input.bytes == 0) == (clean.bytes == 0))
-        .then_some(record)
+    let lines_alike = !text || (clean.newlines == input.newlines && ends_alike);
+    (lines_alike && (input.bytes == 0) == (clean.bytes == 0)).then_some(record)
 }
 
 /// Processes one job and writes its two outputs; with `valid_since` (resume), returns the
@@ -488,6 +517,28 @@ pub fn run_job(
         }
     }
     let (clean_path, json_path) = output_paths(out, job);
+    let format = match layout::sniff_file(&mut file, opts.format) {
+        Ok(f) => f,
+        Err(e) => return failed(job, &DocError::Io(e), unread()),
+    };
+    if format != Format::Text {
+        let done = crate::pipeline::read_layout(&mut file, format).and_then(|bytes| {
+            engine.process_layout(source_path, &bytes, format, opts.decode, true)
+        });
+        return match done {
+            Ok((xml, Some(record))) => {
+                match write_atomic(&clean_path, xml.as_bytes()).map_err(|e| (&clean_path, e)) {
+                    Ok(()) => match write_json(&json_path, &record) {
+                        Ok(()) => succeeded(job, &record, false),
+                        Err(e) => failed(job, &output_error(&json_path, e), record.source),
+                    },
+                    Err((p, e)) => failed(job, &output_error(p, e), record.source),
+                }
+            }
+            Ok((_, None)) => failed(job, &DocError::Internal("no record".into()), unread()),
+            Err(e) => failed(job, &e, source_of_failed(&mut file)),
+        };
+    }
     // The clean text is written as it is made; an input error is kept aside so that the
     // temporary file is dropped and the error reported as the input's.
     let mut input_error = None;
@@ -514,9 +565,6 @@ pub fn run_job(
     if let Some(e) = input_error {
         return failed(job, &e, source_of_failed(&mut file));
     }
-    let output_error = |path: &Path, e: io::Error| {
-        DocError::Output(io::Error::new(e.kind(), format!("{}: {e}", path.display())))
-    };
     match (written, record) {
         (Ok(()), Some(record)) => match write_json(&json_path, &record) {
             Ok(()) => succeeded(job, &record, false),
@@ -532,6 +580,11 @@ pub fn run_job(
             failed(job, &err, source_of_failed(&mut file))
         }
     }
+}
+
+/// An error writing the output `path`, named.
+fn output_error(path: &Path, e: io::Error) -> DocError {
+    DocError::Output(io::Error::new(e.kind(), format!("{}: {e}", path.display())))
 }
 
 /// The `.json` output: the record, pretty, with a final newline.
@@ -714,6 +767,97 @@ mod tests {
             .collect();
         assert_eq!(rel, ["D.TXT", "a.txt", "b.txt", "sub/c.txt"]);
         assert_eq!(walk.notes.len(), 2, "{:?}", walk.notes);
+    }
+
+    #[test]
+    fn layout_inputs_keep_their_extension_in_the_output_names() {
+        let cases = [
+            ("p.hocr", "out/p.clean.hocr", "out/p.hocr.json"),
+            ("a/p.XML", "out/a/p.clean.XML", "out/a/p.XML.json"),
+            ("p.html", "out/p.clean.html", "out/p.html.json"),
+            ("p", "out/p.clean.txt", "out/p.json"),
+            ("p.md", "out/p.clean.txt", "out/p.json"),
+        ];
+        for (rel, clean, json) in cases {
+            let (c, j) = output_paths(Path::new("out"), &Job::new(rel, rel));
+            assert_eq!(
+                (c.as_path(), j.as_path()),
+                (Path::new(clean), Path::new(json))
+            );
+        }
+    }
+
+    #[test]
+    fn folders_are_walked_for_hocr_and_alto_by_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let hocr = "<?xml version='1.0'?><html><body><div class='ocr_page'></div></body></html>";
+        let alto = "<?xml version='1.0'?><alto xmlns='http://www.loc.gov/standards/alto/ns-v3#'/>";
+        for (f, text) in [
+            ("a.hocr", "anything: the name says hOCR"),
+            ("b.html", hocr),
+            ("c.html", "<html><body>a web page</body></html>"),
+            ("d.xml", alto),
+            ("e.xml", "<?xml version='1.0'?><mets/>"),
+            ("f.txt", "text"),
+        ] {
+            fs::write(d.join(f), text).unwrap();
+        }
+        let walk = walk_inputs(&[d.to_path_buf()], None);
+        let rel: Vec<_> = walk
+            .jobs
+            .iter()
+            .map(|j| j.relative.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(rel, ["a.hocr", "b.html", "d.xml", "f.txt"]);
+    }
+
+    #[test]
+    fn a_folder_of_hocr_and_alto_pages_is_corrected_in_place() {
+        let layout = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/layout");
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in");
+        fs::create_dir(&input).unwrap();
+        for f in ["page-1.hocr", "page-1.xml", "page-1.ocr.txt"] {
+            fs::copy(layout.join(f), input.join(f)).unwrap();
+        }
+        let out_path = dir.path().join("out");
+        let out = OutDir::open(&out_path).unwrap();
+        let jobs = collect_jobs(std::slice::from_ref(&input));
+        let engine = engine();
+        let summary = run(&engine, &jobs, &out, RunOptions::default(), &|_| {}).unwrap();
+        assert_eq!((summary.documents, summary.failed), (3, 0));
+        let hocr = fs::read(input.join("page-1.hocr")).unwrap();
+        let (want, _) = engine
+            .process_layout(None, &hocr, Format::Hocr, DecodeOptions::default(), false)
+            .unwrap();
+        assert_eq!(
+            fs::read_to_string(out_path.join("page-1.clean.hocr")).unwrap(),
+            want
+        );
+        let records: Vec<Record> = fs::read_to_string(out_path.join("records.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        // In name order: hOCR, text, ALTO. The layout pages' records are the text's, with
+        // page and box on every date.
+        let text = &records[1];
+        assert!(!text.dates.is_empty());
+        for r in [&records[0], &records[2]] {
+            assert_eq!(r.header.symbol, text.header.symbol);
+            assert_eq!(r.dates.len(), text.dates.len());
+            assert!(r
+                .dates
+                .iter()
+                .all(|d| d.span.page == Some(1) && d.span.bbox.is_some()));
+        }
+        let resume = RunOptions {
+            resume: true,
+            ..RunOptions::default()
+        };
+        let again = run(&engine, &jobs, &out, resume, &|_| {}).unwrap();
+        assert_eq!(again.skipped, 3);
     }
 
     fn engine() -> Engine {

@@ -44,6 +44,7 @@ pub fn dispatch(cli: &Cli) -> Result<i32> {
             batch::RunOptions {
                 decode: opts,
                 resume: *resume,
+                format: cli.format,
             },
         ),
         Command::Train { shared, out, extra } => train(shared, out, extra),
@@ -138,17 +139,10 @@ fn layout_input(
         Ok(f) => f,
         Err(e) => return (format != FormatChoice::Auto).then_some(Err(DocError::Io(e))),
     };
-    let mut head = Vec::with_capacity(4096);
-    let sniffed = (&mut file)
-        .take(4096)
-        .read_to_end(&mut head)
-        .and_then(|_| file.rewind());
-    if let Err(e) = sniffed {
-        return Some(Err(DocError::Io(e)));
-    }
-    match format.resolve(&head) {
-        Format::Text => None,
-        fmt => Some(Ok((fmt, file))),
+    match sohoa::layout::sniff_file(&mut file, format) {
+        Err(e) => Some(Err(DocError::Io(e))),
+        Ok(Format::Text) => None,
+        Ok(fmt) => Some(Ok((fmt, file))),
     }
 }
 

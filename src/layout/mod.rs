@@ -363,6 +363,32 @@ pub(crate) fn nfc(s: &str) -> String {
     s.nfc().collect()
 }
 
+/// The format of an open file: `choice`, or with `Auto` sniffed from its first 4 KB. The
+/// file is rewound, so reading it afterwards starts at its first byte.
+pub fn sniff_file(
+    file: &mut (impl std::io::Read + std::io::Seek),
+    choice: FormatChoice,
+) -> std::io::Result<Format> {
+    use std::io::Read;
+    if choice != FormatChoice::Auto {
+        return Ok(choice.resolve(&[]));
+    }
+    let mut head = Vec::with_capacity(4096);
+    file.by_ref().take(4096).read_to_end(&mut head)?;
+    file.rewind()?;
+    Ok(sniff(&head))
+}
+
+/// Whether a file name's extension is one that may hold hOCR or ALTO (`hocr`, `html`,
+/// `htm`, `xml`, in any case): what `sohoa run` sniffs in folders besides `*.txt`.
+pub fn is_layout_name(path: &std::path::Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        ["hocr", "html", "htm", "xml"]
+            .iter()
+            .any(|x| e.eq_ignore_ascii_case(x))
+    })
+}
+
 /// The format asked for on the command line: one, or `Auto` (sniff each document).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum FormatChoice {
