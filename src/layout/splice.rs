@@ -338,24 +338,26 @@ impl Editor<'_> {
     }
 }
 
-/// The group's box divided along the line by each piece's share of the characters.
+/// The group's box divided along the line by each piece's share of the characters, the space
+/// between two pieces counted as one character: the boxes keep a gap between them, as the
+/// OCR's own words do (a PDF text layer made from the boxes, read back by `pdftotext`, would
+/// otherwise join the pieces into one word).
 fn divide(union: Option<BBox>, pieces: &[&str]) -> Vec<Option<BBox>> {
     let Some(u) = union else {
         return vec![None; pieces.len()];
     };
-    let total: usize = pieces
-        .iter()
-        .map(|p| p.chars().count())
-        .sum::<usize>()
-        .max(1);
+    let chars: usize = pieces.iter().map(|p| p.chars().count()).sum();
+    let total = (chars + pieces.len().saturating_sub(1)).max(1);
     let width = u.x1 - u.x0;
+    let at = |n: usize| u.x0 + (width * n as f64 / total as f64).round();
     let mut acc = 0usize;
     pieces
         .iter()
         .map(|p| {
-            let x0 = u.x0 + (width * acc as f64 / total as f64).round();
+            let x0 = at(acc);
             acc += p.chars().count();
-            let x1 = u.x0 + (width * acc as f64 / total as f64).round();
+            let x1 = at(acc);
+            acc += 1;
             Some(BBox { x0, x1, ..u })
         })
         .collect()

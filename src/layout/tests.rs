@@ -166,9 +166,10 @@ fn a_split_word_becomes_two_with_unique_ids_and_a_merge_one_with_the_union_box()
         [
             ("Quyết", [0.0, 100.0]),
             ("định", [110.0, 200.0]),
-            // 5 and 3 characters of the 190 pixels of `Thanh1ap`.
-            ("Thành", [210.0, 329.0]),
-            ("lập", [329.0, 400.0]),
+            // 5 and 3 characters of the 190 pixels of `Thanh1ap`, one between them for the
+            // gap: 5/9 and 3/9 of the width.
+            ("Thành", [210.0, 316.0]),
+            ("lập", [337.0, 400.0]),
             ("Ký", [410.0, 450.0]),
             // `hi` and `u`: one word over both boxes, `u`'s element gone.
             ("hiệu", [460.0, 520.0]),
