@@ -263,7 +263,8 @@ pub fn score(record: &Record, gold: &Value) -> DocScore {
         if got.map(|g| norm(g)) == want.map(norm) {
             s.header_correct += 1.0;
         } else {
-            s.header_misses.push(miss_text(name, got.map(String::as_str)));
+            s.header_misses
+                .push(miss_text(name, got.map(String::as_str)));
         }
     }
     let gold_rec: Vec<String> = gh
@@ -365,7 +366,11 @@ mod tests {
     #[test]
     fn miss_text_prints_plain_values() {
         let cases = [
-            ("title", Some("Báo cáo tình hình"), "title=Báo cáo tình hình"),
+            (
+                "title",
+                Some("Báo cáo tình hình"),
+                "title=Báo cáo tình hình",
+            ),
             ("signer.name", None, "signer.name=(none)"),
         ];
         for (name, got, want) in cases {
