@@ -86,6 +86,6 @@ pub use model::ModelError;
 pub use pipeline::{DocError, Engine, EngineBuilder, Processed};
 pub use record::{
     schema, Agency, DateMention, ErrorInfo, ErrorKind, ErrorRecord, Header, Indicator, Qualifier,
-    Record, Reference, Signer, Source, Span, Warning, WarningKind, SCHEMA_VERSION,
+    NamedReference, Record, Reference, Signer, Source, Span, Warning, WarningKind, SCHEMA_VERSION,
 };
 pub use restore::Params;

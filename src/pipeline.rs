@@ -500,6 +500,9 @@ pub fn map_spans(record: &mut Record, f: impl Fn(Span) -> Span) {
     for r in &mut record.references {
         r.span = f(r.span);
     }
+    for r in &mut record.named_references {
+        r.span = f(r.span);
+    }
     for d in &mut record.dates {
         d.span = f(d.span);
     }
