@@ -87,7 +87,8 @@ pub use input::{DecodeOptions, InputError};
 pub use model::ModelError;
 pub use pipeline::{DocError, Engine, EngineBuilder, Processed};
 pub use record::{
-    schema, Agency, DateMention, ErrorInfo, ErrorKind, ErrorRecord, Header, Indicator, Qualifier,
-    Record, Reference, Signer, Source, Span, Warning, WarningKind, SCHEMA_VERSION,
+    schema, Agency, DateMention, ErrorInfo, ErrorKind, ErrorRecord, Header, Indicator,
+    NamedReference, Qualifier, Record, Reference, Signer, Source, Span, Warning, WarningKind,
+    SCHEMA_VERSION,
 };
 pub use restore::Params;

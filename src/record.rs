@@ -19,8 +19,9 @@ use serde_json::Number;
 ///
 /// `MAJOR.MINOR`: the minor number grows when optional fields are added (a consumer of an
 /// older minor version reads the record as before: `1.1` added `span.page` and `span.bbox`
-/// for hOCR and ALTO input), the major number only for a change that breaks consumers.
-pub const SCHEMA_VERSION: &str = "1.1";
+/// for hOCR and ALTO input, `1.2` added [`Record::named_references`]), the major number only
+/// for a change that breaks consumers.
+pub const SCHEMA_VERSION: &str = "1.2";
 
 /// Where something was found: 1-based line of the original input and byte offsets into the
 /// original input (restoration keeps lines aligned, so provenance survives cleaning).
@@ -57,6 +58,10 @@ pub struct Record {
     pub header: Header,
     /// Every citation of another document that has a number or symbol, one per mention.
     pub references: Vec<Reference>,
+    /// Laws and codes cited by name and date with no symbol (`Luật Tổ chức Chính phủ ngày 18
+    /// tháng 02 năm 2025`), one per mention; since schema `1.2`.
+    #[serde(default)]
+    pub named_references: Vec<NamedReference>,
     /// Every calendar date or partial date in the text.
     pub dates: Vec<DateMention>,
     /// Every mention of an agency or body, abbreviations expanded.
@@ -136,6 +141,22 @@ pub struct Reference {
     /// Issuing body when stated in the same sentence.
     pub issuer: Option<String>,
     /// Where the citation is.
+    pub span: Span,
+}
+
+/// A document cited by its type, name and date, with no symbol: how a decree cites the laws
+/// it is based on since the 2025 Law on legal normative documents (`Căn cứ Luật Tổ chức Chính
+/// phủ ngày 18 tháng 02 năm 2025;`). Kept apart from [`Reference`], whose symbol is always set.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NamedReference {
+    /// The type as cited: `Luật`, `Bộ luật` or `Pháp lệnh`.
+    pub doc_type: String,
+    /// The name after the type, white space collapsed (`Tổ chức Chính phủ`).
+    pub title: String,
+    /// ISO date printed right after the name.
+    pub date: String,
+    /// Where the citation is (type name to date).
     pub span: Span,
 }
 
@@ -370,6 +391,7 @@ pub const MAX_ITEMS: usize = 10_000;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LeftOut {
     pub references: u64,
+    pub named_references: u64,
     pub dates: u64,
     pub agencies: u64,
     pub indicators: u64,
@@ -391,6 +413,9 @@ impl Record {
         for r in &mut self.references {
             r.span = f(r.span);
         }
+        for r in &mut self.named_references {
+            r.span = f(r.span);
+        }
         for d in &mut self.dates {
             d.span = f(d.span);
         }
@@ -410,6 +435,11 @@ impl Record {
     #[doc(hidden)]
     pub fn cap_lists(&mut self, max: usize, left_out: &mut LeftOut) {
         cap(&mut self.references, max, &mut left_out.references);
+        cap(
+            &mut self.named_references,
+            max,
+            &mut left_out.named_references,
+        );
         cap(&mut self.dates, max, &mut left_out.dates);
         cap(&mut self.agencies, max, &mut left_out.agencies);
         cap(&mut self.indicators, max, &mut left_out.indicators);
@@ -422,6 +452,7 @@ impl Record {
     pub fn report_left_out(&mut self, max: usize, left_out: &LeftOut) {
         for (list, n) in [
             ("references", left_out.references),
+            ("named references", left_out.named_references),
             ("dates", left_out.dates),
             ("agencies", left_out.agencies),
             ("indicators", left_out.indicators),
@@ -447,6 +478,11 @@ impl Record {
         let sh = |s: Span| s.shifted(lines, bytes);
         self.references
             .extend(other.references.into_iter().map(|r| Reference {
+                span: sh(r.span),
+                ..r
+            }));
+        self.named_references
+            .extend(other.named_references.into_iter().map(|r| NamedReference {
                 span: sh(r.span),
                 ..r
             }));
@@ -528,7 +564,7 @@ mod tests {
         let json = serde_json::to_string(&r).unwrap();
         let back: Record = serde_json::from_str(&json).unwrap();
         assert_eq!(back, r);
-        assert!(json.starts_with(r#"{"schema_version":"1.1","source":"#));
+        assert!(json.starts_with(r#"{"schema_version":"1.2","source":"#));
     }
 
     #[test]

@@ -193,7 +193,7 @@ fn run_on_fixtures_writes_the_documented_layout() {
     assert_eq!(records.len(), 5);
     for (r, name) in records.iter().zip(SAMPLES) {
         assert!(r.source.path.as_deref().unwrap_or("").ends_with(name));
-        assert_eq!(r.schema_version, "1.1");
+        assert_eq!(r.schema_version, "1.2");
     }
 }
 
@@ -458,7 +458,7 @@ fn pipe_echoes_ids_verbatim() {
         let want = format!("{{\"id\":{id},\"clean\":");
         assert!(line.starts_with(&want), "{line}");
         assert!(
-            line.contains(r#","record":{"schema_version":"1.1","#),
+            line.contains(r#","record":{"schema_version":"1.2","#),
             "{line}"
         );
     }

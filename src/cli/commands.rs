@@ -572,7 +572,7 @@ fn eval_header(
     } else {
         None
     };
-    let headers: Vec<(record::Header, Option<String>)> =
+    let records: Vec<(record::Record, String, Option<String>)> =
         docs.par_iter()
             .map(|g| {
                 let path = dir.join(&g.file);
@@ -588,20 +588,21 @@ fn eval_header(
                 let done = bytes.and_then(|bytes| {
                     engine
                         .process_bytes(Some(&name), &bytes, opts)
+                        .map(|d| (d.record, String::from_utf8_lossy(&bytes).into_owned()))
                         .map_err(|e| format!("{}: {e}", path.display()))
                 });
                 match done {
-                    Ok(d) => (d.record.header, None),
-                    Err(e) => (record::Header::default(), Some(e)),
+                    Ok((r, text)) => (r, text, None),
+                    Err(e) => (record::Record::default(), String::new(), Some(e)),
                 }
             })
             .collect();
     let mut report = eval::header::HeaderReport::default();
-    for (g, (h, err)) in docs.iter().zip(headers) {
+    for (g, (r, text, err)) in docs.iter().zip(records) {
         if let Some(e) = err {
             report.misses.push(e);
         }
-        report.add(g, &h);
+        report.add_document(g, &r, &text);
     }
     Ok(report)
 }

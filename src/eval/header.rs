@@ -9,7 +9,15 @@
 //!   print no header of their own.
 //!
 //! Scores are given per family (the gold `doc_type`), because a benchmark that only reports a
-//! total hides a family that is always wrong behind the many thông tư.
+//! total hides a family that is always wrong behind the many thông tư. The type is also scored
+//! on the documents whose text prints their type's name at all (`type printed`): some gazette
+//! files are a signature page whose text layer holds nothing but the signer, and no reading of
+//! the text can type them.
+//!
+//! With the records ([`HeaderReport::add_document`]) the report also checks the citations: a
+//! strict grammar of its own ([`cited_in_can_cu`]) reads the symbols and the laws cited by name
+//! in the `Căn cứ` paragraphs, and each must be among the record's references (with its date
+//! where the text prints one) or named references.
 //!
 //! ```
 //! use sohoa::eval::header::{GoldDoc, HeaderReport};
@@ -31,10 +39,11 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use regex::Regex;
 use serde::Deserialize;
 
 use crate::extract::fold::fold_str;
-use crate::record::Header;
+use crate::record::{Header, Record};
 
 /// The consolidated-text family, whose type is not scored.
 const VBHN: &str = "Văn bản hợp nhất";
@@ -100,12 +109,27 @@ pub struct FamilyScore {
     pub docs: usize,
     pub symbol: Count,
     pub doc_type: Count,
+    /// The type on the documents whose text prints the gold type's name somewhere.
+    pub doc_type_printed: Count,
+}
+
+/// The citations of the `Căn cứ` paragraphs found among the records' references.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CitationScore {
+    /// Cited symbols that are among the references.
+    pub symbols: Count,
+    /// Of those printed with a date, the ones whose reference has that date.
+    pub dated: Count,
+    /// Laws cited by name and date that are among the named references, with that date.
+    pub named: Count,
 }
 
 /// Scores per family and the misses, in the order the documents were added.
 #[derive(Clone, Debug, Default)]
 pub struct HeaderReport {
     pub families: BTreeMap<String, FamilyScore>,
+    /// Filled by [`HeaderReport::add_document`].
+    pub citations: CitationScore,
     /// `file: field got … want …`, shown by `{:#}`.
     pub misses: Vec<String>,
 }
@@ -125,8 +149,59 @@ fn type_key(s: &str) -> String {
 }
 
 impl HeaderReport {
-    /// Scores one document's header.
+    /// Scores one document's header (its type counted as printed).
     pub fn add(&mut self, gold: &GoldDoc, header: &Header) {
+        self.add_header(gold, header, true);
+    }
+
+    /// Scores one document's record made from `text`: its header, and the citations of its
+    /// `Căn cứ` paragraphs against its references.
+    pub fn add_document(&mut self, gold: &GoldDoc, record: &Record, text: &str) {
+        let printed = type_key(text).contains(&type_key(&gold.doc_type));
+        self.add_header(gold, &record.header, printed);
+        let (symbols, named) = cited_in_can_cu(text);
+        let c = &mut self.citations;
+        for (symbol, date) in symbols {
+            let refs: Vec<_> = record
+                .references
+                .iter()
+                .filter(|r| symbol_key(&r.symbol) == symbol)
+                .collect();
+            c.symbols.add(!refs.is_empty());
+            if refs.is_empty() {
+                self.misses
+                    .push(format!("{}: cited symbol {symbol} not found", gold.file));
+                continue;
+            }
+            if let Some(date) = date {
+                let right = refs
+                    .iter()
+                    .any(|r| r.date.as_deref() == Some(date.as_str()));
+                c.dated.add(right);
+                if !right {
+                    self.misses.push(format!(
+                        "{}: cited symbol {symbol} found without its date {date}",
+                        gold.file
+                    ));
+                }
+            }
+        }
+        for (title, date) in named {
+            let right = record
+                .named_references
+                .iter()
+                .any(|n| n.date == date && type_key(&n.title).ends_with(&title));
+            c.named.add(right);
+            if !right {
+                self.misses.push(format!(
+                    "{}: law cited by name {title:?} {date} not found",
+                    gold.file
+                ));
+            }
+        }
+    }
+
+    fn add_header(&mut self, gold: &GoldDoc, header: &Header, printed: bool) {
         let fam = self.families.entry(gold.doc_type.clone()).or_default();
         fam.docs += 1;
         if gold.symbol_in_header {
@@ -149,6 +224,9 @@ impl HeaderReport {
                 .as_deref()
                 .is_some_and(|t| type_key(t) == type_key(&gold.doc_type));
             fam.doc_type.add(right);
+            if printed {
+                fam.doc_type_printed.add(right);
+            }
             if !right {
                 self.misses.push(format!(
                     "{}: doc_type got {:?} want {:?}",
@@ -169,6 +247,8 @@ impl HeaderReport {
             t.symbol.scored += f.symbol.scored;
             t.doc_type.right += f.doc_type.right;
             t.doc_type.scored += f.doc_type.scored;
+            t.doc_type_printed.right += f.doc_type_printed.right;
+            t.doc_type_printed.scored += f.doc_type_printed.scored;
         }
         t
     }
@@ -178,8 +258,8 @@ impl fmt::Display for HeaderReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "{:<20} {:>5}  {:>16}  {:>16}",
-            "family", "docs", "symbol", "doc_type"
+            "{:<20} {:>5}  {:>16}  {:>16}  {:>16}",
+            "family", "docs", "symbol", "doc_type", "type printed"
         )?;
         let cell = |c: &Count| {
             if c.scored == 0 {
@@ -197,11 +277,22 @@ impl fmt::Display for HeaderReport {
         {
             writeln!(
                 f,
-                "{:<20} {:>5}  {:>16}  {:>16}",
+                "{:<20} {:>5}  {:>16}  {:>16}  {:>16}",
                 name,
                 s.docs,
                 cell(&s.symbol),
-                cell(&s.doc_type)
+                cell(&s.doc_type),
+                cell(&s.doc_type_printed)
+            )?;
+        }
+        let c = &self.citations;
+        if c.symbols.scored + c.named.scored > 0 {
+            writeln!(
+                f,
+                "cited in Căn cứ lines: symbols {}, their dates {}, laws by name and date {}",
+                cell(&c.symbols),
+                cell(&c.dated),
+                cell(&c.named)
             )?;
         }
         if f.alternate() {
@@ -211,6 +302,74 @@ impl fmt::Display for HeaderReport {
         }
         Ok(())
     }
+}
+
+/// A symbol cited in a `Căn cứ` paragraph and the ISO date printed right after it.
+pub type CitedSymbol = (String, Option<String>);
+/// A law cited by name in a `Căn cứ` paragraph: its name folded as [`type_key`], its ISO date.
+pub type CitedName = (String, String);
+
+/// What a strict grammar finds in the `Căn cứ` paragraphs of `text` (a paragraph runs from a
+/// line that starts with `Căn cứ` to the line that ends with `;`, `.` or `:`): the symbols
+/// cited after `số` in the Nghị định 30/2020 forms (`n/yyyy/TYPE-ISSUER`, `n/TYPE-ISSUER`,
+/// `n/yyyy/QH15`, Party `n-TYPE/ISSUER`), spaces removed, each with the ISO date printed right
+/// after it (`ngày D tháng M năm Y`, `ngày D/M/Y`); and the laws cited by name and date
+/// (`Luật Tổ chức Chính phủ ngày 18 tháng 02 năm 2025`) as (name folded as [`type_key`], date).
+/// It is written apart from the extractor's grammar so that it checks it.
+pub fn cited_in_can_cu(text: &str) -> (Vec<CitedSymbol>, Vec<CitedName>) {
+    let re = |s: &str| Regex::new(s).expect("static regex");
+    let symbol = re(
+        r"\bsố\s+(\d{1,5}(?:/\d{4})?/\p{Lu}[\p{L}]*\d*(?:-\p{Lu}[\p{L}\d]*)*|\d{1,5}-\p{Lu}+/\p{Lu}+)",
+    );
+    let date =
+        re(r"^\s*,?\s*ngày\s+(\d{1,2})(?:\s+tháng\s+(\d{1,2})\s+năm\s+|/(\d{1,2})/)(\d{4})\b");
+    let named = re(
+        r"(?:^|[\s,;])(?:Bộ luật|Luật|Pháp lệnh)\s+(\p{Lu}[^;:\d]*?)\s+ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})\b",
+    );
+    let iso = |d: &str, m: &str, y: &str| -> Option<String> {
+        let (d, m): (u32, u32) = (d.parse().ok()?, m.parse().ok()?);
+        ((1..=31).contains(&d) && (1..=12).contains(&m)).then(|| format!("{y}-{m:02}-{d:02}"))
+    };
+    let mut symbols = Vec::new();
+    let mut names = Vec::new();
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    let mut i = 0;
+    while i < lines.len() {
+        if !lines[i].starts_with("Căn cứ") {
+            i += 1;
+            continue;
+        }
+        let mut para = String::new();
+        let mut j = i;
+        while j < lines.len() && j < i + 8 {
+            para.push_str(lines[j]);
+            // A symbol broken after its `-` or `/` (`NĐ-` / `CP`) is one word again.
+            if !lines[j].ends_with(['-', '/']) {
+                para.push(' ');
+            }
+            j += 1;
+            if lines[j - 1].ends_with([';', '.', ':']) {
+                break;
+            }
+        }
+        for c in symbol.captures_iter(&para) {
+            let (Some(m), Some(s)) = (c.get(0), c.get(1)) else {
+                continue;
+            };
+            let d = date.captures(&para[m.end()..]).and_then(|d| {
+                let month = d.get(2).or(d.get(3))?.as_str();
+                iso(&d[1], month, &d[4])
+            });
+            symbols.push((symbol_key(s.as_str()), d));
+        }
+        for c in named.captures_iter(&para) {
+            if let Some(d) = iso(&c[2], &c[3], &c[4]) {
+                names.push((type_key(&c[1]), d));
+            }
+        }
+        i = j;
+    }
+    (symbols, names)
 }
 
 #[cfg(test)]
@@ -295,6 +454,30 @@ mod tests {
         let shown = format!("{r:#}");
         assert!(shown.contains("symbol got \"04/VBHN-BTC\" want \"04/VBHN-BYT\""));
         assert!(shown.contains("total"));
+    }
+
+    #[test]
+    fn strict_citation_grammar() {
+        let text = "Căn cứ Luật Tổ chức Chính phủ ngày 18 tháng 02 năm 2025;\nCăn cứ Nghị định số 99/2019/NĐ-CP ngày 01 tháng 7 năm 2019 của Chính phủ quy định, được sửa đổi\nbởi Nghị định số 134/2021/NĐ-\nCP;\nCăn cứ Luật Bảo hiểm xã hội số 41/2024/QH15 và Quyết định số 06/QĐ-TTg ngày 06/01/2022;\nCăn cứ Kết luận số 183-KL/TW;\nTheo Thông tư số 01/2020/TT-BTC ngày 02 tháng 3 năm 2020;\n";
+        let (symbols, named) = cited_in_can_cu(text);
+        let symbols: Vec<(&str, Option<&str>)> = symbols
+            .iter()
+            .map(|(s, d)| (s.as_str(), d.as_deref()))
+            .collect();
+        assert_eq!(
+            symbols,
+            [
+                ("99/2019/NĐ-CP", Some("2019-07-01")),
+                ("134/2021/NĐ-CP", None),
+                ("41/2024/QH15", None),
+                ("06/QĐ-TTg", Some("2022-01-06")),
+                ("183-KL/TW", None),
+            ]
+        );
+        assert_eq!(
+            named,
+            [("to chuc chinh phu".to_string(), "2025-02-18".to_string())]
+        );
     }
 
     fn fixtures() -> PathBuf {

@@ -263,7 +263,8 @@ pub fn score(record: &Record, gold: &Value) -> DocScore {
         if got.map(|g| norm(g)) == want.map(norm) {
             s.header_correct += 1.0;
         } else {
-            s.header_misses.push(format!("{name}={got:?}"));
+            s.header_misses
+                .push(miss_text(name, got.map(String::as_str)));
         }
     }
     let gold_rec: Vec<String> = gh
@@ -348,9 +349,34 @@ pub fn score(record: &Record, gold: &Value) -> DocScore {
     s
 }
 
+/// One header miss as a reader sees it: `field=value`, or `field=(none)`
+/// when nothing was extracted, so `--details` shows plain text rather
+/// than Rust's `Some("…")` debug form.
+fn miss_text(name: &str, got: Option<&str>) -> String {
+    match got {
+        Some(v) => format!("{name}={v}"),
+        None => format!("{name}=(none)"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn miss_text_prints_plain_values() {
+        let cases = [
+            (
+                "title",
+                Some("Báo cáo tình hình"),
+                "title=Báo cáo tình hình",
+            ),
+            ("signer.name", None, "signer.name=(none)"),
+        ];
+        for (name, got, want) in cases {
+            assert_eq!(miss_text(name, got), want);
+        }
+    }
 
     #[test]
     fn prf_multiset() {

@@ -150,7 +150,20 @@ impl HeaderRules {
             .position(|l| l.start + 12_000 > restored.len())
             .unwrap_or(lines.len())
             .max(top);
-        'lines: for i in (0..top).chain(tail..lines.len()) {
+        // Its attestation block (`XÁC THỰC VĂN BẢN HỢP NHẤT`, the number line just above it)
+        // may also stand mid-file, before the appended footnotes and gazette pages.
+        let attested: Vec<usize> = lines
+            .iter()
+            .enumerate()
+            .skip(top)
+            .take(tail.saturating_sub(top))
+            .filter(|(_, l)| {
+                let u = l.folded.to_ascii_uppercase();
+                (u.contains("XAC THUC") || u.contains("XAC NHAN")) && u.contains("VAN BAN HOP NHAT")
+            })
+            .flat_map(|(i, _)| i.saturating_sub(6)..(i + 3).min(tail))
+            .collect();
+        'lines: for i in (0..top).chain(attested).chain(tail..lines.len()) {
             let l = &lines[i];
             for c in self.so.captures_iter(l.folded) {
                 let cue = c.get(0).map_or(0..0, |m| m.range());
@@ -165,13 +178,26 @@ impl HeaderRules {
                         continue;
                     }
                 }
-                let after = cue.end;
+                // The no-colon form `Số 12/…` matched the number's first character too.
+                let mut after = cue.end;
+                if l.folded[..after].ends_with(|c: char| c.is_ascii_digit() || c == '/') {
+                    after -= 1;
+                }
                 let rest = &l.folded[after..];
                 let pad = rest.len() - rest.trim_start().len();
                 let at = l.start + byte_of(l.text, after + pad);
                 let Some(own) = self.own_symbol(restored, at, symbols) else {
                     continue;
                 };
+                // A cited document carries its date right after its symbol (`SỐ 90/QĐ-TTg NGÀY
+                // 18/01/2022` in a title); the document's own number line never does.
+                let next_word = restored[own.end..]
+                    .split(|c: char| !c.is_alphanumeric())
+                    .find(|w| !w.is_empty())
+                    .map(|w| fold_str(w).to_lowercase());
+                if next_word.as_deref() == Some("ngay") {
+                    continue;
+                }
                 h.number = own.number;
                 h.symbol = Some(own.symbol);
                 own_type = own.type_code;
@@ -302,8 +328,13 @@ impl HeaderRules {
                 let before = &text[..byte_of(text, m.start)];
                 let place = place_before(before);
                 // With no Số line or Quốc hiệu to stand next to, only a place-and-date line
-                // is the issue date (a line may start with a body sentence's `ngày …`).
-                if place.is_none() && (anchor.is_none() || !folded[..m.start].trim().is_empty()) {
+                // is the issue date (a line may start with a body sentence's `ngày …`). A date
+                // with no place is one only when it stands alone on its line: a title that
+                // wraps before a cited document's date (`Hướng dẫn Quyết định số 170/2008/QĐ-TTg`
+                // / `ngày 18 tháng 12 năm 2008 của Thủ tướng …`) goes on after it.
+                let alone = folded[..m.start].trim().is_empty()
+                    && !folded[m.end..].chars().any(char::is_alphanumeric);
+                if place.is_none() && (anchor.is_none() || !alone) {
                     continue;
                 }
                 let Ok(year) = c[3].parse() else {
@@ -477,7 +508,7 @@ impl HeaderRules {
     /// appendices, whose forms leave the name blank (`(Ký, ghi rõ họ tên)`), so they give none.
     fn signature_blocks(&self, lines: &[Line]) -> Vec<(usize, Signer)> {
         let caps_line = |l: &Line| {
-            let t = l.text.trim();
+            let t = without_sign_mark(l.text);
             (3..=90).contains(&t.chars().count())
                 && !t.chars().any(char::is_lowercase)
                 && t.chars().filter(|c| c.is_alphabetic()).count() >= 3
@@ -554,13 +585,10 @@ impl HeaderRules {
             // words after it (`KT. BỘ TRƯỞNG` signed by the minister's deputy reads on the
             // next line, `THỨ TRƯỞNG`).
             if let Some(last) = block.last() {
-                let f = last.folded.trim_start();
-                let pos = match self.authority.find(f) {
-                    Some(m) => {
-                        let k = byte_of(last.text.trim_start(), m.end());
-                        last.text.trim_start()[k..].to_string()
-                    }
-                    None => last.text.to_string(),
+                let text = without_sign_mark(last.text);
+                let pos = match self.authority.find(&fold_str(text)) {
+                    Some(m) => text[byte_of(text, m.end())..].to_string(),
+                    None => text.to_string(),
                 };
                 let pos = collapse(pos.trim_matches(|c: char| !c.is_alphanumeric()));
                 if !pos.is_empty() {
@@ -642,6 +670,31 @@ impl HeaderRules {
 impl Default for HeaderRules {
     fn default() -> Self {
         HeaderRules::new()
+    }
+}
+
+/// A signature line without the signature mark the text layer glued to its end
+/// (`PHÓ THỦ TƯỚNG[daky]`, `PHÓ THỦ TƯỚNGky]`, `PHÓ THỦ TƯỚNG]`), trimmed: the mark stands
+/// where the signature image was, so it says nothing about the position.
+fn without_sign_mark(text: &str) -> &str {
+    let t = text.trim();
+    let Some(r) = t.strip_suffix(']') else {
+        return t;
+    };
+    let cut = r.rfind('[').unwrap_or_else(|| {
+        r.len()
+            - r.chars()
+                .rev()
+                .take_while(|c| c.is_lowercase())
+                .map(char::len_utf8)
+                .sum::<usize>()
+    });
+    let mark = fold_str(&r[cut..]).to_lowercase();
+    let mark = mark.trim_start_matches('[').replace(' ', "");
+    if matches!(mark.as_str(), "" | "ky" | "daky") {
+        r[..cut].trim_end()
+    } else {
+        t
     }
 }
 
@@ -888,6 +941,23 @@ mod tests {
                 Some("2026-06-11"),
                 Some("Hà Nội"),
             ),
+            // A cited decision in a capitals title line (`SỐ 90/QĐ-TTg NGÀY …`) is not the
+            // number line; with no header on top the type line still types the document.
+            (
+                "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nTHÔNG TƯ\nHƯỚNG DẪN THỰC HIỆN QUYẾT ĐỊNH\nSỐ 90/QĐ-TTg NGÀY 18/01/2022 CỦA THỦ TƯỚNG\n",
+                None,
+                Some("Thông tư"),
+                None,
+                None,
+            ),
+            // The no-colon number line keeps its first digit.
+            (
+                "ỦY BAN NHÂN DÂN\nXÃ BÌNH AN\nSố 12/BC-UBND\nBình An, ngày 02 tháng 8 năm 2025\nBÁO CÁO\nKết quả\n",
+                Some("12/BC-UBND"),
+                Some("Báo cáo"),
+                Some("2025-08-02"),
+                Some("Bình An"),
+            ),
             // A consolidated text and a công văn with no type code.
             (
                 "BỘ Y TẾ\nSố: 04/VBHN-BYT\nHà Nội, ngày 20 tháng 3 năm 2024\n",
@@ -932,6 +1002,23 @@ mod tests {
         assert_eq!(header(&body).issue_date, None);
     }
 
+    /// A consolidated text whose attestation block stands mid-file (footnotes and gazette
+    /// pages after it), its top a title that wraps before a cited document's date.
+    #[test]
+    fn consolidated_text_attested_mid_file() {
+        let top = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nTHÔNG TƯ\nHướng dẫn thực hiện Quyết định số 170/2008/QĐ-TTg\nngày 18 tháng 12 năm 2008 của Thủ tướng Chính phủ về chế độ\n";
+        let body = "Điều 1. Nội dung của văn bản được hợp nhất.\n".repeat(300);
+        let end = "BỘ LAO ĐỘNG -\nTHƯƠNG BINH VÀ XÃ HỘI\nSố: 836/VBHN-BLĐTBXH\nXÁC THỰC VĂN BẢN HỢP NHẤT\nHà Nội, ngày 05 tháng 3 năm 2024\nKT. BỘ TRƯỞNG\nTHỨ TRƯỞNG\n\nNguyễn Bá Hoan\n";
+        let notes =
+            "1 Thông tư số 08/2023/TT-BLĐTBXH ngày 29 tháng 8 năm 2023 sửa đổi.\n".repeat(300);
+        let h = header(&format!("{top}{body}{end}{notes}"));
+        assert_eq!(h.symbol.as_deref(), Some("836/VBHN-BLĐTBXH"));
+        assert_eq!(h.issue_date.as_deref(), Some("2024-03-05"));
+        assert_eq!(h.place.as_deref(), Some("Hà Nội"));
+        // Without the attestation block the wrapped title's date is still no issue date.
+        assert_eq!(header(&format!("{top}{body}")).issue_date, None);
+    }
+
     /// (signature text, authority, position, name) for each signature shape.
     #[test]
     fn signature_shapes() {
@@ -966,6 +1053,19 @@ mod tests {
                 Some("KT"),
                 Some("Thứ trưởng"),
                 Some("Võ Minh Lương"),
+            ),
+            // The text layer glued the signature mark to the position line.
+            (
+                "TM. CHÍNH PHỦ\nKT. THỦ TƯỚNG\n    PHÓ THỦ TƯỚNGky]\n\nNguyễn Văn Thắng\n",
+                Some("KT"),
+                Some("Phó Thủ tướng"),
+                Some("Nguyễn Văn Thắng"),
+            ),
+            (
+                "KT. BỘ TRƯỞNG\nTHỨ TRƯỞNG[daky]\nLê Văn Thanh\n",
+                Some("KT"),
+                Some("Thứ trưởng"),
+                Some("Lê Văn Thanh"),
             ),
             // A form's blank signature is no signer.
             ("GIÁM ĐỐC\n(Ký, ghi rõ họ tên, đóng dấu)\n", None, None, None),

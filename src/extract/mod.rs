@@ -36,7 +36,8 @@ pub mod symbols;
 
 use crate::offsets::{OffsetMap, Segment};
 use crate::record::{
-    Agency, DateMention, Indicator, Record, Reference, Source, Span, Warning, WarningKind,
+    Agency, DateMention, Indicator, NamedReference, Record, Reference, Source, Span, Warning,
+    WarningKind,
 };
 
 /// The built extractor (immutable, `Send + Sync`).
@@ -128,6 +129,7 @@ impl Extractor {
             &found_agencies,
             zones.own_symbol,
         );
+        let named = references::by_name(restored, &found_dates);
         let mut excluded: Vec<(usize, usize)> = found_dates
             .iter()
             .map(|d| (d.start, d.end))
@@ -179,6 +181,15 @@ impl Extractor {
                 date: r.date,
                 issuer: r.issuer,
                 span: spans.span(r.start, r.end),
+            })
+            .collect();
+        record.named_references = named
+            .into_iter()
+            .map(|n| NamedReference {
+                doc_type: n.doc_type,
+                title: n.title,
+                date: n.date,
+                span: spans.span(n.start, n.end),
             })
             .collect();
         record.dates = found_dates

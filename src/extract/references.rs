@@ -5,7 +5,7 @@
 use super::agencies::FoundAgency;
 use super::dates::FoundDate;
 use super::doc::DocTypes;
-use super::fold::Folded;
+use super::fold::{fold_str, lower_starts_with, Folded};
 use super::symbols::FoundSymbol;
 
 /// A reference (offsets into the restored text).
@@ -91,6 +91,109 @@ pub fn build(
             date: date.map(|d| d.iso.clone()),
             issuer,
         });
+    }
+    out
+}
+
+/// A law or code cited by its name and date, with no symbol (offsets into the restored text).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FoundNamed {
+    pub start: usize,
+    pub end: usize,
+    pub doc_type: String,
+    pub title: String,
+    pub date: String,
+}
+
+/// The types cited by name: a law's symbol is often left out, its name and date being unique.
+const NAMED_TYPES: &[&str] = &["Bộ luật", "Pháp lệnh", "Luật"];
+
+/// Words that never stand in a law's name in lower case: the words of a sentence about a law
+/// (`Luật này có hiệu lực thi hành từ ngày …`), not of a citation.
+const NOT_IN_A_NAME: &[&str] = &[
+    "này", "được", "đã", "từ", "đến", "kể", "trước", "sau", "là", "hiệu", "ngày", "thì", "khi",
+    "nếu",
+];
+
+/// Laws and codes cited by name and date (`Căn cứ Luật Tổ chức Chính phủ ngày 18 tháng 02 năm
+/// 2025;`): a full date (`ngày D tháng M năm Y` or `ngày D/M/Y`) right after a capitalised name
+/// that follows `Luật`, `Bộ luật` or `Pháp lệnh` in the same clause, with no number in between
+/// (a cited symbol makes it a [`FoundReference`] instead). `Luật sửa đổi, bổ sung …` names a
+/// law too.
+pub fn by_name(restored: &str, dates: &[FoundDate]) -> Vec<FoundNamed> {
+    let mut out = Vec::new();
+    for d in dates {
+        if d.iso.len() != 10 || d.iso.starts_with('-') {
+            continue;
+        }
+        // What comes before the date, without its `ngày` and a comma. The citation grammar
+        // introduces the date with `ngày` (a bare `12/8/2023` is a table cell's date).
+        let before = restored[..d.start].trim_end();
+        let before = if lower_starts_with(&fold_str(&d.text), "ngay") {
+            before
+        } else {
+            match before.rsplit_once(char::is_whitespace) {
+                Some((head, w)) if fold_str(w).eq_ignore_ascii_case("ngay") => head,
+                None if fold_str(before).eq_ignore_ascii_case("ngay") => "",
+                _ => continue,
+            }
+        };
+        let before = before.trim_end().trim_end_matches(',').trim_end();
+        // A blank line between the name and the date: they are not one citation.
+        if restored[before.len()..d.start].matches('\n').count() >= 2 {
+            continue;
+        }
+        // The clause: after the last `;`, `.`, `:` or blank line, at most 400 bytes back.
+        let mut from = before.len().saturating_sub(400);
+        while !before.is_char_boundary(from) {
+            from += 1;
+        }
+        let window = &before[from..];
+        let mut cut = window.rfind([';', '.', ':']).map_or(0, |k| k + 1);
+        let mut line_start = 0;
+        for (k, line) in window.split_inclusive('\n').enumerate() {
+            if k > 0 && line.trim().is_empty() {
+                cut = cut.max(line_start + line.len());
+            }
+            line_start += line.len();
+        }
+        let clause = &window[cut..];
+        let base = from + cut;
+        let found = clause
+            .char_indices()
+            .filter(|&(i, _)| {
+                !clause[..i]
+                    .chars()
+                    .next_back()
+                    .is_some_and(char::is_alphanumeric)
+            })
+            .find_map(|(i, _)| {
+                let ty = NAMED_TYPES.iter().find(|t| {
+                    clause[i..]
+                        .strip_prefix(**t)
+                        .is_some_and(|r| r.starts_with(char::is_whitespace))
+                })?;
+                let title = clause[i + ty.len()..]
+                    .split_whitespace()
+                    .collect::<Vec<_>>();
+                let first = title.first()?;
+                let named = first.starts_with(char::is_uppercase)
+                    || (first.to_lowercase() == "sửa" && title.get(1) == Some(&"đổi,"));
+                let sentence = title.iter().any(|w| {
+                    let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+                    NOT_IN_A_NAME.contains(&w) || w.chars().any(|c| c.is_ascii_digit())
+                });
+                (named && !sentence && title.len() <= 80).then(|| (i, ty, title.join(" ")))
+            });
+        if let Some((i, ty, title)) = found {
+            out.push(FoundNamed {
+                start: base + i,
+                end: d.end,
+                doc_type: (*ty).to_string(),
+                title,
+                date: d.iso.clone(),
+            });
+        }
     }
     out
 }
@@ -187,6 +290,78 @@ mod tests {
         let dates = Dates::new().find(&f, text);
         let ags = Agencies::new().find(&f, text);
         build(&f, &types, &syms, &dates, &ags, None)
+    }
+
+    /// (text, the laws cited by name: type, title, date).
+    #[test]
+    fn laws_cited_by_name_and_date() {
+        type Named<'a> = (&'a str, &'a str, &'a str);
+        let cases: &[(&str, &[Named])] = &[
+            (
+                "Căn cứ Luật Tổ chức Chính phủ ngày 18 tháng 02 năm 2025;",
+                &[("Luật", "Tổ chức Chính phủ", "2025-02-18")],
+            ),
+            (
+                "Căn cứ Bộ luật Lao động ngày 20 tháng 11 năm 2019;\nCăn cứ Pháp lệnh Ưu đãi người có công với cách mạng ngày 09/12/2020;",
+                &[
+                    ("Bộ luật", "Lao động", "2019-11-20"),
+                    ("Pháp lệnh", "Ưu đãi người có công với cách mạng", "2020-12-09"),
+                ],
+            ),
+            // A name wrapped onto the next line; two laws in one clause.
+            (
+                "Căn cứ Luật Ban hành văn bản quy phạm\npháp luật ngày 19 tháng 02 năm 2025 và Luật sửa đổi, bổ sung một số điều của Luật Chứng khoán, Luật Kế toán ngày 29 tháng 11 năm 2024;",
+                &[
+                    ("Luật", "Ban hành văn bản quy phạm pháp luật", "2025-02-19"),
+                    (
+                        "Luật",
+                        "sửa đổi, bổ sung một số điều của Luật Chứng khoán, Luật Kế toán",
+                        "2024-11-29",
+                    ),
+                ],
+            ),
+            // Names with the words of a sentence in them (`theo`, `tại`, `vào`).
+            (
+                "Căn cứ Luật Đầu tư theo phương thức đối tác công tư ngày 18 tháng 6 năm 2020; Luật Nhập cảnh, xuất cảnh, quá cảnh, cư trú của người nước ngoài tại Việt Nam ngày 16 tháng 6 năm 2014",
+                &[
+                    ("Luật", "Đầu tư theo phương thức đối tác công tư", "2020-06-18"),
+                    (
+                        "Luật",
+                        "Nhập cảnh, xuất cảnh, quá cảnh, cư trú của người nước ngoài tại Việt Nam",
+                        "2014-06-16",
+                    ),
+                ],
+            ),
+            // Cited with a symbol: a reference, not a named one.
+            (
+                "Căn cứ Luật Bảo hiểm xã hội số 41/2024/QH15 ngày 29 tháng 6 năm 2024;",
+                &[],
+            ),
+            // Sentences about a law, and a date with no law before it.
+            (
+                "Luật này có hiệu lực thi hành từ ngày 01 tháng 7 năm 2025.\nLuật Đất đai được sửa đổi ngày 01 tháng 8 năm 2024.\nHà Nội, ngày 12 tháng 5 năm 2025",
+                &[],
+            ),
+            // A partial date is no citation date; a blank line ends the clause; a table's
+            // bare date after a name is not introduced by `ngày`.
+            (
+                "Luật Đầu tư tháng 6 năm 2020\nCăn cứ Luật Đầu tư\n\nngày 17 tháng 6 năm 2020\nđiều của Luật Quy hoạch\n12/8/2023",
+                &[],
+            ),
+        ];
+        for &(text, want) in cases {
+            let f = Folded::new(text);
+            let dates = Dates::new().find(&f, text);
+            let got = by_name(text, &dates);
+            let got: Vec<Named> = got
+                .iter()
+                .map(|n| (n.doc_type.as_str(), n.title.as_str(), n.date.as_str()))
+                .collect();
+            assert_eq!(got, want, "{text:?}");
+            for n in by_name(text, &dates) {
+                assert!(text[n.start..n.end].starts_with(n.doc_type.as_str()));
+            }
+        }
     }
 
     #[test]
