@@ -26,6 +26,8 @@ pub struct SearchScratch {
     /// Per alphabet index `a`: the cheapest rule of this query whose intended side is two
     /// characters starting with `a` (how cheaply row `d - 1` can still reach row `d + 1`).
     min2: Vec<f32>,
+    /// Per alphabet index `a`: the smaller of the query's `cheap[a]` and `min2[a]`.
+    cheap: Vec<f32>,
     /// The frontier, best first: (lower bound bits << 32 | record).
     frontier: std::collections::BinaryHeap<std::cmp::Reverse<u64>>,
     /// Bit patterns of the best costs found so far (a max-heap of at most `limit`).
@@ -231,7 +233,12 @@ impl CandidateIndex {
             &mut scratch.frontier,
             &mut scratch.heap,
         );
-        let min2 = &scratch.min2;
+        // Per alphabet index: the least one more intended character costs on the parent's
+        // row minimum (by a rule of its own or the second half of a two-character one).
+        let cheap = &mut scratch.cheap;
+        cheap.clear();
+        cheap.extend(q.cheap.iter().zip(&scratch.min2).map(|(&c, &d)| super::model::min(c, d)));
+        let (cheap, min2) = (&scratch.cheap, &scratch.min2);
         rows.clear();
         recs.clear();
         frontier.clear();
@@ -300,8 +307,8 @@ impl CandidateIndex {
                 } else {
                     f32::INFINITY
                 };
-                let cheap = (min + q.cheap[ai].min(min2[ai])).min(two_up);
-                if cheap + self.min_prior[c] > budget {
+                let least = super::model::min(min + cheap[ai], two_up);
+                if least + self.min_prior[c] > budget {
                     c = next;
                     continue;
                 }
@@ -314,7 +321,7 @@ impl CandidateIndex {
                 let up2 = &prev[g * s..g * s + s];
                 let row_min = model.step_row(q, a, a2, up, up2, &mut cur[..s]);
                 visited += 1;
-                let bound = row_min.min(min + min2[ai]) + self.min_prior[c];
+                let bound = super::model::min(row_min, min + min2[ai]) + self.min_prior[c];
                 if bound > budget {
                     rows.truncate(base);
                     c = next;
