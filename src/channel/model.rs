@@ -82,7 +82,8 @@ pub struct ErrorModel {
     pub(crate) sub: Vec<f32>,
     pub(crate) del: Vec<f32>,
     pub(crate) ins: Vec<f32>,
-    multi: HashMap<u32, Vec<Multi>>,
+    /// By observed side (see [`key`]); Fx-hashed: looked up for every query.
+    multi: rustc_hash::FxHashMap<u32, Vec<Multi>>,
 }
 
 /// The smaller of two costs. Costs are never NaN (the model rejects non-finite values on
@@ -175,7 +176,7 @@ impl ErrorModel {
             sub,
             del,
             ins,
-            multi: HashMap::new(),
+            multi: rustc_hash::FxHashMap::default(),
         };
         let mut ia = Vec::new();
         let mut ib = Vec::new();
@@ -211,6 +212,48 @@ impl ErrorModel {
         }
         model.rules = rules;
         model
+    }
+
+    /// This model with every intended character's costs lowered to the least over the
+    /// characters of its class (`class(c)`, itself a character of the alphabet): for each
+    /// observed side, the substitution, deletion and multi-character rules of the class's
+    /// character are the cheapest of any member's. An intended string written in class
+    /// characters then costs no more than any string of that class pattern: a lower bound
+    /// (see [`SkeletonIndex`](super::SkeletonIndex)).
+    pub(crate) fn class_floor(&self, class: impl Fn(char) -> char) -> ErrorModel {
+        let n = self.width();
+        let rep: Vec<u16> = (0..n)
+            .map(|a| {
+                let r = self.index(class(self.alphabet[a]));
+                if r == UNKNOWN {
+                    a as u16
+                } else {
+                    r
+                }
+            })
+            .collect();
+        let mut f = self.clone();
+        for a in 0..n {
+            let r = usize::from(rep[a]);
+            f.del[r] = min(f.del[r], self.del[a]);
+            for o in 0..n {
+                f.sub[r * n + o] = min(f.sub[r * n + o], self.sub[a * n + o]);
+            }
+        }
+        for rules in f.multi.values_mut() {
+            for m in rules.iter_mut() {
+                for k in 0..usize::from(m.alen) {
+                    m.alpha[k] = rep[usize::from(m.alpha[k])];
+                }
+            }
+            rules.sort_by(|x, y| {
+                (x.alen, x.alpha)
+                    .cmp(&(y.alen, y.alpha))
+                    .then(x.cost.total_cmp(&y.cost))
+            });
+            rules.dedup_by(|later, first| later.alen == first.alen && later.alpha == first.alpha);
+        }
+        f
     }
 
     /// The alphabet index of `c` ([`UNKNOWN`] when the model has never seen it).
@@ -269,6 +312,15 @@ impl ErrorModel {
     /// the observed position they end at), so a DP row looks only at the few rules that can
     /// apply to its character.
     pub(crate) fn prepare(&self, observed: &str, q: &mut Query) {
+        self.prepare_for(observed, None, q);
+    }
+
+    /// [`prepare`](Self::prepare) for intended strings made of the characters `only` (all
+    /// when `None`): the per-character tables are filled for those alone, which is most of the
+    /// cost of a query when the alphabet (every glyph OCR produced in training) is several
+    /// times the lexicon's. An intended character not listed gets no substitution row (its
+    /// reading costs infinity) and an infinite lower bound, so a search never expands it.
+    pub(crate) fn prepare_for(&self, observed: &str, only: Option<&[u16]>, q: &mut Query) {
         q.obs.clear();
         for c in observed.chars().flat_map(char::to_lowercase) {
             q.obs.push(self.index(c));
@@ -278,70 +330,97 @@ impl ErrorModel {
         let n = self.width();
         q.ins.clear();
         q.ins.push(f32::INFINITY);
-        q.ins.extend(q.obs.iter().map(|&o| self.ins[usize::from(o)]));
+        q.ins
+            .extend(q.obs.iter().map(|&o| self.ins[usize::from(o)]));
         q.start.clear();
         q.start.resize(n + 1, 0);
-        for pass in 0..2 {
-            for j in 1..=m {
-                for b in 1..=2usize.min(j) {
-                    for r in self.multi_for(&q.obs[j - b..j]) {
-                        if r.alen == 0 {
-                            continue;
-                        }
-                        let last = usize::from(r.alpha[usize::from(r.alen) - 1]);
-                        if pass == 0 {
-                            q.start[last + 1] += 1;
-                        } else {
-                            let at = q.cursor[last] as usize;
-                            q.rules[at] = QRule {
-                                first: r.alpha[0],
-                                alen: r.alen,
-                                from: (j - b) as u32,
-                                to: j as u32,
-                                cost: r.cost,
-                            };
-                            q.cursor[last] += 1;
-                        }
+        // The rules matching the query, found once (`found`, with the last intended
+        // character of each), then bucketed by that character (a counting sort).
+        q.found.clear();
+        for j in 1..=m {
+            for b in 1..=2usize.min(j) {
+                for r in self.multi_for(&q.obs[j - b..j]) {
+                    if r.alen == 0 {
+                        continue;
+                    }
+                    let last = r.alpha[usize::from(r.alen) - 1];
+                    q.start[usize::from(last) + 1] += 1;
+                    let rule = QRule {
+                        first: r.alpha[0],
+                        alen: r.alen,
+                        from: (j - b) as u32,
+                        to: j as u32,
+                        cost: r.cost,
+                    };
+                    q.found.push((last, rule));
+                }
+            }
+        }
+        for k in 0..n {
+            q.start[k + 1] += q.start[k];
+        }
+        q.cursor.clear();
+        q.cursor.extend_from_slice(&q.start[..n]);
+        q.rules.clear();
+        q.rules.resize(q.found.len(), QRule::default());
+        for &(last, rule) in &q.found {
+            let at = &mut q.cursor[usize::from(last)];
+            q.rules[*at as usize] = rule;
+            *at += 1;
+        }
+        q.slot.clear();
+        q.cheap.clear();
+        q.end2.clear();
+        q.sub.clear();
+        // Row 0: the characters not listed.
+        q.sub.resize(s, f32::INFINITY);
+        match only {
+            None => {
+                q.slot.extend(1..=n as u32);
+                q.cheap.resize(n, 0.0);
+                q.end2.resize(n, 0.0);
+                for a in 0..n {
+                    self.prepare_char(a, q);
+                }
+            }
+            Some(chars) => {
+                q.slot.resize(n, 0);
+                q.cheap.resize(n, f32::INFINITY);
+                q.end2.resize(n, f32::INFINITY);
+                for &a in chars {
+                    let a = usize::from(a);
+                    if a < n && q.slot[a] == 0 {
+                        q.slot[a] = (q.sub.len() / s) as u32;
+                        self.prepare_char(a, q);
                     }
                 }
             }
-            if pass == 0 {
-                for k in 0..n {
-                    q.start[k + 1] += q.start[k];
-                }
-                q.cursor.clear();
-                q.cursor.extend_from_slice(&q.start[..n]);
-                q.rules.clear();
-                q.rules.resize(q.start[n] as usize, QRule::default());
+        }
+    }
+
+    /// The tables of intended character `a` for the prepared observed string: its
+    /// substitution cost at every observed position (the DP's diagonal, contiguous), appended
+    /// to `q.sub`, and lower bounds on what one more intended `a` costs, for pruning children.
+    fn prepare_char(&self, a: usize, q: &mut Query) {
+        let n = self.width();
+        let sub = &self.sub[a * n..(a + 1) * n];
+        q.sub.push(f32::INFINITY);
+        let mut c = self.del[a];
+        for &o in &q.obs {
+            let x = sub[usize::from(o)];
+            q.sub.push(x);
+            c = c.min(x);
+        }
+        let mut e2 = f32::INFINITY;
+        for r in &q.rules[q.start[a] as usize..q.start[a + 1] as usize] {
+            if r.alen == 1 {
+                c = c.min(r.cost);
+            } else {
+                e2 = e2.min(r.cost);
             }
         }
-        // Per intended character `a`: its substitution cost at every observed position (the
-        // DP's diagonal, contiguous), and lower bounds on what one more intended `a` costs,
-        // for pruning children.
-        q.sub.clear();
-        q.sub.resize(n * s, 0.0);
-        q.cheap.clear();
-        q.end2.clear();
-        for a in 0..n {
-            let sub = &self.sub[a * n..(a + 1) * n];
-            let row = &mut q.sub[a * s..(a + 1) * s];
-            row[0] = f32::INFINITY;
-            let mut c = self.del[a];
-            for (x, &o) in row[1..].iter_mut().zip(&q.obs) {
-                *x = sub[usize::from(o)];
-                c = c.min(*x);
-            }
-            let mut e2 = f32::INFINITY;
-            for r in &q.rules[q.start[a] as usize..q.start[a + 1] as usize] {
-                if r.alen == 1 {
-                    c = c.min(r.cost);
-                } else {
-                    e2 = e2.min(r.cost);
-                }
-            }
-            q.cheap.push(c);
-            q.end2.push(e2);
-        }
+        q.cheap[a] = c;
+        q.end2[a] = e2;
     }
 
     /// Fills row `d` of the DP (cost of turning the first `d` intended characters, `path[..d]`,
@@ -391,7 +470,8 @@ impl ErrorModel {
         let s = m + 1;
         let a = usize::from(a);
         let del = self.del[a];
-        let sub = &q.sub[a * s..a * s + s];
+        let k = q.slot[a] as usize * s;
+        let sub = &q.sub[k..k + s];
         let (up, cur, ins) = (&up[..s], &mut cur[..s], &q.ins[..s]);
         cur[0] = up[0] + del;
         for j in 1..s {
@@ -626,9 +706,12 @@ pub(crate) struct Query {
     /// holds the rules whose intended side ends with alphabet index `a`.
     pub rules: Vec<QRule>,
     pub start: Vec<u32>,
-    /// `sub[a * (m + 1) + j]`: the cost of reading intended `a` as `obs[j - 1]` (index 0
-    /// unused).
+    /// `sub[slot[a] * (m + 1) + j]`: the cost of reading intended `a` as `obs[j - 1]`
+    /// (index 0 unused; slot 0, every cost infinite, is that of the characters not prepared).
     pub sub: Vec<f32>,
+    pub slot: Vec<u32>,
+    /// The matching rules before bucketing, with their last intended character.
+    found: Vec<(u16, QRule)>,
     /// `ins[j]`: the cost of a spurious `obs[j - 1]` (index 0 unused).
     pub ins: Vec<f32>,
     cursor: Vec<u32>,
