@@ -25,7 +25,7 @@ mod index;
 mod model;
 
 pub use align::align_tokens;
-pub use index::{Candidate, CandidateIndex, Limits, SearchScratch, DEFAULT_LIMIT};
+pub use index::{Candidate, CandidateIndex, Limits, SearchScratch, SkeletonIndex, DEFAULT_LIMIT};
 pub use model::{Defaults, ErrorModel, MAGIC, VERSION};
 
 /// Why a channel model file could not be read.

@@ -82,7 +82,8 @@ pub struct ErrorModel {
     pub(crate) sub: Vec<f32>,
     pub(crate) del: Vec<f32>,
     pub(crate) ins: Vec<f32>,
-    multi: HashMap<u32, Vec<Multi>>,
+    /// By observed side (see [`key`]); Fx-hashed: looked up for every query.
+    multi: rustc_hash::FxHashMap<u32, Vec<Multi>>,
 }
 
 /// The smaller of two costs. Costs are never NaN (the model rejects non-finite values on
@@ -90,7 +91,7 @@ pub struct ErrorModel {
 /// `minss` that `f32::min`'s NaN handling would wrap in several more instructions: it is the
 /// inner loop of every candidate search.
 #[inline(always)]
-fn min(a: f32, b: f32) -> f32 {
+pub(crate) fn min(a: f32, b: f32) -> f32 {
     if b < a {
         b
     } else {
@@ -175,7 +176,7 @@ impl ErrorModel {
             sub,
             del,
             ins,
-            multi: HashMap::new(),
+            multi: rustc_hash::FxHashMap::default(),
         };
         let mut ia = Vec::new();
         let mut ib = Vec::new();
@@ -211,6 +212,48 @@ impl ErrorModel {
         }
         model.rules = rules;
         model
+    }
+
+    /// This model with every intended character's costs lowered to the least over the
+    /// characters of its class (`class(c)`, itself a character of the alphabet): for each
+    /// observed side, the substitution, deletion and multi-character rules of the class's
+    /// character are the cheapest of any member's. An intended string written in class
+    /// characters then costs no more than any string of that class pattern: a lower bound
+    /// (see [`SkeletonIndex`](super::SkeletonIndex)).
+    pub(crate) fn class_floor(&self, class: impl Fn(char) -> char) -> ErrorModel {
+        let n = self.width();
+        let rep: Vec<u16> = (0..n)
+            .map(|a| {
+                let r = self.index(class(self.alphabet[a]));
+                if r == UNKNOWN {
+                    a as u16
+                } else {
+                    r
+                }
+            })
+            .collect();
+        let mut f = self.clone();
+        for a in 0..n {
+            let r = usize::from(rep[a]);
+            f.del[r] = min(f.del[r], self.del[a]);
+            for o in 0..n {
+                f.sub[r * n + o] = min(f.sub[r * n + o], self.sub[a * n + o]);
+            }
+        }
+        for rules in f.multi.values_mut() {
+            for m in rules.iter_mut() {
+                for k in 0..usize::from(m.alen) {
+                    m.alpha[k] = rep[usize::from(m.alpha[k])];
+                }
+            }
+            rules.sort_by(|x, y| {
+                (x.alen, x.alpha)
+                    .cmp(&(y.alen, y.alpha))
+                    .then(x.cost.total_cmp(&y.cost))
+            });
+            rules.dedup_by(|later, first| later.alen == first.alen && later.alpha == first.alpha);
+        }
+        f
     }
 
     /// The alphabet index of `c` ([`UNKNOWN`] when the model has never seen it).
@@ -263,74 +306,121 @@ impl ErrorModel {
         model
     }
 
-    /// Fills the per-query tables of `observed` into `q`: its alphabet indices, and the
-    /// multi-character rules that match it, bucketed by (last intended character, observed end
-    /// position) so a DP cell only looks at the rules that can apply there.
+    /// Fills the per-query tables of `observed` into `q`: its alphabet indices, each
+    /// intended character's substitution and insertion costs along the token, and the
+    /// multi-character rules that match it, grouped by their last intended character (with
+    /// the observed position they end at), so a DP row looks only at the few rules that can
+    /// apply to its character.
     pub(crate) fn prepare(&self, observed: &str, q: &mut Query) {
+        self.prepare_for(observed, None, q);
+    }
+
+    /// [`prepare`](Self::prepare) for intended strings made of the characters `only` (all
+    /// when `None`): the per-character tables are filled for those alone, which is most of the
+    /// cost of a query when the alphabet (every glyph OCR produced in training) is several
+    /// times the lexicon's. An intended character not listed gets no substitution row (its
+    /// reading costs infinity) and an infinite lower bound, so a search never expands it.
+    pub(crate) fn prepare_for(&self, observed: &str, only: Option<&[u16]>, q: &mut Query) {
         q.obs.clear();
         for c in observed.chars().flat_map(char::to_lowercase) {
             q.obs.push(self.index(c));
         }
         let m = q.obs.len();
         let s = m + 1;
-        let buckets = self.width() * s;
+        let n = self.width();
+        q.ins.clear();
+        q.ins.push(f32::INFINITY);
+        q.ins
+            .extend(q.obs.iter().map(|&o| self.ins[usize::from(o)]));
         q.start.clear();
-        q.start.resize(buckets + 1, 0);
-        for pass in 0..2 {
-            for j in 1..=m {
-                for b in 1..=2usize.min(j) {
-                    for r in self.multi_for(&q.obs[j - b..j]) {
-                        if r.alen == 0 {
-                            continue;
-                        }
-                        let last = usize::from(r.alpha[usize::from(r.alen) - 1]);
-                        let k = last * s + j;
-                        if pass == 0 {
-                            q.start[k + 1] += 1;
-                        } else {
-                            let at = q.cursor[k] as usize;
-                            q.rules[at] = QRule {
-                                first: r.alpha[0],
-                                alen: r.alen,
-                                b: b as u8,
-                                cost: r.cost,
-                            };
-                            q.cursor[k] += 1;
-                        }
+        q.start.resize(n + 1, 0);
+        // The rules matching the query, found once (`found`, with the last intended
+        // character of each), then bucketed by that character (a counting sort).
+        q.found.clear();
+        for j in 1..=m {
+            for b in 1..=2usize.min(j) {
+                for r in self.multi_for(&q.obs[j - b..j]) {
+                    if r.alen == 0 {
+                        continue;
+                    }
+                    let last = r.alpha[usize::from(r.alen) - 1];
+                    q.start[usize::from(last) + 1] += 1;
+                    let rule = QRule {
+                        first: r.alpha[0],
+                        alen: r.alen,
+                        from: (j - b) as u32,
+                        to: j as u32,
+                        cost: r.cost,
+                    };
+                    q.found.push((last, rule));
+                }
+            }
+        }
+        for k in 0..n {
+            q.start[k + 1] += q.start[k];
+        }
+        q.cursor.clear();
+        q.cursor.extend_from_slice(&q.start[..n]);
+        q.rules.clear();
+        q.rules.resize(q.found.len(), QRule::default());
+        for &(last, rule) in &q.found {
+            let at = &mut q.cursor[usize::from(last)];
+            q.rules[*at as usize] = rule;
+            *at += 1;
+        }
+        q.slot.clear();
+        q.cheap.clear();
+        q.end2.clear();
+        q.sub.clear();
+        // Row 0: the characters not listed.
+        q.sub.resize(s, f32::INFINITY);
+        match only {
+            None => {
+                q.slot.extend(1..=n as u32);
+                q.cheap.resize(n, 0.0);
+                q.end2.resize(n, 0.0);
+                for a in 0..n {
+                    self.prepare_char(a, q);
+                }
+            }
+            Some(chars) => {
+                q.slot.resize(n, 0);
+                q.cheap.resize(n, f32::INFINITY);
+                q.end2.resize(n, f32::INFINITY);
+                for &a in chars {
+                    let a = usize::from(a);
+                    if a < n && q.slot[a] == 0 {
+                        q.slot[a] = (q.sub.len() / s) as u32;
+                        self.prepare_char(a, q);
                     }
                 }
             }
-            if pass == 0 {
-                for k in 0..buckets {
-                    q.start[k + 1] += q.start[k];
-                }
-                q.cursor.clear();
-                q.cursor.extend_from_slice(&q.start[..buckets]);
-                q.rules.clear();
-                q.rules.resize(q.start[buckets] as usize, QRule::default());
-            }
         }
-        // Lower bounds on what one more intended character `a` costs, for pruning children.
+    }
+
+    /// The tables of intended character `a` for the prepared observed string: its
+    /// substitution cost at every observed position (the DP's diagonal, contiguous), appended
+    /// to `q.sub`, and lower bounds on what one more intended `a` costs, for pruning children.
+    fn prepare_char(&self, a: usize, q: &mut Query) {
         let n = self.width();
-        q.cheap.clear();
-        q.end2.clear();
-        for a in 0..n {
-            let sub = &self.sub[a * n..(a + 1) * n];
-            let mut c = self.del[a];
-            for &o in &q.obs {
-                c = c.min(sub[usize::from(o)]);
-            }
-            let mut e2 = f32::INFINITY;
-            for r in &q.rules[q.start[a * s] as usize..q.start[a * s + s] as usize] {
-                if r.alen == 1 {
-                    c = c.min(r.cost);
-                } else {
-                    e2 = e2.min(r.cost);
-                }
-            }
-            q.cheap.push(c);
-            q.end2.push(e2);
+        let sub = &self.sub[a * n..(a + 1) * n];
+        q.sub.push(f32::INFINITY);
+        let mut c = self.del[a];
+        for &o in &q.obs {
+            let x = sub[usize::from(o)];
+            q.sub.push(x);
+            c = c.min(x);
         }
+        let mut e2 = f32::INFINITY;
+        for r in &q.rules[q.start[a] as usize..q.start[a + 1] as usize] {
+            if r.alen == 1 {
+                c = c.min(r.cost);
+            } else {
+                e2 = e2.min(r.cost);
+            }
+        }
+        q.cheap[a] = c;
+        q.end2[a] = e2;
     }
 
     /// Fills row `d` of the DP (cost of turning the first `d` intended characters, `path[..d]`,
@@ -361,6 +451,11 @@ impl ErrorModel {
     /// the intended prefix ending in `a` (preceded by `a2`, if any) into every prefix of the
     /// observed string, from the rows of the intended prefix one (`up`) and two (`up2`)
     /// characters shorter. Returns the row minimum.
+    ///
+    /// In three passes, each a straight loop: deletion and substitution from the row above
+    /// (independent cells), then the few multi-character rules of `a` scattered onto the cells
+    /// they end at, then insertions left to right (the one dependent chain). The minimum of
+    /// the same sums as cell-by-cell, so the same values.
     #[inline]
     pub(crate) fn step_row(
         &self,
@@ -373,29 +468,31 @@ impl ErrorModel {
     ) -> f32 {
         let m = q.obs.len();
         let s = m + 1;
-        let n = self.width();
         let a = usize::from(a);
-        let sub = &self.sub[a * n..(a + 1) * n];
         let del = self.del[a];
-        let bucket = &q.start[a * s..a * s + s + 1];
-        let mut row_min = f32::INFINITY;
-        for j in 0..=m {
-            let mut best = up[j] + del;
-            if j > 0 {
-                let o = usize::from(q.obs[j - 1]);
-                best = min(min(best, up[j - 1] + sub[o]), cur[j - 1] + self.ins[o]);
-            }
-            let (lo, hi) = (bucket[j] as usize, bucket[j + 1] as usize);
-            for r in &q.rules[lo..hi] {
-                let from = j - usize::from(r.b);
-                if r.alen == 1 {
-                    best = min(best, up[from] + r.cost);
-                } else if Some(r.first) == a2 {
-                    best = min(best, up2[from] + r.cost);
-                }
-            }
-            cur[j] = best;
-            row_min = min(row_min, best);
+        let k = q.slot[a] as usize * s;
+        let sub = &q.sub[k..k + s];
+        let (up, cur, ins) = (&up[..s], &mut cur[..s], &q.ins[..s]);
+        cur[0] = up[0] + del;
+        for j in 1..s {
+            cur[j] = min(up[j] + del, up[j - 1] + sub[j]);
+        }
+        for r in &q.rules[q.start[a] as usize..q.start[a + 1] as usize] {
+            let (from, to) = (r.from as usize, r.to as usize);
+            let v = if r.alen == 1 {
+                up[from] + r.cost
+            } else if Some(r.first) == a2 {
+                up2[from] + r.cost
+            } else {
+                continue;
+            };
+            cur[to] = min(cur[to], v);
+        }
+        let mut row_min = cur[0];
+        for j in 1..s {
+            let v = min(cur[j], cur[j - 1] + ins[j]);
+            cur[j] = v;
+            row_min = min(row_min, v);
         }
         row_min
     }
@@ -595,7 +692,9 @@ impl AlignCosts for ErrorModel {
 pub(crate) struct QRule {
     pub first: u16,
     pub alen: u8,
-    pub b: u8,
+    /// The observed side is `obs[from..to]`.
+    pub from: u32,
+    pub to: u32,
     pub cost: f32,
 }
 
@@ -603,10 +702,18 @@ pub(crate) struct QRule {
 #[derive(Default, Debug)]
 pub(crate) struct Query {
     pub obs: Vec<u16>,
-    /// The rules matching the query, bucketed: bucket `a * (m + 1) + j` holds the rules whose
-    /// intended side ends with alphabet index `a` and whose observed side ends at `j`.
+    /// The rules matching the query, bucketed: bucket `a` (`rules[start[a]..start[a + 1]]`)
+    /// holds the rules whose intended side ends with alphabet index `a`.
     pub rules: Vec<QRule>,
     pub start: Vec<u32>,
+    /// `sub[slot[a] * (m + 1) + j]`: the cost of reading intended `a` as `obs[j - 1]`
+    /// (index 0 unused; slot 0, every cost infinite, is that of the characters not prepared).
+    pub sub: Vec<f32>,
+    pub slot: Vec<u32>,
+    /// The matching rules before bucketing, with their last intended character.
+    found: Vec<(u16, QRule)>,
+    /// `ins[j]`: the cost of a spurious `obs[j - 1]` (index 0 unused).
+    pub ins: Vec<f32>,
     cursor: Vec<u32>,
     /// Per alphabet index `a`: no DP value of a row for `a` is below the previous row's
     /// minimum plus `cheap[a]`, or the minimum two rows up plus `end2[a]`.

@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
-use crate::channel::CandidateIndex;
+use crate::channel::SkeletonIndex;
 use crate::model::Model;
 use crate::offsets::OffsetMap;
 
@@ -174,7 +174,8 @@ impl RestorerBuilder {
         for &(id, _) in &words {
             known[id as usize] = true;
         }
-        let index = CandidateIndex::build_with_priors(
+        let index = SkeletonIndex::build_with_priors(
+            &self.model.channel,
             words.iter().map(|&(id, w)| (id, w, priors[id as usize])),
         );
         let skeletons =
@@ -195,7 +196,7 @@ impl RestorerBuilder {
 /// The restoration engine. Immutable; share it by reference across threads.
 pub struct Restorer {
     model: Model,
-    index: CandidateIndex,
+    index: SkeletonIndex,
     /// Which strings could be a lexicon word at all (tested before a merge's search).
     skeletons: skeleton::Skeletons,
     /// The ranking prior of each vocabulary word (see [`Params::prior_weight`]).
@@ -480,7 +481,7 @@ impl Restorer {
         self.priors.get(id as usize).copied().unwrap_or(0.0)
     }
 
-    pub(crate) fn index(&self) -> &CandidateIndex {
+    pub(crate) fn index(&self) -> &SkeletonIndex {
         &self.index
     }
 
