@@ -271,7 +271,9 @@ impl CandidateIndex {
 
     /// The best-first walk behind [`search_with`](Self::search_with): `terminal(sink, exact,
     /// id, prior, cost)` is called for every indexed `(id, prior)` of a node reached at DP
-    /// cost `cost`, and offers candidates to `sink`.
+    /// cost `cost`, and offers candidates to `sink`. (Private, called from two places: the
+    /// arguments are the public searches' own, passed through.)
+    #[allow(clippy::too_many_arguments)]
     fn walk<F>(
         &self,
         model: &ErrorModel,

@@ -233,8 +233,8 @@ impl ErrorModel {
             })
             .collect();
         let mut f = self.clone();
-        for a in 0..n {
-            let r = usize::from(rep[a]);
+        for (a, &r) in rep.iter().enumerate() {
+            let r = usize::from(r);
             f.del[r] = min(f.del[r], self.del[a]);
             for o in 0..n {
                 f.sub[r * n + o] = min(f.sub[r * n + o], self.sub[a * n + o]);
