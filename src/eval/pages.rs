@@ -283,8 +283,8 @@ mod tests {
             for p in source.lines() {
                 assert!(crate::split::is_held_out(p), "{}: {p}", path.display());
             }
-            let ocr = std::fs::read_to_string(dir.join("ocr").join(path.file_name().unwrap()))
-                .unwrap();
+            let ocr =
+                std::fs::read_to_string(dir.join("ocr").join(path.file_name().unwrap())).unwrap();
             let gold = page_gold(&ocr, &source);
             assert_eq!(gold.split('\n').count(), ocr.split('\n').count());
             // Nearly all of the source is on the page: the alignment lost little of it.

@@ -625,183 +625,6 @@ fn word_ids(words: &[String]) -> HashMap<&str, WordId> {
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const LEGAL: &str = "ủy ban nhân dân tỉnh quyết định\nủy ban nhân dân xã báo cáo\n\
-        cơ quan nhà nước báo cáo ủy ban nhân dân tỉnh\nquyết định của ủy ban nhân dân\n";
-    const GENERAL: &str = "người dân đi chợ sáng nay\nnhân dân đi chợ tết\n\
-        người đi chợ mua cá\ntrời sáng người dân đi làm\n";
-
-    fn toy(text: &str) -> NgramLm {
-        LmBuilder::new()
-            .min_word_count(1)
-            .min_trigram_count(1)
-            .train_texts(&[text], &|_| false)
-            .unwrap()
-    }
-
-    /// ln P(w3 | w1 w2) of `m` with words given as text (an unknown word is `<unk>`).
-    fn lp(m: &NgramLm, h: [&str; 2], w: &str) -> f64 {
-        let id = |x: &str| m.vocab().id_or_unk(x);
-        f64::from(m.logprob(id(h[0]), id(h[1]), id(w)))
-    }
-
-    #[test]
-    fn mixture_is_the_weighted_sum_and_sums_to_one() {
-        let (a, b) = (toy(LEGAL), toy(GENERAL));
-        let m = mix(&a, &b, 0.25).unwrap();
-        // The union of the vocabularies.
-        for w in ["ủy", "quyết", "chợ", "trời"] {
-            assert!(m.vocab().id(w).is_some(), "{w}");
-        }
-        // Words both models know: exactly the mixture of their probabilities (up to the
-        // 16-bit quantisation).
-        for (h, w) in [
-            (["nhân", "dân"], "</s>"),
-            (["<s>", "nhân"], "dân"),
-            (["ủy", "ban"], "nhân"),
-            (["<s>", "người"], "dân"),
-        ] {
-            let want = 0.75 * lp(&a, h, w).exp() + 0.25 * lp(&b, h, w).exp();
-            let got = lp(&m, h, w).exp();
-            assert!((got - want).abs() < 2e-3 * want, "{h:?} {w}: {got} vs {want}");
-        }
-        // Every distribution of the mixture sums to one.
-        let v = m.vocab().len() as WordId;
-        for h in [["nhân", "dân"], ["ủy", "ban"], ["đi", "chợ"], ["báo", "cáo"]] {
-            let ctx = m.context(m.vocab().id_or_unk(h[0]), m.vocab().id_or_unk(h[1]));
-            let s: f64 = (1..v)
-                .map(|w| f64::from(m.logprob_in(&ctx, w)).exp())
-                .sum();
-            assert!((s - 1.0).abs() < 5e-3, "P(·|{h:?}) sums to {s}");
-        }
-    }
-
-    #[test]
-    fn mixture_weight_zero_keeps_the_first_model() {
-        let (a, b) = (toy(LEGAL), toy(GENERAL));
-        let m = mix(&a, &b, 0.0).unwrap();
-        for (h, w) in [
-            (["nhân", "dân"], "tỉnh"),
-            (["ủy", "ban"], "nhân"),
-            (["báo", "cáo"], "ủy"),
-            (["<s>", "<s>"], "cơ"),
-        ] {
-            assert!((lp(&m, h, w) - lp(&a, h, w)).abs() < 2e-3, "{h:?} {w}");
-        }
-        // The general model's own words get no count, so the lexicon does not take them.
-        assert_eq!(m.vocab().count(m.vocab().id_or_unk("chợ")), 0);
-        assert!(m.vocab().count(m.vocab().id_or_unk("ủy")) > 0);
-    }
-
-    #[test]
-    fn paragraph_modes() {
-        let t = "a b\nc\n\n  \nd\n";
-        let lines: Vec<_> = paragraphs(t, Paragraphs::Lines).collect();
-        assert_eq!(lines, ["a b\n", "c\n", "d\n"]);
-        let blocks: Vec<_> = paragraphs(t, Paragraphs::BlankLineSeparated).collect();
-        assert_eq!(blocks, ["a b\nc\n", "d\n"]);
-        assert_eq!(paragraphs("x", Paragraphs::Lines).count(), 1);
-    }
-
-    #[test]
-    fn skipped_paragraphs_are_not_counted() {
-        let text = "một hai ba\nbốn năm sáu\nmột hai ba\n";
-        let all = LmBuilder::new()
-            .min_word_count(1)
-            .train_texts(&[text], &|_| false)
-            .unwrap();
-        let some = LmBuilder::new()
-            .min_word_count(1)
-            .train_texts(&[text], &|p| p.contains("bốn"))
-            .unwrap();
-        assert_eq!(all.info().sentences, 3);
-        assert_eq!(some.info().sentences, 2);
-        assert_eq!(some.vocab().id("bốn"), None);
-        assert!(matches!(
-            LmBuilder::new().train_texts(&[text], &|_| true),
-            Err(LmError::NoText)
-        ));
-    }
-
-    #[test]
-    fn blank_line_paragraphs_are_one_sentence() {
-        let text = "một hai\nba bốn\n\nnăm sáu\n";
-        let b = LmBuilder::new().min_word_count(1);
-        let lines = b.train_texts(&[text], &|_| false).unwrap();
-        let blocks = b
-            .paragraphs(Paragraphs::BlankLineSeparated)
-            .train_texts(&[text], &|_| false)
-            .unwrap();
-        assert_eq!(lines.info().sentences, 3);
-        assert_eq!(blocks.info().sentences, 2);
-        let v = blocks.vocab();
-        let (hai, ba) = (v.id_or_unk("hai"), v.id_or_unk("ba"));
-        assert!(blocks.logprob_bigram(hai, ba) > lines.logprob_bigram(hai, ba));
-    }
-
-    #[test]
-    fn rare_and_junk_words_are_unknown() {
-        let text = "một hai s6\nmột hai ba\nhai s6 x4\n";
-        let lm = LmBuilder::new().train_texts(&[text], &|_| false).unwrap();
-        assert!(lm.vocab().id("một").is_some() && lm.vocab().id("hai").is_some());
-        assert_eq!(lm.vocab().id("ba"), None);
-        assert_eq!(lm.vocab().id("s6"), None);
-        assert_eq!(lm.info().unk_types, 3); // ba, s6, x4
-        assert_eq!(lm.vocab().count(UNK), 4);
-    }
-
-    #[test]
-    fn files_stream_and_threads_do_not_matter() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut paths = Vec::new();
-        for f in 0..3 {
-            let mut text = String::new();
-            for i in 0..400 {
-                let n = (i * 7 + f * 13) % 23;
-                text.push_str(&format!(
-                    "báo cáo số {n} về công tác {} của xã {} năm 2025\n",
-                    ["hòa giải", "thủy lợi", "tư pháp", "hộ tịch"][i % 4],
-                    ["Tây Trà", "Ba Tơ", "Sơn Hà"][(i + f) % 3],
-                ));
-            }
-            let p = dir.path().join(format!("{f}.txt"));
-            std::fs::write(&p, text).unwrap();
-            paths.push(p);
-        }
-        let builder = LmBuilder {
-            chunk_bytes: 1000, // many chunks, so threads interleave
-            ..LmBuilder::default()
-        };
-        let skip = |p: &str| p.contains("số 5 ");
-        let train = |threads| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap()
-                .install(|| builder.train_files(&paths, &skip).unwrap())
-                .to_bytes()
-        };
-        let one = train(1);
-        assert_eq!(one, train(4));
-        assert_eq!(one, train(3));
-        // the same text in one piece gives the same model
-        let texts: Vec<String> = paths
-            .iter()
-            .map(|p| std::fs::read_to_string(p).unwrap())
-            .collect();
-        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-        assert_eq!(one, builder.train_texts(&refs, &skip).unwrap().to_bytes());
-        let missing = [dir.path().join("nope.txt")];
-        assert!(matches!(
-            builder.train_files(&missing, &skip),
-            Err(LmError::Io { .. })
-        ));
-    }
-}
-
 /// A static mixture of two models (SRILM's `-mix-lm`): `P(w | h) = (1 − λ) P_a(w | h) + λ
 /// P_b(w | h)`, with `λ = weight_b`, stored as one back-off model with the union of their
 /// n-grams.
@@ -994,4 +817,187 @@ pub fn mix(a: &NgramLm, b: &NgramLm, weight_b: f64) -> Result<NgramLm, LmError> 
     lm.tri = tri_out;
     lm.index()?;
     Ok(lm)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LEGAL: &str = "ủy ban nhân dân tỉnh quyết định\nủy ban nhân dân xã báo cáo\n\
+        cơ quan nhà nước báo cáo ủy ban nhân dân tỉnh\nquyết định của ủy ban nhân dân\n";
+    const GENERAL: &str = "người dân đi chợ sáng nay\nnhân dân đi chợ tết\n\
+        người đi chợ mua cá\ntrời sáng người dân đi làm\n";
+
+    fn toy(text: &str) -> NgramLm {
+        LmBuilder::new()
+            .min_word_count(1)
+            .min_trigram_count(1)
+            .train_texts(&[text], &|_| false)
+            .unwrap()
+    }
+
+    /// ln P(w3 | w1 w2) of `m` with words given as text (an unknown word is `<unk>`).
+    fn lp(m: &NgramLm, h: [&str; 2], w: &str) -> f64 {
+        let id = |x: &str| m.vocab().id_or_unk(x);
+        f64::from(m.logprob(id(h[0]), id(h[1]), id(w)))
+    }
+
+    #[test]
+    fn mixture_is_the_weighted_sum_and_sums_to_one() {
+        let (a, b) = (toy(LEGAL), toy(GENERAL));
+        let m = mix(&a, &b, 0.25).unwrap();
+        // The union of the vocabularies.
+        for w in ["ủy", "quyết", "chợ", "trời"] {
+            assert!(m.vocab().id(w).is_some(), "{w}");
+        }
+        // Words both models know: exactly the mixture of their probabilities (up to the
+        // 16-bit quantisation).
+        for (h, w) in [
+            (["nhân", "dân"], "</s>"),
+            (["<s>", "nhân"], "dân"),
+            (["ủy", "ban"], "nhân"),
+            (["<s>", "người"], "dân"),
+        ] {
+            let want = 0.75 * lp(&a, h, w).exp() + 0.25 * lp(&b, h, w).exp();
+            let got = lp(&m, h, w).exp();
+            assert!(
+                (got - want).abs() < 2e-3 * want,
+                "{h:?} {w}: {got} vs {want}"
+            );
+        }
+        // Every distribution of the mixture sums to one.
+        let v = m.vocab().len() as WordId;
+        for h in [
+            ["nhân", "dân"],
+            ["ủy", "ban"],
+            ["đi", "chợ"],
+            ["báo", "cáo"],
+        ] {
+            let ctx = m.context(m.vocab().id_or_unk(h[0]), m.vocab().id_or_unk(h[1]));
+            let s: f64 = (1..v).map(|w| f64::from(m.logprob_in(&ctx, w)).exp()).sum();
+            assert!((s - 1.0).abs() < 5e-3, "P(·|{h:?}) sums to {s}");
+        }
+    }
+
+    #[test]
+    fn mixture_weight_zero_keeps_the_first_model() {
+        let (a, b) = (toy(LEGAL), toy(GENERAL));
+        let m = mix(&a, &b, 0.0).unwrap();
+        for (h, w) in [
+            (["nhân", "dân"], "tỉnh"),
+            (["ủy", "ban"], "nhân"),
+            (["báo", "cáo"], "ủy"),
+            (["<s>", "<s>"], "cơ"),
+        ] {
+            assert!((lp(&m, h, w) - lp(&a, h, w)).abs() < 2e-3, "{h:?} {w}");
+        }
+        // The general model's own words get no count, so the lexicon does not take them.
+        assert_eq!(m.vocab().count(m.vocab().id_or_unk("chợ")), 0);
+        assert!(m.vocab().count(m.vocab().id_or_unk("ủy")) > 0);
+    }
+
+    #[test]
+    fn paragraph_modes() {
+        let t = "a b\nc\n\n  \nd\n";
+        let lines: Vec<_> = paragraphs(t, Paragraphs::Lines).collect();
+        assert_eq!(lines, ["a b\n", "c\n", "d\n"]);
+        let blocks: Vec<_> = paragraphs(t, Paragraphs::BlankLineSeparated).collect();
+        assert_eq!(blocks, ["a b\nc\n", "d\n"]);
+        assert_eq!(paragraphs("x", Paragraphs::Lines).count(), 1);
+    }
+
+    #[test]
+    fn skipped_paragraphs_are_not_counted() {
+        let text = "một hai ba\nbốn năm sáu\nmột hai ba\n";
+        let all = LmBuilder::new()
+            .min_word_count(1)
+            .train_texts(&[text], &|_| false)
+            .unwrap();
+        let some = LmBuilder::new()
+            .min_word_count(1)
+            .train_texts(&[text], &|p| p.contains("bốn"))
+            .unwrap();
+        assert_eq!(all.info().sentences, 3);
+        assert_eq!(some.info().sentences, 2);
+        assert_eq!(some.vocab().id("bốn"), None);
+        assert!(matches!(
+            LmBuilder::new().train_texts(&[text], &|_| true),
+            Err(LmError::NoText)
+        ));
+    }
+
+    #[test]
+    fn blank_line_paragraphs_are_one_sentence() {
+        let text = "một hai\nba bốn\n\nnăm sáu\n";
+        let b = LmBuilder::new().min_word_count(1);
+        let lines = b.train_texts(&[text], &|_| false).unwrap();
+        let blocks = b
+            .paragraphs(Paragraphs::BlankLineSeparated)
+            .train_texts(&[text], &|_| false)
+            .unwrap();
+        assert_eq!(lines.info().sentences, 3);
+        assert_eq!(blocks.info().sentences, 2);
+        let v = blocks.vocab();
+        let (hai, ba) = (v.id_or_unk("hai"), v.id_or_unk("ba"));
+        assert!(blocks.logprob_bigram(hai, ba) > lines.logprob_bigram(hai, ba));
+    }
+
+    #[test]
+    fn rare_and_junk_words_are_unknown() {
+        let text = "một hai s6\nmột hai ba\nhai s6 x4\n";
+        let lm = LmBuilder::new().train_texts(&[text], &|_| false).unwrap();
+        assert!(lm.vocab().id("một").is_some() && lm.vocab().id("hai").is_some());
+        assert_eq!(lm.vocab().id("ba"), None);
+        assert_eq!(lm.vocab().id("s6"), None);
+        assert_eq!(lm.info().unk_types, 3); // ba, s6, x4
+        assert_eq!(lm.vocab().count(UNK), 4);
+    }
+
+    #[test]
+    fn files_stream_and_threads_do_not_matter() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut paths = Vec::new();
+        for f in 0..3 {
+            let mut text = String::new();
+            for i in 0..400 {
+                let n = (i * 7 + f * 13) % 23;
+                text.push_str(&format!(
+                    "báo cáo số {n} về công tác {} của xã {} năm 2025\n",
+                    ["hòa giải", "thủy lợi", "tư pháp", "hộ tịch"][i % 4],
+                    ["Tây Trà", "Ba Tơ", "Sơn Hà"][(i + f) % 3],
+                ));
+            }
+            let p = dir.path().join(format!("{f}.txt"));
+            std::fs::write(&p, text).unwrap();
+            paths.push(p);
+        }
+        let builder = LmBuilder {
+            chunk_bytes: 1000, // many chunks, so threads interleave
+            ..LmBuilder::default()
+        };
+        let skip = |p: &str| p.contains("số 5 ");
+        let train = |threads| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| builder.train_files(&paths, &skip).unwrap())
+                .to_bytes()
+        };
+        let one = train(1);
+        assert_eq!(one, train(4));
+        assert_eq!(one, train(3));
+        // the same text in one piece gives the same model
+        let texts: Vec<String> = paths
+            .iter()
+            .map(|p| std::fs::read_to_string(p).unwrap())
+            .collect();
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        assert_eq!(one, builder.train_texts(&refs, &skip).unwrap().to_bytes());
+        let missing = [dir.path().join("nope.txt")];
+        assert!(matches!(
+            builder.train_files(&missing, &skip),
+            Err(LmError::Io { .. })
+        ));
+    }
 }
