@@ -76,11 +76,33 @@ pub fn read_pairs(shared: &Path) -> Result<Vec<(String, String)>, TrainError> {
     Ok(pairs)
 }
 
+/// General-domain text for the language model, beside the legal corpus of `shared`: the
+/// `*.txt` files of a folder (one paragraph per line, like `shared/corpus`), made by
+/// `tools/general-corpus.py` from public-domain sources (README, "Data sources").
+#[derive(Clone, Debug)]
+pub struct General {
+    /// The folder of `*.txt` files.
+    pub dir: PathBuf,
+    /// The general model's weight in the mixture ([`lm::mix`]); the legal model has the rest.
+    pub weight: f64,
+}
+
 /// Rebuilds the model from `shared` (the `../shared` folder). `extra_lm` are further clean
 /// texts for the language model (the clean sample reports). Progress goes to `log`.
 pub fn train(
     shared: &Path,
     extra_lm: &[PathBuf],
+    log: &mut dyn FnMut(&str),
+) -> Result<Model, TrainError> {
+    train_with(shared, extra_lm, None, log)
+}
+
+/// [`train`] with general-domain text for the language model as well (held-out paragraphs of
+/// it are left out by the same rule as the corpus's, [`crate::split`]).
+pub fn train_with(
+    shared: &Path,
+    extra_lm: &[PathBuf],
+    general: Option<&General>,
     log: &mut dyn FnMut(&str),
 ) -> Result<Model, TrainError> {
     let pairs = read_pairs(shared)?;
@@ -108,7 +130,22 @@ pub fn train(
     }
     corpus.extend(extra_lm.iter().cloned());
     log(&format!("language model: {} files", corpus.len()));
-    let lm = lm::train_from_files(&corpus, &skip)?;
+    let mut lm = lm::train_from_files(&corpus, &skip)?;
+    if let Some(g) = general {
+        let files = list(&g.dir, |n| n.ends_with(".txt"))?;
+        if files.is_empty() {
+            return Err(TrainError::NoCorpus(g.dir.clone()));
+        }
+        let general_lm = lm::train_from_files(&files, &skip)?;
+        log(&format!(
+            "general text: {} files of {} ({} tokens), mixed in at weight {}",
+            files.len(),
+            g.dir.display(),
+            general_lm.info().tokens,
+            g.weight
+        ));
+        lm = lm::mix(&lm, &general_lm, g.weight)?;
+    }
 
     log("error model: training on the parallel pairs");
     let channel = ErrorModel::train(train_pairs.into_iter());

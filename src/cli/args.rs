@@ -111,6 +111,13 @@ pub enum Command {
             "fixtures/002_7251359187763003.txt",
         ])]
         extra: Vec<PathBuf>,
+        /// General-domain text for the language model: a folder of *.txt made by
+        /// tools/general-corpus.py (README, "Data sources").
+        #[arg(long, value_name = "DIR")]
+        general: Option<PathBuf>,
+        /// The general model's weight in the mixture with the legal one (0..1).
+        #[arg(long, default_value_t = 0.1, value_name = "W")]
+        general_weight: f64,
     },
     /// Measure accuracy against gold data (speed: `cargo bench`, see the README's Performance).
     #[command(subcommand)]
@@ -150,12 +157,26 @@ pub enum EvalCommand {
     },
     /// Syllable accuracy on held-out corpus paragraphs with every mark removed.
     Stripped {
+        /// Clean texts (one paragraph per line) to strip and score instead of the held-out
+        /// corpus, each on its own (like fixtures/general/*.txt).
+        files: Vec<PathBuf>,
         /// The shared data folder (corpus/, parallel/).
         #[arg(long, default_value = "../shared", value_name = "DIR")]
         shared: PathBuf,
         /// Evaluate about this many bytes of held-out text.
         #[arg(long, default_value_t = 1_000_000)]
         bytes: usize,
+        /// Also print up to this many wrong tokens.
+        #[arg(long, default_value_t = 0)]
+        errors: usize,
+    },
+    /// Syllable accuracy on whole OCR'd pages of evaluation-split text (tools/make-pages.py):
+    /// each page is aligned to its source by characters, so merged or split lines are scored
+    /// against the source text read on them.
+    Pages {
+        /// The set folder: ocr/NAME.txt and source/NAME.txt.
+        #[arg(default_value = "fixtures/pages")]
+        dir: PathBuf,
         /// Also print up to this many wrong tokens.
         #[arg(long, default_value_t = 0)]
         errors: usize,

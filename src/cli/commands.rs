@@ -47,7 +47,19 @@ pub fn dispatch(cli: &Cli) -> Result<i32> {
                 format: cli.format,
             },
         ),
-        Command::Train { shared, out, extra } => train(shared, out, extra),
+        Command::Train {
+            shared,
+            out,
+            extra,
+            general,
+            general_weight,
+        } => {
+            let general = general.as_ref().map(|dir| sohoa::train::General {
+                dir: dir.clone(),
+                weight: *general_weight,
+            });
+            train(shared, out, extra, general.as_ref())
+        }
         Command::Eval(e) => eval(&load_engine(cli)?, e, opts),
         Command::Pipe {
             ascii,
@@ -372,7 +384,12 @@ fn marked(engine: &Engine, text: &str) -> String {
     out
 }
 
-fn train(shared: &Path, out: &Path, extra: &[PathBuf]) -> Result<i32> {
+fn train(
+    shared: &Path,
+    out: &Path,
+    extra: &[PathBuf],
+    general: Option<&sohoa::train::General>,
+) -> Result<i32> {
     let started = Instant::now();
     let mut log = |m: &str| {
         eprintln!(
@@ -380,7 +397,7 @@ fn train(shared: &Path, out: &Path, extra: &[PathBuf]) -> Result<i32> {
             started.elapsed().as_secs_f64()
         )
     };
-    let model = sohoa::train::train(shared, extra, &mut log)?;
+    let model = sohoa::train::train_with(shared, extra, general, &mut log)?;
     model
         .write_dir(out)
         .with_context(|| format!("cannot write the model to {}", out.display()))?;
@@ -449,6 +466,54 @@ fn eval(engine: &Engine, cmd: &EvalCommand, opts: DecodeOptions) -> Result<i32> 
             )?;
         }
         EvalCommand::Stripped {
+            files,
+            shared,
+            bytes,
+            errors,
+        } if !files.is_empty() => {
+            let _ = (shared, bytes);
+            for f in files {
+                let text = read_text(f, opts)?;
+                let paras: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+                let gold = paras.join("\n\n");
+                let input = sohoa::text::vietnamese::strip_marks(&gold);
+                println!("{}: {} paragraphs, marks removed", f.display(), paras.len());
+                report(engine, &input, &gold, false, *errors)?;
+            }
+        }
+        EvalCommand::Pages { dir, errors } => {
+            let pages = eval::pages::read_pages(dir)
+                .with_context(|| format!("cannot read the pages of {}", dir.display()))?;
+            let mut total = eval::restore::RestoreScore::default();
+            let mut raw = eval::restore::RestoreScore::default();
+            let mut out = output::stdout();
+            for p in &pages {
+                let restored = engine.restore(&p.ocr);
+                let s = eval::restore::score(&restored.text, &p.gold, Some(&p.ocr));
+                raw.add(&eval::restore::score(&p.ocr, &p.gold, None));
+                writeln!(
+                    out,
+                    "  {:<32} {:>5} syllables  {:6.2} %",
+                    p.name,
+                    s.gold_tokens,
+                    100.0 * s.accuracy_ci()
+                )?;
+                total.add(&s);
+            }
+            writeln!(
+                out,
+                "{} OCR'd pages of evaluation-split text (raw OCR: {:.2} % of syllables right)",
+                pages.len(),
+                100.0 * raw.accuracy_ci()
+            )?;
+            write!(out, "{total}")?;
+            for (line, got, want) in total.examples.iter().take(*errors) {
+                writeln!(out, "  line {line}: {got:?} for {want:?}")?;
+            }
+            out.flush()?;
+        }
+        EvalCommand::Stripped {
+            files: _,
             shared,
             bytes,
             errors,

@@ -2,4 +2,5 @@
 
 pub mod data;
 pub mod header;
+pub mod pages;
 pub mod restore;
