@@ -80,6 +80,10 @@ pub enum Command {
         resume: bool,
     },
     /// Print the JSON Schema of the record.
+    ///
+    /// It takes no options (the global ones, which choose a model and threads, change nothing
+    /// here, so its help does not list them).
+    #[command(help_template = "{about}\n\n{usage-heading} {usage}")]
     Schema,
     /// Stream mode: one JSON request per input line, one JSON answer per line, in order
     /// (for Spark `RDD.pipe`, `TRANSFORM … USING`, Hadoop Streaming, subprocess workers).
@@ -99,7 +103,6 @@ pub enum Command {
     /// Rebuild the model files from the shared corpus, lexicon and parallel pairs.
     Train {
         /// The shared data folder (corpus/, lexicon/, parallel/).
-        /// The shared data folder (corpus/, parallel/).
         #[arg(long, default_value = "../shared", value_name = "DIR")]
         shared: PathBuf,
         /// Where to write lm.bin, channel.tsv and lexicon.tsv.

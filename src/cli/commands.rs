@@ -412,12 +412,14 @@ fn read_text(path: &Path, opts: DecodeOptions) -> Result<String> {
         .into_owned())
 }
 
-/// Restores `input`, scores it against `gold` and prints the report with the speed.
-fn report(engine: &Engine, input: &str, gold: &str, kinds: bool, errors: usize) -> Result<()> {
+/// Restores `input`, scores it against `gold` and prints the report with the speed. The
+/// breakdown by kind of repair compares `input` with `gold` (so clean text fed as input is all
+/// "already correct", stripped text "marks only").
+fn report(engine: &Engine, input: &str, gold: &str, errors: usize) -> Result<()> {
     let started = Instant::now();
     let restored = engine.restore(input);
     let secs = started.elapsed().as_secs_f64();
-    let score = eval::restore::score(&restored.text, gold, kinds.then_some(input));
+    let score = eval::restore::score(&restored.text, gold, Some(input));
     let mut out = output::stdout();
     write!(out, "{score}")?;
     writeln!(
@@ -443,7 +445,7 @@ fn eval(engine: &Engine, cmd: &EvalCommand, opts: DecodeOptions) -> Result<i32> 
         } => {
             let input = read_text(input, opts)?;
             let gold = read_text(gold, opts)?;
-            report(engine, &input, &gold, true, *errors)?;
+            report(engine, &input, &gold, *errors)?;
         }
         EvalCommand::Pairs {
             shared,
@@ -457,13 +459,7 @@ fn eval(engine: &Engine, cmd: &EvalCommand, opts: DecodeOptions) -> Result<i32> 
             let input: Vec<&str> = pairs.iter().map(|(g, _)| g.as_str()).collect();
             let gold: Vec<&str> = pairs.iter().map(|(_, c)| c.as_str()).collect();
             println!("{} held-out synthetic OCR pairs", pairs.len());
-            report(
-                engine,
-                &input.join("\n\n"),
-                &gold.join("\n\n"),
-                true,
-                *errors,
-            )?;
+            report(engine, &input.join("\n\n"), &gold.join("\n\n"), *errors)?;
         }
         EvalCommand::Stripped {
             files,
@@ -478,7 +474,7 @@ fn eval(engine: &Engine, cmd: &EvalCommand, opts: DecodeOptions) -> Result<i32> 
                 let gold = paras.join("\n\n");
                 let input = sohoa::text::vietnamese::strip_marks(&gold);
                 println!("{}: {} paragraphs, marks removed", f.display(), paras.len());
-                report(engine, &input, &gold, false, *errors)?;
+                report(engine, &input, &gold, *errors)?;
             }
         }
         EvalCommand::Pages { dir, errors } => {
@@ -522,7 +518,7 @@ fn eval(engine: &Engine, cmd: &EvalCommand, opts: DecodeOptions) -> Result<i32> 
             let gold = paras.join("\n\n");
             let input = sohoa::text::vietnamese::strip_marks(&gold);
             println!("{} held-out corpus paragraphs, marks removed", paras.len());
-            report(engine, &input, &gold, false, *errors)?;
+            report(engine, &input, &gold, *errors)?;
         }
         EvalCommand::Extract {
             gold,
@@ -556,12 +552,12 @@ fn eval(engine: &Engine, cmd: &EvalCommand, opts: DecodeOptions) -> Result<i32> 
                 let paras = eval::data::held_out_paragraphs(shared, *bytes)?;
                 let text = paras.join("\n\n");
                 println!("{} held-out corpus paragraphs, as they are", paras.len());
-                report(engine, &text, &text, false, *errors)?;
+                report(engine, &text, &text, *errors)?;
             }
             for f in files {
                 let text = read_text(f, opts)?;
                 println!("{}", f.display());
-                report(engine, &text, &text, false, *errors)?;
+                report(engine, &text, &text, *errors)?;
             }
         }
     }
