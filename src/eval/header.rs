@@ -306,7 +306,8 @@ impl fmt::Display for HeaderReport {
 
 /// A symbol cited in a `Căn cứ` paragraph and the ISO date printed right after it.
 pub type CitedSymbol = (String, Option<String>);
-/// A law cited by name in a `Căn cứ` paragraph: its name folded as [`type_key`], its ISO date.
+/// A law cited by name in a `Căn cứ` paragraph: its name (marks and case
+/// ignored, white space collapsed) and its ISO date.
 pub type CitedName = (String, String);
 
 /// What a strict grammar finds in the `Căn cứ` paragraphs of `text` (a paragraph runs from a
@@ -314,7 +315,7 @@ pub type CitedName = (String, String);
 /// cited after `số` in the Nghị định 30/2020 forms (`n/yyyy/TYPE-ISSUER`, `n/TYPE-ISSUER`,
 /// `n/yyyy/QH15`, Party `n-TYPE/ISSUER`), spaces removed, each with the ISO date printed right
 /// after it (`ngày D tháng M năm Y`, `ngày D/M/Y`); and the laws cited by name and date
-/// (`Luật Tổ chức Chính phủ ngày 18 tháng 02 năm 2025`) as (name folded as [`type_key`], date).
+/// (`Luật Tổ chức Chính phủ ngày 18 tháng 02 năm 2025`) as (name with marks and case ignored, date).
 /// It is written apart from the extractor's grammar so that it checks it.
 pub fn cited_in_can_cu(text: &str) -> (Vec<CitedSymbol>, Vec<CitedName>) {
     let re = |s: &str| Regex::new(s).expect("static regex");
