@@ -414,8 +414,28 @@ fn read_text(path: &Path, opts: DecodeOptions) -> Result<String> {
 
 /// Restores `input`, scores it against `gold` and prints the report with the speed.
 fn report(engine: &Engine, input: &str, gold: &str, kinds: bool, errors: usize) -> Result<()> {
+    report_as(engine, input, gold, kinds, errors, false)
+}
+
+/// [`report`], with every line restored as a request of its own when `per_line`.
+fn report_as(
+    engine: &Engine,
+    input: &str,
+    gold: &str,
+    kinds: bool,
+    errors: usize,
+    per_line: bool,
+) -> Result<()> {
     let started = Instant::now();
-    let restored = engine.restore(input);
+    let restored = if per_line {
+        let text = eval::restore::restore_per_line(input, |l| engine.restore(l).text);
+        sohoa::restore::Restored {
+            text,
+            ..Default::default()
+        }
+    } else {
+        engine.restore(input)
+    };
     let secs = started.elapsed().as_secs_f64();
     let score = eval::restore::score(&restored.text, gold, kinds.then_some(input));
     let mut out = output::stdout();
@@ -440,10 +460,11 @@ fn eval(engine: &Engine, cmd: &EvalCommand, opts: DecodeOptions) -> Result<i32> 
             input,
             gold,
             errors,
+            per_line,
         } => {
             let input = read_text(input, opts)?;
             let gold = read_text(gold, opts)?;
-            report(engine, &input, &gold, true, *errors)?;
+            report_as(engine, &input, &gold, true, *errors, *per_line)?;
         }
         EvalCommand::Pairs {
             shared,
@@ -470,6 +491,7 @@ fn eval(engine: &Engine, cmd: &EvalCommand, opts: DecodeOptions) -> Result<i32> 
             shared,
             bytes,
             errors,
+            per_line,
         } if !files.is_empty() => {
             let _ = (shared, bytes);
             for f in files {
@@ -478,7 +500,7 @@ fn eval(engine: &Engine, cmd: &EvalCommand, opts: DecodeOptions) -> Result<i32> 
                 let gold = paras.join("\n\n");
                 let input = sohoa::text::vietnamese::strip_marks(&gold);
                 println!("{}: {} paragraphs, marks removed", f.display(), paras.len());
-                report(engine, &input, &gold, false, *errors)?;
+                report_as(engine, &input, &gold, false, *errors, *per_line)?;
             }
         }
         EvalCommand::Pages { dir, errors } => {
@@ -517,12 +539,13 @@ fn eval(engine: &Engine, cmd: &EvalCommand, opts: DecodeOptions) -> Result<i32> 
             shared,
             bytes,
             errors,
+            per_line,
         } => {
             let paras = eval::data::held_out_paragraphs(shared, *bytes)?;
             let gold = paras.join("\n\n");
             let input = sohoa::text::vietnamese::strip_marks(&gold);
             println!("{} held-out corpus paragraphs, marks removed", paras.len());
-            report(engine, &input, &gold, false, *errors)?;
+            report_as(engine, &input, &gold, false, *errors, *per_line)?;
         }
         EvalCommand::Extract {
             gold,
@@ -551,17 +574,18 @@ fn eval(engine: &Engine, cmd: &EvalCommand, opts: DecodeOptions) -> Result<i32> 
             shared,
             bytes,
             errors,
+            per_line,
         } => {
             if let Some(shared) = shared {
                 let paras = eval::data::held_out_paragraphs(shared, *bytes)?;
                 let text = paras.join("\n\n");
                 println!("{} held-out corpus paragraphs, as they are", paras.len());
-                report(engine, &text, &text, false, *errors)?;
+                report_as(engine, &text, &text, false, *errors, *per_line)?;
             }
             for f in files {
                 let text = read_text(f, opts)?;
                 println!("{}", f.display());
-                report(engine, &text, &text, false, *errors)?;
+                report_as(engine, &text, &text, false, *errors, *per_line)?;
             }
         }
     }
