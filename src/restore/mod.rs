@@ -886,6 +886,29 @@ mod tests {
     }
 
     #[test]
+    fn text_that_lost_every_mark_is_restored_around_loanwords_and_names() {
+        // Without a single marked letter, restoring marks is the expected repair, not the
+        // rare OCR error the channel's costs price it as.
+        for (input, want) in [
+            (
+                "trang web cua Bo de co them thong tin",
+                "trang web của Bộ để có thêm thông tin",
+            ),
+            ("email cua Bo de co them", "email của Bộ để có thêm"),
+            (
+                "tai ung dung Zalo cua Bo de co them thong tin",
+                "tải ứng dụng Zalo của Bộ để có thêm thông tin",
+            ),
+            (
+                "dang tai tren Facebook cua UBND tinh",
+                "đăng tải trên Facebook của UBND tỉnh",
+            ),
+        ] {
+            assert_eq!(restorer().restore(input).text, want, "{input}");
+        }
+    }
+
+    #[test]
     fn clean_text_passes_through_byte_for_byte() {
         let input = "Ủy ban nhân dân tỉnh Quảng Ngãi ban hành Kế hoạch số 12/KH-UBND.\n";
         assert_eq!(restorer().restore(input).text, input);
