@@ -146,6 +146,10 @@ pub enum EvalCommand {
         /// instead of the whole text at once.
         #[arg(long)]
         per_line: bool,
+        /// Also print the precision/recall curve of the words' confidence (what `clean
+        /// --mark` flags) against the gold.
+        #[arg(long)]
+        confidence: bool,
     },
     /// Syllable accuracy on the held-out synthetic OCR pairs (parallel/*.tsv).
     Pairs {

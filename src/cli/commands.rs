@@ -461,10 +461,21 @@ fn eval(engine: &Engine, cmd: &EvalCommand, opts: DecodeOptions) -> Result<i32> 
             gold,
             errors,
             per_line,
+            confidence,
         } => {
             let input = read_text(input, opts)?;
             let gold = read_text(gold, opts)?;
             report_as(engine, &input, &gold, true, *errors, *per_line)?;
+            if *confidence {
+                let (restored, reports) = engine.restorer.restore_report(&input);
+                let judged = eval::confidence::judge(&restored.text, &gold, &reports);
+                let mut th = vec![0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7];
+                th.extend([MARK_BELOW, 0.9, 0.95, 0.99]);
+                let mut out = output::stdout();
+                write!(out, "{}", eval::confidence::curve(&judged, &th))?;
+                writeln!(out, "(clean --mark flags below {MARK_BELOW})")?;
+                out.flush()?;
+            }
         }
         EvalCommand::Pairs {
             shared,

@@ -114,7 +114,7 @@ pub fn score_tokens<'a>(line: &'a str, out: &mut Vec<&'a str>) {
 }
 
 /// The comparison key of a token: tone placement canonicalised, optionally lower-cased.
-fn key(tok: &str, fold_case: bool) -> String {
+pub(crate) fn key(tok: &str, fold_case: bool) -> String {
     if fold_case {
         canonical_tone_placement(&tok.to_lowercase()).into_owned()
     } else {
@@ -140,7 +140,7 @@ fn key(tok: &str, fold_case: bool) -> String {
 /// Levenshtein alignment of token keys; returns for each `b` token the index of the `a` token
 /// it is aligned to with equal keys (`Some`) or not (`None`), plus whether it was aligned to
 /// any `a` token at all (substitution) as the second element.
-fn align(a: &[String], b: &[String]) -> Vec<(Option<usize>, bool)> {
+pub(crate) fn align(a: &[String], b: &[String]) -> Vec<(Option<usize>, bool)> {
     let (n, m) = (a.len(), b.len());
     let w = m + 1;
     let mut d = vec![0u32; (n + 1) * w];
