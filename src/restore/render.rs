@@ -220,8 +220,16 @@ pub fn restore_paragraph(
         return;
     }
     let mut cursor = 0;
+    // Every word of the chosen path, for the reports' confidence (which looks at the words
+    // on both sides of each one).
     let mut words_on_path: Vec<WordId> = Vec::new();
-    let want_reports = reports.is_some();
+    if reports.is_some() {
+        for &ei in &ps.path {
+            let e = ps.lattice.edges()[ei as usize];
+            words_on_path.extend_from_slice(&e.words[..usize::from(e.n_words)]);
+        }
+    }
+    let mut words_before = 0;
     for &ei in &ps.path {
         let e = ps.lattice.edges()[ei as usize];
         let info = ps.infos[e.payload as usize];
@@ -250,9 +258,7 @@ pub fn restore_paragraph(
                 });
             }
         }
-        if want_reports {
-            words_on_path.extend_from_slice(&e.words[..usize::from(e.n_words)]);
-        }
+        words_before += usize::from(e.n_words);
         if let (Some(reps), TokenKind::Word) = (reports.as_deref_mut(), first.kind) {
             let lead = out.text[r_start..].len() - out.text[r_start..].trim_start().len();
             reps.push(TokenReport {
@@ -266,7 +272,7 @@ pub fn restore_paragraph(
                 confidence: 1.0,
             });
             let rep_idx = reps.len() - 1;
-            let at = words_on_path.len() - usize::from(e.n_words);
+            let at = words_before - usize::from(e.n_words);
             let rep = &mut reps[rep_idx];
             score_alternatives(r, ps, &e, info, first.text(para), &words_on_path, at, rep);
         }
@@ -374,10 +380,20 @@ fn score_alternatives(
         }
     };
     let a = at as isize;
-    // Only the words before are known here (the path is written left to right), so the
-    // comparison uses the left context: P(w | two previous) and the channel.
+    let n = path_words.len() as isize;
+    // The word's posterior given the rest of the path: the channel and every trigram the
+    // word is part of, on both sides (the path's next two words, or the paragraph's end).
     let local = |w: WordId, cost: f32| -> f32 {
-        cost - p.lm_weight * lm.logprob(ctx(a - 2), ctx(a - 1), w)
+        let (p1, p2) = (ctx(a - 2), ctx(a - 1));
+        let mut lp = lm.logprob(p1, p2, w);
+        if a + 1 < n {
+            let n1 = path_words[(a + 1) as usize];
+            lp += lm.logprob(p2, w, n1);
+            if a + 2 < n {
+                lp += lm.logprob(w, n1, path_words[(a + 2) as usize]);
+            }
+        }
+        cost - p.lm_weight * lp
     };
     let mine = local(chosen.words[0], chosen.cost);
     let mut alts: Vec<(f32, String)> = Vec::new();
