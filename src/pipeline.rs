@@ -356,7 +356,7 @@ impl Engine {
     ) -> Result<Record, DocError> {
         let start = reader.stream_position()?;
         let mut hasher = Sha256::new();
-        let (mut total, mut known, mut words) = (0u64, 0usize, 0usize);
+        let (mut total, mut counts) = (0u64, crate::restore::CleanCounts::default());
         // The NUL policy is judged on the whole document, like its cleanliness.
         let (mut nul_count, mut first_nul_at) = (0usize, None);
         {
@@ -369,9 +369,7 @@ impl Engine {
                     first_nul_at = decoded.first_nul.map(|s| s.start + c.offset as usize);
                 }
                 nul_count += decoded.nuls;
-                let (k, w) = self.restorer.cleanliness_counts(&decoded.text);
-                known += k;
-                words += w;
+                counts += self.restorer.cleanliness_counts(&decoded.text);
             }
         }
         if input::too_many_nuls(nul_count, total as usize) {
@@ -380,7 +378,7 @@ impl Engine {
                 nuls: nul_count,
             }));
         }
-        let penalty = self.restorer.penalty_of_counts(known, words);
+        let penalty = self.restorer.penalty_of_counts(counts);
         let source = Source {
             path: path.map(str::to_string),
             sha256: crate::fsutil::hex(&hasher.finalize()),

@@ -145,6 +145,14 @@ pub enum EvalCommand {
         /// Also print up to this many wrong tokens.
         #[arg(long, default_value_t = 0)]
         errors: usize,
+        /// Restore each line as a request of its own (as `sohoa pipe` users send them)
+        /// instead of the whole text at once.
+        #[arg(long)]
+        per_line: bool,
+        /// Also print the precision/recall curve of the words' confidence (what `clean
+        /// --mark` flags) against the gold.
+        #[arg(long)]
+        confidence: bool,
     },
     /// Syllable accuracy on the held-out synthetic OCR pairs (parallel/*.tsv).
     Pairs {
@@ -172,6 +180,10 @@ pub enum EvalCommand {
         /// Also print up to this many wrong tokens.
         #[arg(long, default_value_t = 0)]
         errors: usize,
+        /// Restore each line as a request of its own (as `sohoa pipe` users send them)
+        /// instead of the whole text at once.
+        #[arg(long)]
+        per_line: bool,
     },
     /// Syllable accuracy on whole OCR'd pages of evaluation-split text (tools/make-pages.py):
     /// each page is aligned to its source by characters, so merged or split lines are scored
@@ -225,5 +237,9 @@ pub enum EvalCommand {
         /// Also print up to this many wrong tokens.
         #[arg(long, default_value_t = 0)]
         errors: usize,
+        /// Restore each line as a request of its own (as `sohoa pipe` users send them)
+        /// instead of the whole text at once.
+        #[arg(long)]
+        per_line: bool,
     },
 }

@@ -416,8 +416,27 @@ fn read_text(path: &Path, opts: DecodeOptions) -> Result<String> {
 /// breakdown by kind of repair compares `input` with `gold` (so clean text fed as input is all
 /// "already correct", stripped text "marks only").
 fn report(engine: &Engine, input: &str, gold: &str, errors: usize) -> Result<()> {
+    report_as(engine, input, gold, errors, false)
+}
+
+/// [`report`], with every line restored as a request of its own when `per_line`.
+fn report_as(
+    engine: &Engine,
+    input: &str,
+    gold: &str,
+    errors: usize,
+    per_line: bool,
+) -> Result<()> {
     let started = Instant::now();
-    let restored = engine.restore(input);
+    let restored = if per_line {
+        let text = eval::restore::restore_per_line(input, |l| engine.restore(l).text);
+        sohoa::restore::Restored {
+            text,
+            ..Default::default()
+        }
+    } else {
+        engine.restore(input)
+    };
     let secs = started.elapsed().as_secs_f64();
     let score = eval::restore::score(&restored.text, gold, Some(input));
     let mut out = output::stdout();
@@ -442,10 +461,22 @@ fn eval(engine: &Engine, cmd: &EvalCommand, opts: DecodeOptions) -> Result<i32> 
             input,
             gold,
             errors,
+            per_line,
+            confidence,
         } => {
             let input = read_text(input, opts)?;
             let gold = read_text(gold, opts)?;
-            report(engine, &input, &gold, *errors)?;
+            report_as(engine, &input, &gold, *errors, *per_line)?;
+            if *confidence {
+                let (restored, reports) = engine.restorer.restore_report(&input);
+                let judged = eval::confidence::judge(&restored.text, &gold, &reports);
+                let mut th = vec![0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7];
+                th.extend([MARK_BELOW, 0.9, 0.95, 0.99]);
+                let mut out = output::stdout();
+                write!(out, "{}", eval::confidence::curve(&judged, &th))?;
+                writeln!(out, "(clean --mark flags below {MARK_BELOW})")?;
+                out.flush()?;
+            }
         }
         EvalCommand::Pairs {
             shared,
@@ -466,6 +497,7 @@ fn eval(engine: &Engine, cmd: &EvalCommand, opts: DecodeOptions) -> Result<i32> 
             shared,
             bytes,
             errors,
+            per_line,
         } if !files.is_empty() => {
             let _ = (shared, bytes);
             for f in files {
@@ -474,7 +506,7 @@ fn eval(engine: &Engine, cmd: &EvalCommand, opts: DecodeOptions) -> Result<i32> 
                 let gold = paras.join("\n\n");
                 let input = sohoa::text::vietnamese::strip_marks(&gold);
                 println!("{}: {} paragraphs, marks removed", f.display(), paras.len());
-                report(engine, &input, &gold, *errors)?;
+                report_as(engine, &input, &gold, *errors, *per_line)?;
             }
         }
         EvalCommand::Pages { dir, errors } => {
@@ -513,12 +545,13 @@ fn eval(engine: &Engine, cmd: &EvalCommand, opts: DecodeOptions) -> Result<i32> 
             shared,
             bytes,
             errors,
+            per_line,
         } => {
             let paras = eval::data::held_out_paragraphs(shared, *bytes)?;
             let gold = paras.join("\n\n");
             let input = sohoa::text::vietnamese::strip_marks(&gold);
             println!("{} held-out corpus paragraphs, marks removed", paras.len());
-            report(engine, &input, &gold, *errors)?;
+            report_as(engine, &input, &gold, *errors, *per_line)?;
         }
         EvalCommand::Extract {
             gold,
@@ -547,17 +580,18 @@ fn eval(engine: &Engine, cmd: &EvalCommand, opts: DecodeOptions) -> Result<i32> 
             shared,
             bytes,
             errors,
+            per_line,
         } => {
             if let Some(shared) = shared {
                 let paras = eval::data::held_out_paragraphs(shared, *bytes)?;
                 let text = paras.join("\n\n");
                 println!("{} held-out corpus paragraphs, as they are", paras.len());
-                report(engine, &text, &text, *errors)?;
+                report_as(engine, &text, &text, *errors, *per_line)?;
             }
             for f in files {
                 let text = read_text(f, opts)?;
                 println!("{}", f.display());
-                report(engine, &text, &text, *errors)?;
+                report_as(engine, &text, &text, *errors, *per_line)?;
             }
         }
     }

@@ -114,7 +114,7 @@ pub fn score_tokens<'a>(line: &'a str, out: &mut Vec<&'a str>) {
 }
 
 /// The comparison key of a token: tone placement canonicalised, optionally lower-cased.
-fn key(tok: &str, fold_case: bool) -> String {
+pub(crate) fn key(tok: &str, fold_case: bool) -> String {
     if fold_case {
         canonical_tone_placement(&tok.to_lowercase()).into_owned()
     } else {
@@ -140,7 +140,7 @@ fn key(tok: &str, fold_case: bool) -> String {
 /// Levenshtein alignment of token keys; returns for each `b` token the index of the `a` token
 /// it is aligned to with equal keys (`Some`) or not (`None`), plus whether it was aligned to
 /// any `a` token at all (substitution) as the second element.
-fn align(a: &[String], b: &[String]) -> Vec<(Option<usize>, bool)> {
+pub(crate) fn align(a: &[String], b: &[String]) -> Vec<(Option<usize>, bool)> {
     let (n, m) = (a.len(), b.len());
     let w = m + 1;
     let mut d = vec![0u32; (n + 1) * w];
@@ -240,6 +240,26 @@ pub fn score(output: &str, gold: &str, input: Option<&str>) -> RestoreScore {
     s
 }
 
+/// `input` restored line by line, each line a request of its own (as `sohoa pipe` users send
+/// them), with `restore` run on the lines in parallel; the lines are joined back in order, so
+/// the result scores against the same line-aligned gold as the whole document's restoration.
+/// What a short input is judged to be (clean or OCR) then rests on its own few tokens.
+pub fn restore_per_line(input: &str, restore: impl Fn(&str) -> String + Sync) -> String {
+    use rayon::prelude::*;
+    let lines: Vec<&str> = input.split('\n').collect();
+    let out: Vec<String> = lines
+        .par_iter()
+        .map(|l| {
+            if l.trim().is_empty() {
+                l.to_string()
+            } else {
+                restore(l)
+            }
+        })
+        .collect();
+    out.join("\n")
+}
+
 /// Best guess of the output token that stood where gold token `j` is (for error examples).
 fn aligned_index(al: &[(Option<usize>, bool)], j: usize, n_out: usize) -> usize {
     // Output tokens aligned before j, counted from the alignment of equal tokens.
@@ -290,6 +310,16 @@ mod tests {
         assert_eq!(s.by_kind[0], (1, 1));
         assert_eq!(s.by_kind[1], (2, 2));
         assert_eq!(s.by_kind[2], (1, 0));
+    }
+
+    #[test]
+    fn per_line_restoration_keeps_every_line_in_place() {
+        let input = "a b\n\n  \nc\r\nd";
+        let out = restore_per_line(input, |l| l.to_uppercase());
+        assert_eq!(out, "A B\n\n  \nC\r\nD");
+        // Each call sees one line only.
+        let out = restore_per_line(input, |l| l.split('\n').count().to_string());
+        assert_eq!(out, "1\n\n  \n1\n1");
     }
 
     #[test]

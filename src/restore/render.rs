@@ -124,6 +124,8 @@ pub fn restore_paragraph(
         return;
     }
     let n = ps.tokens.len();
+    let vocab = r.model().lm.vocab();
+    let marks_lost = marks_lost(para, &ps.tokens);
     ps.lattice.reset(n);
     ps.infos.clear();
     let push =
@@ -176,8 +178,13 @@ pub fn restore_paragraph(
                 if candidates::too_long(tok.text(para)) {
                     out.passed_through.push(start + tok.start..start + tok.end);
                 }
-                for rd in candidates::readings(r, tok.text(para), cands) {
-                    push(&mut ps.lattice, &mut ps.infos, t, 1, *rd);
+                let observed = tok.text(para);
+                for rd in candidates::readings(r, observed, cands) {
+                    let mut rd = *rd;
+                    if marks_lost && marks_only(vocab, &rd, observed, &mut ps.key) {
+                        rd.cost *= MARKS_LOST_COST;
+                    }
+                    push(&mut ps.lattice, &mut ps.infos, t, 1, rd);
                 }
                 if let Some(next) = ps.tokens.get(t + 1) {
                     if mergeable(para, &tok, next) {
@@ -212,10 +219,17 @@ pub fn restore_paragraph(
         out.text.push_str(para);
         return;
     }
-    let vocab = r.model().lm.vocab();
     let mut cursor = 0;
+    // Every word of the chosen path, for the reports' confidence (which looks at the words
+    // on both sides of each one).
     let mut words_on_path: Vec<WordId> = Vec::new();
-    let want_reports = reports.is_some();
+    if reports.is_some() {
+        for &ei in &ps.path {
+            let e = ps.lattice.edges()[ei as usize];
+            words_on_path.extend_from_slice(&e.words[..usize::from(e.n_words)]);
+        }
+    }
+    let mut words_before = 0;
     for &ei in &ps.path {
         let e = ps.lattice.edges()[ei as usize];
         let info = ps.infos[e.payload as usize];
@@ -244,9 +258,7 @@ pub fn restore_paragraph(
                 });
             }
         }
-        if want_reports {
-            words_on_path.extend_from_slice(&e.words[..usize::from(e.n_words)]);
-        }
+        words_before += usize::from(e.n_words);
         if let (Some(reps), TokenKind::Word) = (reports.as_deref_mut(), first.kind) {
             let lead = out.text[r_start..].len() - out.text[r_start..].trim_start().len();
             reps.push(TokenReport {
@@ -260,13 +272,47 @@ pub fn restore_paragraph(
                 confidence: 1.0,
             });
             let rep_idx = reps.len() - 1;
-            let at = words_on_path.len() - usize::from(e.n_words);
+            let at = words_before - usize::from(e.n_words);
             let rep = &mut reps[rep_idx];
             score_alternatives(r, ps, &e, info, first.text(para), &words_on_path, at, rep);
         }
         cursor = last.end;
     }
     out.text.push_str(&para[cursor..]);
+}
+
+/// Word tokens from which a paragraph with no marked letter at all is taken to have lost its
+/// marks (typed without them, or stripped) rather than to be OCR that kept them.
+const MARKS_LOST_MIN_WORDS: usize = 3;
+
+/// Factor on the channel cost of restoring marks only, in a paragraph that lost them all. The
+/// error model's rates are those of OCR, where marks mostly survive and `de` → `để` costs
+/// 3.5; in text without a single mark, every marked word lost its marks and the LM must be
+/// the one to choose (`web cua Bo de co them` is `web của Bộ để có thêm`).
+const MARKS_LOST_COST: f32 = 0.3;
+
+/// Whether `para` has at least [`MARKS_LOST_MIN_WORDS`] word tokens and not one marked
+/// letter in them.
+fn marks_lost(para: &str, tokens: &[Token]) -> bool {
+    let mut words = 0;
+    for t in tokens.iter().filter(|t| t.kind == TokenKind::Word) {
+        if !t.text(para).is_ascii() {
+            return false;
+        }
+        words += 1;
+    }
+    words >= MARKS_LOST_MIN_WORDS
+}
+
+/// Whether reading `rd` of the ASCII token `observed` is one word that differs from it only by
+/// marks (`để` for `de`, `đường` for `duong`); `key` is scratch.
+fn marks_only(vocab: &crate::lm::Vocab, rd: &Reading, observed: &str, key: &mut String) -> bool {
+    if rd.n != 1 || rd.keep || rd.same || rd.words[0] == UNK {
+        return false;
+    }
+    key.clear();
+    crate::text::vietnamese::push_stripped(vocab.word(rd.words[0]), key);
+    key.len() == observed.len() && key.eq_ignore_ascii_case(observed)
 }
 
 /// Two word tokens may be one word split by OCR when only spaces separate them on one line
@@ -334,10 +380,20 @@ fn score_alternatives(
         }
     };
     let a = at as isize;
-    // Only the words before are known here (the path is written left to right), so the
-    // comparison uses the left context: P(w | two previous) and the channel.
+    let n = path_words.len() as isize;
+    // The word's posterior given the rest of the path: the channel and every trigram the
+    // word is part of, on both sides (the path's next two words, or the paragraph's end).
     let local = |w: WordId, cost: f32| -> f32 {
-        cost - p.lm_weight * lm.logprob(ctx(a - 2), ctx(a - 1), w)
+        let (p1, p2) = (ctx(a - 2), ctx(a - 1));
+        let mut lp = lm.logprob(p1, p2, w);
+        if a + 1 < n {
+            let n1 = path_words[(a + 1) as usize];
+            lp += lm.logprob(p2, w, n1);
+            if a + 2 < n {
+                lp += lm.logprob(w, n1, path_words[(a + 2) as usize]);
+            }
+        }
+        cost - p.lm_weight * lp
     };
     let mine = local(chosen.words[0], chosen.cost);
     let mut alts: Vec<(f32, String)> = Vec::new();
@@ -359,4 +415,25 @@ fn score_alternatives(
     let z: f32 = alts.iter().map(|(d, _)| (-d).exp()).sum();
     rep.confidence = 1.0 / (1.0 + z);
     rep.alternatives = alts.into_iter().take(3).map(|(_, s)| s).collect();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_paragraph_has_lost_its_marks_only_when_none_is_left() {
+        let mut tokens = Vec::new();
+        for (para, lost) in [
+            ("trang web cua Bo de", true),
+            ("Bao cao so 12/BC-UBND", true),
+            ("Két qua thuc hien", false),
+            ("de co", false),
+            ("UBND 12 34 56", false),
+            ("", false),
+        ] {
+            tokenize(para, &mut tokens);
+            assert_eq!(marks_lost(para, &tokens), lost, "{para}");
+        }
+    }
 }
