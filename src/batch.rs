@@ -918,6 +918,62 @@ mod tests {
         assert_eq!(summary.skipped, 0);
     }
 
+    /// Many small distinct files, more than the reorder window holds for either thread count:
+    /// every record is written once, in input order, and the lines do not depend on `--jobs`.
+    #[test]
+    fn many_small_files_give_every_record_in_order_whatever_the_threads() {
+        let engine = engine();
+        let text = fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/000_ec917ac3c63f8407.txt"),
+        )
+        .unwrap();
+        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+        let input = tempfile::tempdir().unwrap();
+        let count = 3 * REORDER_PER_WORKER * 2 + 5;
+        for i in 0..count {
+            // Windows of two or three lines at a stride: every file differs from the others.
+            let from = (i * 2) % lines.len();
+            let body: Vec<&str> = lines
+                .iter()
+                .cycle()
+                .skip(from)
+                .take(2 + i % 2)
+                .copied()
+                .collect();
+            fs::write(input.path().join(format!("f{i:03}.txt")), body.join("\n")).unwrap();
+        }
+        let jobs = collect_jobs(&[input.path().to_path_buf()]);
+        assert_eq!(jobs.len(), count);
+        let run_with = |threads: usize| {
+            let dir = tempfile::tempdir().unwrap();
+            let out = OutDir::open(dir.path()).unwrap();
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let summary = pool
+                .install(|| run(&engine, &jobs, &out, RunOptions::default(), &|_| {}))
+                .unwrap();
+            assert_eq!((summary.documents, summary.failed), (count, 0));
+            fs::read_to_string(dir.path().join("records.jsonl")).unwrap()
+        };
+        let one = run_with(1);
+        let paths: Vec<String> = one
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<Record>(l)
+                    .unwrap()
+                    .source
+                    .path
+                    .unwrap()
+            })
+            .collect();
+        let want: Vec<String> = jobs.iter().map(|j| j.path.display().to_string()).collect();
+        assert_eq!(paths, want);
+        assert_eq!(run_with(2), one);
+        assert_eq!(run_with(3), one);
+    }
+
     #[test]
     fn only_our_own_stale_temporary_names_are_removed() {
         use crate::fsutil::is_our_temp;

@@ -362,14 +362,22 @@ impl Engine {
         {
             let mut chunks = ChunkReader::new(&mut reader, chunk);
             while let Some(c) = chunks.next_chunk()? {
-                hasher.update(&c.bytes);
                 total += c.bytes.len() as u64;
-                let decoded = decode_chunk(&c, opts)?;
+                // Hashing and measuring run side by side (the measure itself on all threads):
+                // done one after the other, this pass was the serial part of a large file.
+                let ((), decoded) = rayon::join(
+                    || hasher.update(&c.bytes),
+                    || {
+                        decode_chunk(&c, opts)
+                            .map(|d| (self.parallel_counts(&d.text), d.first_nul, d.nuls))
+                    },
+                );
+                let (k, first, nuls) = decoded?;
                 if first_nul_at.is_none() {
-                    first_nul_at = decoded.first_nul.map(|s| s.start + c.offset as usize);
+                    first_nul_at = first.map(|s| s.start + c.offset as usize);
                 }
-                nul_count += decoded.nuls;
-                counts += self.restorer.cleanliness_counts(&decoded.text);
+                nul_count += nuls;
+                counts += k;
             }
         }
         if input::too_many_nuls(nul_count, total as usize) {
@@ -459,6 +467,59 @@ impl Engine {
         }
         Ok(record)
     }
+}
+
+impl Engine {
+    /// [`Restorer::cleanliness_counts`] of `text`, measured in pieces of about
+    /// [`COUNT_PIECE`] bytes on the current rayon pool. The pieces are cut after a line end
+    /// (else after a space), which no word token spans, so the counts are exactly those of the
+    /// whole text.
+    fn parallel_counts(&self, text: &str) -> crate::restore::CleanCounts {
+        if text.len() <= COUNT_PIECE {
+            return self.restorer.cleanliness_counts(text);
+        }
+        count_pieces(text, COUNT_PIECE)
+            .par_iter()
+            .map(|&(a, b)| self.restorer.cleanliness_counts(&text[a..b]))
+            .reduce(crate::restore::CleanCounts::default, |mut x, y| {
+                x += y;
+                x
+            })
+    }
+}
+
+/// The size of the pieces [`Engine::parallel_counts`] measures: a few hundred microseconds of
+/// work each, many per chunk so that threads share them out evenly.
+const COUNT_PIECE: usize = 64 * 1024;
+
+/// Cuts `text` into `(start, end)` pieces of about `target` bytes, each ending after a line
+/// end, or after a space when no line ends within the next `target` bytes; a piece with
+/// neither runs on to the next one (never a cut inside a token).
+fn count_pieces(text: &str, target: usize) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    while start < bytes.len() {
+        let from = (start + target).min(bytes.len());
+        let window = &bytes[from..(from + target).min(bytes.len())];
+        let cut = window
+            .iter()
+            .position(|&b| b == b'\n')
+            .or_else(|| window.iter().position(|&b| b == b' '))
+            .map(|i| from + i + 1);
+        let end = match cut {
+            Some(e) => e,
+            None if from + target >= bytes.len() => bytes.len(),
+            // No line end nor space in the window: look further (a very long token).
+            None => bytes[from..]
+                .iter()
+                .position(|&b| b == b'\n' || b == b' ')
+                .map_or(bytes.len(), |i| from + i + 1),
+        };
+        pieces.push((start, end));
+        start = end;
+    }
+    pieces
 }
 
 /// One chunk of a document between its restoration and its extraction.
@@ -563,6 +624,36 @@ mod tests {
             },
         );
         (clean, r)
+    }
+
+    #[test]
+    fn counts_measured_in_pieces_are_those_of_the_whole_text() {
+        let e = engine();
+        let long_line = "thuc hién cUa xa ".repeat(2000);
+        for text in [SAMPLE, long_line.as_str(), "", "một"] {
+            for target in [1, 7, 100, 4096] {
+                let pieces = count_pieces(text, target);
+                let mut at = 0;
+                for &(a, b) in &pieces {
+                    assert_eq!(a, at, "pieces cover the text in order");
+                    assert!(b > a);
+                    assert!(b == text.len() || matches!(text.as_bytes()[b - 1], b'\n' | b' '));
+                    at = b;
+                }
+                assert_eq!(at, text.len());
+                let sum = pieces.iter().fold(
+                    crate::restore::CleanCounts::default(),
+                    |mut acc, &(a, b)| {
+                        acc += e.restorer.cleanliness_counts(&text[a..b]);
+                        acc
+                    },
+                );
+                assert_eq!(sum, e.restorer.cleanliness_counts(text), "target {target}");
+            }
+        }
+        let big = SAMPLE.repeat(4);
+        assert!(big.len() > COUNT_PIECE);
+        assert_eq!(e.parallel_counts(&big), e.restorer.cleanliness_counts(&big));
     }
 
     #[test]

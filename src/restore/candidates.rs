@@ -106,7 +106,17 @@ impl Scratch {
 }
 
 /// The lexicon key of a token: lower case, traditional tone placement.
+///
+/// An ASCII token (most OCR tokens, every mark lost) has no tone to move: its key is its lower
+/// case, without the per-character case mapping of the general path (this runs for every word
+/// of a document, twice).
 pub fn key_of(token: &str, out: &mut String) {
+    if token.is_ascii() {
+        out.clear();
+        out.push_str(token);
+        out.make_ascii_lowercase();
+        return;
+    }
     crate::lm::normalize_word(token, out);
 }
 
@@ -323,6 +333,23 @@ fn add_splits(r: &Restorer, key: &str, s: &mut Scratch, work: &mut Vec<Reading>)
                     same: false,
                 });
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ascii_key_is_the_general_one() {
+        let (mut fast, mut general) = (String::new(), String::new());
+        for t in [
+            "", "cUa", "THONG", "x4y", "0D", "hoa", "Quy", "ctia", "s6", "Hoà", "THỦY",
+        ] {
+            key_of(t, &mut fast);
+            crate::lm::normalize_word(t, &mut general);
+            assert_eq!(fast, general, "{t}");
         }
     }
 }

@@ -142,12 +142,12 @@ pub fn strip_marks(s: &str) -> String {
 /// `u` belongs to the onset (`quý`), and closed syllables (`hoàn`, `thuyết`) agree in both.
 pub fn canonical_tone_placement(syllable: &str) -> std::borrow::Cow<'_, str> {
     use std::borrow::Cow;
-    let chars: Vec<char> = syllable.chars().collect();
-    let n = chars.len();
-    if n < 2 {
+    // Only the last three characters matter: read them from the end, with no allocation
+    // (this runs for every word looked up in the lexicon).
+    let mut rev = syllable.char_indices().rev();
+    let (Some((_, b)), Some((at_a, a))) = (rev.next(), rev.next()) else {
         return Cow::Borrowed(syllable);
-    }
-    let (a, b) = (chars[n - 2], chars[n - 1]);
+    };
     let tone_b = tone_of(b);
     if tone_b == 0 || tone_of(a) != 0 {
         return Cow::Borrowed(syllable);
@@ -160,11 +160,11 @@ pub fn canonical_tone_placement(syllable: &str) -> std::borrow::Cow<'_, str> {
     if !open_rhyme {
         return Cow::Borrowed(syllable);
     }
-    if n >= 3 && matches!(chars[n - 3], 'q' | 'Q') {
+    if rev.next().is_some_and(|(_, q)| matches!(q, 'q' | 'Q')) {
         return Cow::Borrowed(syllable);
     }
     let mut out = String::with_capacity(syllable.len());
-    out.extend(&chars[..n - 2]);
+    out.push_str(&syllable[..at_a]);
     out.push(with_tone(a, tone_b));
     out.push(without_tone(b));
     Cow::Owned(out)
@@ -273,6 +273,43 @@ mod tests {
             ("a", "a"),
         ] {
             assert_eq!(canonical_tone_placement(input), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn tone_placement_is_read_from_the_last_three_characters() {
+        // Every string of up to four characters over the letters the rule looks at, in both
+        // cases and with every tone: the same answer as the rule written over all characters.
+        fn by_all_chars(s: &str) -> String {
+            let chars: Vec<char> = s.chars().collect();
+            let n = chars.len();
+            if n < 2 || tone_of(chars[n - 1]) == 0 || tone_of(chars[n - 2]) != 0 {
+                return s.to_string();
+            }
+            let low = |c: char| without_tone(c).to_lowercase().next().unwrap_or(c);
+            let open = matches!(
+                (low(chars[n - 2]), low(chars[n - 1])),
+                ('o', 'a') | ('o', 'e') | ('u', 'y')
+            );
+            if !open || (n >= 3 && matches!(chars[n - 3], 'q' | 'Q')) {
+                return s.to_string();
+            }
+            let mut out: String = chars[..n - 2].iter().collect();
+            out.push(with_tone(chars[n - 2], tone_of(chars[n - 1])));
+            out.push(without_tone(chars[n - 1]));
+            out
+        }
+        let letters: Vec<char> = "qQhoOaAeuUyđ".chars().chain("àÀẻỷỶóạ".chars()).collect();
+        let mut words = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = words
+                .iter()
+                .flat_map(|w| letters.iter().map(move |&c| format!("{w}{c}")))
+                .collect();
+            for w in &longer {
+                assert_eq!(canonical_tone_placement(w), by_all_chars(w), "{w}");
+            }
+            words = longer;
         }
     }
 
