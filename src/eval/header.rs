@@ -665,6 +665,37 @@ mod tests {
         report
     }
 
+    /// The hand check of the issue date (fixtures/gazette/date_check.tsv) stays true of what
+    /// the pipeline extracts today: its `extracted` column is recomputed from the fixture
+    /// texts, and its `ok` column from the printed date.
+    #[test]
+    fn date_check_is_current() {
+        let tsv = std::fs::read_to_string(fixtures().join("date_check.tsv")).unwrap();
+        let docs =
+            read_bundle(&std::fs::read_to_string(fixtures().join("clean.jsonl")).unwrap()).unwrap();
+        let engine = Engine::from_restorer(Restorer::builder(Model::embedded().unwrap()).build());
+        let date = Regex::new(r"ngày (\d{1,2}) tháng (\d{1,2}) năm (\d{4})").unwrap();
+        let mut rows = 0;
+        for row in tsv.lines().filter(|l| !l.starts_with('#')).skip(1) {
+            let cols: Vec<&str> = row.split('\t').collect();
+            let [file, printed, extracted, ok] = cols[..] else {
+                panic!("bad row {row:?}");
+            };
+            let doc = docs.iter().find(|d| d.id == file).unwrap();
+            let done = engine
+                .process_bytes(Some(file), doc.text.as_bytes(), Default::default())
+                .unwrap();
+            let got = done.record.header.issue_date.unwrap_or_else(|| "-".into());
+            assert_eq!(got, extracted, "{file}");
+            let want = date.captures(printed).map_or("-".to_string(), |c| {
+                format!("{}-{:0>2}-{:0>2}", &c[3], &c[2], &c[1])
+            });
+            assert_eq!(ok == "yes", want == extracted, "{file}");
+            rows += 1;
+        }
+        assert_eq!(rows, 50);
+    }
+
     /// Regression floors at the measured level less a small margin (see README "Accuracy").
     fn check(report: &HeaderReport, symbol: f64, doc_type: f64) {
         let t = report.total();
