@@ -111,7 +111,8 @@ impl Extractor {
         };
         let folded = fold::Folded::new(restored);
         let found_agencies = self.agencies.find(&folded, restored);
-        let (header, zones) = self.header.extract(
+        let (header, zones) = self.header.extract_from(
+            original,
             restored,
             &folded,
             &self.agencies,
