@@ -927,22 +927,35 @@ fn furniture(folded: &str) -> bool {
 
 /// The place name ending right before `, ngày`: the trailing run of capitalised words.
 fn place_before(before: &str) -> Option<String> {
+    // OCR reads the comma as a full stop or a semicolon (`Hà NỘI. ngày …`), and may lower a
+    // capital inside the place's name (`Hà nội`): one lower-case word is let through when a
+    // capitalised one stands before it.
     let words: Vec<&str> = before
         .trim_end()
-        .trim_end_matches(',')
+        .trim_end_matches([',', '.', ';'])
         .split_whitespace()
         .collect();
     let mut take = 0;
+    let mut lower = 0;
     for w in words.iter().rev() {
-        if w.starts_with(|c: char| c.is_uppercase())
-            && w.chars().all(|c| c.is_alphabetic() || c == '-')
-        {
-            take += 1;
-        } else {
+        if !w.chars().all(|c| c.is_alphabetic() || c == '-') {
             break;
         }
+        if !w.starts_with(|c: char| c.is_uppercase()) {
+            lower += 1;
+            if lower > 1 {
+                break;
+            }
+        }
+        take += 1;
     }
-    (take > 0 && take <= 5).then(|| words[words.len() - take..].join(" "))
+    let run = &words[words.len() - take..];
+    let skip = run
+        .iter()
+        .take_while(|w| !w.starts_with(|c: char| c.is_uppercase()))
+        .count();
+    let run = &run[skip..];
+    (!run.is_empty() && run.len() <= 5).then(|| run.join(" "))
 }
 
 /// The trích yếu: lines after the type line up to the body's first paragraph.
@@ -1078,6 +1091,22 @@ mod tests {
                 &Symbols::new(&types),
             )
             .0
+    }
+
+    #[test]
+    fn place_before_the_date() {
+        let cases = [
+            ("Hà Nội, ", Some("Hà Nội")),
+            ("Số: 14/2021/TT-BLĐTBXH Hà NỘI. ", Some("Hà NỘI")),
+            ("Hà nội, ", Some("Hà nội")),
+            ("Thành phố Hồ Chí Minh, ", Some("Thành phố Hồ Chí Minh")),
+            ("tại Hà Nội, ", Some("Hà Nội")),
+            ("có hiệu lực từ ", None),
+            ("", None),
+        ];
+        for (before, want) in cases {
+            assert_eq!(place_before(before).as_deref(), want, "{before:?}");
+        }
     }
 
     /// (restored name line, its original, the name read) for each kind of damage.
