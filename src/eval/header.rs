@@ -671,6 +671,44 @@ mod tests {
         report
     }
 
+    /// The file-name fallback (`Extractor::header_from_path`) on the clean first pages: it
+    /// types the signature pages whose text holds no header (the six doc_type misses) and
+    /// never changes a document whose text printed its type or symbol.
+    #[test]
+    fn header_from_path_types_the_headerless_pages() {
+        let gold: Vec<GoldDoc> =
+            serde_json::from_slice(&std::fs::read(fixtures().join("gold.json")).unwrap()).unwrap();
+        let docs =
+            read_bundle(&std::fs::read_to_string(fixtures().join("clean.jsonl")).unwrap()).unwrap();
+        let engine = Engine::from_restorer(Restorer::builder(Model::embedded().unwrap()).build());
+        let ex = crate::extract::Extractor::new();
+        let (mut without, mut with) = (HeaderReport::default(), HeaderReport::default());
+        let mut filled = 0;
+        for g in &gold {
+            let doc = docs.iter().find(|d| d.id == g.file).unwrap();
+            let mut r = engine
+                .process_bytes(Some(&g.file), doc.text.as_bytes(), Default::default())
+                .unwrap()
+                .record;
+            without.add(g, &r.header);
+            let before = r.header.clone();
+            if ex.header_from_path(&mut r) {
+                filled += 1;
+                assert!(before.doc_type.is_none() && before.symbol.is_none());
+            }
+            with.add(g, &r.header);
+        }
+        let (a, b) = (without.total(), with.total());
+        eprintln!(
+            "doc_type without {:?} with {:?}; filled {filled}",
+            a.doc_type, b.doc_type
+        );
+        assert_eq!(b.doc_type.right, a.doc_type.right + 6, "{with:#}");
+        assert!(b.symbol.right >= a.symbol.right);
+        // The six, and a consolidated-text continuation (its type is not scored).
+        assert!((6..=8).contains(&filled), "{filled}");
+    }
+
     /// The hand check of the issue date (fixtures/gazette/date_check.tsv) stays true of what
     /// the pipeline extracts today: its `extracted` column is recomputed from the fixture
     /// texts, and its `ok` column from the printed date.
