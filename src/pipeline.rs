@@ -258,7 +258,10 @@ impl Engine {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let c = layout::correct(&self.restorer, &src, &doc);
             let record = extract.then(|| {
-                layout::splice::record_of(&self.extractor, &doc, &c, input::source_of(path, bytes))
+                let source = input::source_of(path, bytes);
+                let mut r = layout::splice::record_of(&self.extractor, &doc, &c, source);
+                self.extractor.header_from_path(&mut r);
+                r
             });
             (c.xml, record)
         }))
@@ -462,6 +465,9 @@ impl Engine {
             None => Record::empty(source),
         };
         if extract {
+            // The chunks are extracted without the path: a header the text does not print
+            // at all may come from the file name (with its warning), on the whole record.
+            self.extractor.header_from_path(&mut record);
             record.report_left_out(MAX_ITEMS, &left_out);
             report_nuls(&mut record, nuls, first_nul);
         }

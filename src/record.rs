@@ -257,6 +257,10 @@ pub enum WarningKind {
     /// The text was not processed (binary or UTF-16 content given to
     /// [`Engine::process`](crate::Engine::process)); it is returned unchanged.
     NotProcessed,
+    /// The text prints neither a type line nor a number line, and the header's type and
+    /// symbol were read from the file name (`nghi-quyet-so-115-nq-cp-469452.txt`). Added in
+    /// schema 1.2 as a compatible addition: a new kind, no field changed.
+    HeaderFromPath,
 }
 
 /// Why an input has no record: the `kind` of an [`ErrorInfo`], in `snake_case`. New kinds may
@@ -331,6 +335,7 @@ kind_names!(WarningKind {
     ListTruncated => "list_truncated",
     InternalError => "internal_error",
     NotProcessed => "not_processed",
+    HeaderFromPath => "header_from_path",
 });
 
 kind_names!(ErrorKind {

@@ -219,6 +219,10 @@ pub enum EvalCommand {
         /// The folder holding the documents (clean texts or their OCR'd pages), or a bundle
         /// of them: JSON Lines of {"id": FILE, "text": …} (fixtures/gazette/*.jsonl).
         dir: PathBuf,
+        /// The clean texts DIR's documents were made from (like ../shared/gazette/ocr_src for
+        /// the OCR'd pages; a folder or a bundle), read by the issue-date and signer checks.
+        #[arg(long, value_name = "DIR")]
+        source: Option<PathBuf>,
         /// Also list every miss.
         #[arg(long)]
         details: bool,

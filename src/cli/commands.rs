@@ -565,8 +565,13 @@ fn eval(engine: &Engine, cmd: &EvalCommand, opts: DecodeOptions) -> Result<i32> 
                 print!("{report}");
             }
         }
-        EvalCommand::Header { gold, dir, details } => {
-            let report = eval_header(engine, gold, dir, opts)?;
+        EvalCommand::Header {
+            gold,
+            dir,
+            source,
+            details,
+        } => {
+            let report = eval_header(engine, gold, dir, source.as_deref(), opts)?;
             let mut out = output::stdout();
             if *details {
                 write!(out, "{report:#}")?;
@@ -646,6 +651,7 @@ fn eval_header(
     engine: &Engine,
     gold: &Path,
     dir: &Path,
+    source: Option<&Path>,
     opts: DecodeOptions,
 ) -> Result<eval::header::HeaderReport> {
     use rayon::prelude::*;
@@ -692,12 +698,37 @@ fn eval_header(
                 }
             })
             .collect();
+    // The clean sources the checks read (a folder or a bundle, like DIR).
+    let sources = match source {
+        Some(s) if s.is_file() => {
+            let text = read_text(s, opts)?;
+            let docs = eval::header::read_bundle(&text)
+                .with_context(|| format!("{} is not a bundle of documents", s.display()))?;
+            Some(docs.into_iter().map(|d| (d.id, d.text)).collect())
+        }
+        Some(s) => Some(
+            docs.iter()
+                .filter_map(|g| {
+                    let t = std::fs::read(s.join(&g.file)).ok()?;
+                    Some((g.file.clone(), String::from_utf8_lossy(&t).into_owned()))
+                })
+                .collect::<std::collections::HashMap<_, _>>(),
+        ),
+        None => None,
+    };
     let mut report = eval::header::HeaderReport::default();
     for (g, (r, text, err)) in docs.iter().zip(records) {
         if let Some(e) = err {
             report.misses.push(e);
         }
-        report.add_document(g, &r, &text);
+        match &sources {
+            // A document with no source is not scored on the checks that read one.
+            Some(s) => {
+                let src = s.get(&g.file).map_or("", String::as_str);
+                report.add_document_from(g, &r, &text, src);
+            }
+            None => report.add_document(g, &r, &text),
+        }
     }
     Ok(report)
 }

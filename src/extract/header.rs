@@ -27,9 +27,16 @@ pub struct HeaderRules {
     authority: Regex,
     /// Folded lower-case family names, sorted.
     surnames: Vec<String>,
+    /// The family names as printed, by their folded lower-case form (the commonest first).
+    surname_forms: Vec<(String, String)>,
+    /// The given-name list: (folded lower-case form, printed form, weight), sorted by folded
+    /// form, the heaviest first within one.
+    given: Vec<(String, String, u32)>,
 }
 
 const SURNAMES: &str = include_str!("../../dictionaries/surnames.tsv");
+/// Given-name syllables with their weights (tools/given-names.py).
+const GIVEN_NAMES: &str = include_str!("../../dictionaries/given_names.tsv");
 
 /// The document's own symbol as read after its `Số:` cue.
 struct OwnSymbol {
@@ -45,6 +52,8 @@ struct Line<'a> {
     start: usize,
     text: &'a str,
     folded: &'a str,
+    /// The same line of the input (the OCR'd text), or `text` itself.
+    original: &'a str,
 }
 
 impl Line<'_> {
@@ -105,11 +114,36 @@ impl HeaderRules {
                 v.dedup();
                 v
             },
+            surname_forms: {
+                let mut v: Vec<(String, String)> = SURNAMES
+                    .lines()
+                    .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+                    .map(|l| (fold_str(l.trim()).to_lowercase(), l.trim().to_string()))
+                    .collect();
+                // Stable: the file lists the commonest family names first.
+                v.sort_by(|a, b| a.0.cmp(&b.0));
+                v
+            },
+            given: {
+                let mut v: Vec<(String, String, u32)> = GIVEN_NAMES
+                    .lines()
+                    .filter(|l| !l.starts_with('#'))
+                    .filter_map(|l| {
+                        let (name, weight) = l.split_once('\t')?;
+                        Some((
+                            fold_str(name).to_lowercase(),
+                            name.to_string(),
+                            weight.trim().parse().ok()?,
+                        ))
+                    })
+                    .collect();
+                v.sort_by(|a, b| a.0.cmp(&b.0).then(b.2.cmp(&a.2)));
+                v
+            },
         }
     }
 
     /// `found` are the agencies of the whole text (`agencies.find(folded, restored)`).
-    #[allow(clippy::too_many_arguments)]
     pub fn extract(
         &self,
         restored: &str,
@@ -119,14 +153,32 @@ impl HeaderRules {
         types: &DocTypes,
         symbols: &Symbols,
     ) -> (Header, HeaderZones) {
+        self.extract_from(restored, restored, folded, agencies, found, types, symbols)
+    }
+
+    /// As [`HeaderRules::extract`], with the `original` text `restored` was made from (line
+    /// aligned): the signer's name is read from both, as a name ([`HeaderRules::read_name`]).
+    #[allow(clippy::too_many_arguments)]
+    pub fn extract_from(
+        &self,
+        original: &str,
+        restored: &str,
+        folded: &Folded,
+        agencies: &Agencies,
+        found: &[FoundAgency],
+        types: &DocTypes,
+        symbols: &Symbols,
+    ) -> (Header, HeaderZones) {
         let mut lines = Vec::new();
         let mut pos = 0;
+        let mut originals = original.split('\n');
         // Folding keeps every line break and maps no other char to one, so the lines pair up.
         for (text, folded) in restored.split('\n').zip(folded.text.split('\n')) {
             lines.push(Line {
                 start: pos,
                 text,
                 folded,
+                original: originals.next().unwrap_or(text),
             });
             pos += text.len() + 1;
         }
@@ -479,6 +531,131 @@ impl HeaderRules {
         self.surnames.binary_search(&f).is_ok()
     }
 
+    /// A signature's name line read as a name: a family name and given names. OCR damages
+    /// names as it damages words (`Neguyén`, `N guyen`, `H6 Duc Phoc`), and the restorer,
+    /// which reads them as words, may pick a word where the name is a name (`Đúng` for `Dũng`,
+    /// `Phước` for `Phớc`). So each syllable is read against the name lists: the first word (or
+    /// the first two run together) as the family name whose folded form it is, or is one edit
+    /// from; every other word kept when the given-name list has it as restored, else the
+    /// list's heaviest form with the original's folded form (the OCR's letters), else with the
+    /// restored word's. A word no list knows stays as restored. A glued signature mark before
+    /// the name (`y]Phạm Thị Thanh Trà`) and stray punctuation after it go. Returns the line
+    /// (space separated) for [`HeaderRules::person_name`] to judge.
+    fn read_name(&self, restored: &str, original: &str) -> String {
+        let strip = |s: &str| -> Vec<String> {
+            let s = s.trim();
+            // A signature mark glued before the name: `[daky]`, `ky]`, `y]`, `]`.
+            let s = match s.find(']') {
+                Some(k)
+                    if k <= 7
+                        && fold_str(&s[..k])
+                            .to_lowercase()
+                            .trim_start_matches('[')
+                            .chars()
+                            .all(|c| "daky ".contains(c)) =>
+                {
+                    &s[k + 1..]
+                }
+                _ => s,
+            };
+            s.split_whitespace()
+                .filter(|w| w.chars().any(char::is_alphanumeric))
+                .map(|w| {
+                    // Digits inside a word are OCR's letters (`H6` is `Hô`).
+                    if w.starts_with(char::is_alphabetic) {
+                        w.chars()
+                            .map(|c| match c {
+                                '6' | '0' => 'o',
+                                '1' => 'l',
+                                c => c,
+                            })
+                            .collect()
+                    } else {
+                        w.to_string()
+                    }
+                })
+                .collect()
+        };
+        let key = |w: &str| fold_str(w).to_lowercase();
+        let mut words = strip(restored);
+        let mut orig = strip(original);
+        // A family name split by OCR (`N guyen`): the two run together, when that is one.
+        for ws in [&mut words, &mut orig] {
+            if ws.len() > 2 && ws[0].chars().count() == 1 {
+                let joined = format!("{}{}", ws[0], ws[1]);
+                if self.surname(&joined) {
+                    ws.splice(0..2, [joined]);
+                }
+            }
+        }
+        // A military rank before the name (`Thượng tướng`) is no part of it: read the rest.
+        let rank = words.len() > 3
+            && ["dai", "thuong", "trung", "thieu"].contains(&key(&words[0]).as_str())
+            && ["tuong", "ta", "uy"].contains(&key(&words[1]).as_str());
+        if rank {
+            let rest = self.read_name(
+                &words[2..].join(" "),
+                &orig.get(2..).map_or(String::new(), |o| o.join(" ")),
+            );
+            return format!("{} {} {rest}", words[0], words[1]);
+        }
+        // The original prints marks: its words are read as printed where the restorer kept them.
+        let marked = original.chars().any(|c| c.is_alphabetic() && !c.is_ascii());
+        let Some(first) = words.first() else {
+            return String::new();
+        };
+        if !first.starts_with(char::is_uppercase) {
+            return words.join(" ");
+        }
+        let orig = (orig.len() == words.len()).then_some(orig);
+        let fam = |w: &str| -> Option<String> {
+            let k = key(w);
+            let at = self
+                .surname_forms
+                .partition_point(|(f, _)| f.as_str() < k.as_str());
+            if let Some((f, form)) = self.surname_forms.get(at) {
+                if *f == k {
+                    return Some(form.clone());
+                }
+            }
+            (k.chars().count() >= 4)
+                .then(|| {
+                    self.surname_forms
+                        .iter()
+                        .find(|(f, _)| f.chars().count() >= 4 && within_one_edit(f, &k))
+                        .map(|(_, form)| form.clone())
+                })
+                .flatten()
+        };
+        let surname_known = self.surname_forms.iter().any(|(_, f)| f == first);
+        if !surname_known {
+            let read = fam(first).or_else(|| orig.as_ref().and_then(|o| fam(&o[0])));
+            if let Some(read) = read {
+                words[0] = read;
+            }
+        }
+        let given = |k: &str| -> Option<&str> {
+            let at = self.given.partition_point(|(f, _, _)| f.as_str() < k);
+            self.given
+                .get(at)
+                .filter(|(f, _, _)| f == k)
+                .map(|(_, form, _)| form.as_str())
+        };
+        for i in 1..words.len() {
+            // A word of a line printed with marks, left as printed, is read as printed (`Tân`
+            // is no OCR damage of `Tấn`, nor `Tam` of `Tâm`).
+            let as_printed = orig.as_ref().is_some_and(|o| o[i] == words[i] && marked);
+            if as_printed || self.given.iter().any(|(_, form, _)| *form == words[i]) {
+                continue;
+            }
+            let from_orig = orig.as_ref().and_then(|o| given(&key(&o[i])));
+            if let Some(form) = from_orig.or_else(|| given(&key(&words[i]))) {
+                words[i] = form.to_string();
+            }
+        }
+        words.join(" ")
+    }
+
     /// A person's name on a signature line: 2–6 capitalised words, the first a family name,
     /// after an optional military rank (`Trung tướng Nguyễn Duy Ngọc` → `Nguyễn Duy Ngọc`).
     fn person_name(&self, line: &str) -> Option<String> {
@@ -565,7 +742,7 @@ impl HeaderRules {
                     block.push(n);
                     continue;
                 }
-                name = self.person_name(n.text);
+                name = self.person_name(&self.read_name(n.text, n.original));
                 break;
             }
             let Some(name) = name else {
@@ -673,6 +850,29 @@ impl Default for HeaderRules {
     }
 }
 
+/// Are `a` and `b` at most one edit apart (one letter changed, added or lost)?
+fn within_one_edit(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let (short, long) = if a.len() <= b.len() {
+        (&a, &b)
+    } else {
+        (&b, &a)
+    };
+    if long.len() - short.len() > 1 {
+        return false;
+    }
+    let head = short
+        .iter()
+        .zip(long.iter())
+        .take_while(|(x, y)| x == y)
+        .count();
+    if short.len() == long.len() {
+        short[head + 1.min(short.len() - head)..] == long[head + 1.min(long.len() - head)..]
+    } else {
+        short[head..] == long[head + 1..]
+    }
+}
+
 /// A signature line without the signature mark the text layer glued to its end
 /// (`PHÓ THỦ TƯỚNG[daky]`, `PHÓ THỦ TƯỚNGky]`, `PHÓ THỦ TƯỚNG]`), trimmed: the mark stands
 /// where the signature image was, so it says nothing about the position.
@@ -727,22 +927,35 @@ fn furniture(folded: &str) -> bool {
 
 /// The place name ending right before `, ngày`: the trailing run of capitalised words.
 fn place_before(before: &str) -> Option<String> {
+    // OCR reads the comma as a full stop or a semicolon (`Hà NỘI. ngày …`), and may lower a
+    // capital inside the place's name (`Hà nội`): one lower-case word is let through when a
+    // capitalised one stands before it.
     let words: Vec<&str> = before
         .trim_end()
-        .trim_end_matches(',')
+        .trim_end_matches([',', '.', ';'])
         .split_whitespace()
         .collect();
     let mut take = 0;
+    let mut lower = 0;
     for w in words.iter().rev() {
-        if w.starts_with(|c: char| c.is_uppercase())
-            && w.chars().all(|c| c.is_alphabetic() || c == '-')
-        {
-            take += 1;
-        } else {
+        if !w.chars().all(|c| c.is_alphabetic() || c == '-') {
             break;
         }
+        if !w.starts_with(|c: char| c.is_uppercase()) {
+            lower += 1;
+            if lower > 1 {
+                break;
+            }
+        }
+        take += 1;
     }
-    (take > 0 && take <= 5).then(|| words[words.len() - take..].join(" "))
+    let run = &words[words.len() - take..];
+    let skip = run
+        .iter()
+        .take_while(|w| !w.starts_with(|c: char| c.is_uppercase()))
+        .count();
+    let run = &run[skip..];
+    (!run.is_empty() && run.len() <= 5).then(|| run.join(" "))
 }
 
 /// The trích yếu: lines after the type line up to the body's first paragraph.
@@ -878,6 +1091,67 @@ mod tests {
                 &Symbols::new(&types),
             )
             .0
+    }
+
+    #[test]
+    fn place_before_the_date() {
+        let cases = [
+            ("Hà Nội, ", Some("Hà Nội")),
+            ("Số: 14/2021/TT-BLĐTBXH Hà NỘI. ", Some("Hà NỘI")),
+            ("Hà nội, ", Some("Hà nội")),
+            ("Thành phố Hồ Chí Minh, ", Some("Thành phố Hồ Chí Minh")),
+            ("tại Hà Nội, ", Some("Hà Nội")),
+            ("có hiệu lực từ ", None),
+            ("", None),
+        ];
+        for (before, want) in cases {
+            assert_eq!(place_before(before).as_deref(), want, "{before:?}");
+        }
+    }
+
+    /// (restored name line, its original, the name read) for each kind of damage.
+    #[test]
+    fn names_read_as_names() {
+        let rules = HeaderRules::new();
+        let cases = [
+            // The restorer's word where a name stands: the original's letters name it.
+            ("Nguyễn Chí Đúng", "Nguyen Chi Dung", "Nguyễn Chí Dũng"),
+            ("Hồ Đức Phước , .", "H6 Duc Phoc , .", "Hồ Đức Phớc"),
+            ("Nguyễn Danh Hủy", "Nguyen Danh Huy", "Nguyễn Danh Huy"),
+            // A family name OCR split or garbled.
+            ("N guyen Đục Chi", "N guyen Duc Chi", "Nguyễn Đức Chi"),
+            ("Neguyén Văn Thắng", "Neguyén Van Thang", "Nguyễn Văn Thắng"),
+            (
+                "Neuyén Thị Bích Ngọc",
+                "Neuyén Thi Bich Ngoc",
+                "Nguyễn Thị Bích Ngọc",
+            ),
+            // A glued signature mark; a rank kept for person_name to drop.
+            (
+                "y]Phạm Thị Thanh Trà",
+                "y]Phạm Thị Thanh Trà",
+                "Phạm Thị Thanh Trà",
+            ),
+            (
+                "Thượng tướng Vũ Hải Sản",
+                "Thượng tướng Vũ Hải Sản",
+                "Thượng tướng Vũ Hải Sản",
+            ),
+            // Printed with marks and kept by the restorer: read as printed, even when the
+            // list knows a heavier form of the same letters.
+            (
+                "Nguyễn Sinh Nhật Tân",
+                "Nguyễn Sinh Nhật Tân",
+                "Nguyễn Sinh Nhật Tân",
+            ),
+            ("Lương Tam Quang", "Lương Tam Quang", "Lương Tam Quang"),
+        ];
+        for (restored, original, want) in cases {
+            assert_eq!(rules.read_name(restored, original), want, "{original:?}");
+        }
+        assert_eq!(rules.read_name("", ""), "");
+        assert!(within_one_edit("nguyen", "neuyen") && within_one_edit("nguyen", "neguyen"));
+        assert!(!within_one_edit("nguyen", "ngu") && !within_one_edit("truong", "thuyng"));
     }
 
     /// (header text, symbol, doc_type, issue date, place) for each header shape.

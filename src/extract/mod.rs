@@ -31,6 +31,7 @@ pub mod header;
 pub mod indicators;
 pub mod line_runs;
 pub mod numbers;
+pub mod path_header;
 pub mod references;
 pub mod symbols;
 
@@ -92,6 +93,40 @@ impl Extractor {
         }
     }
 
+    /// Reads the header's type and symbol from the record's `source.path` when — and only
+    /// when — its text yielded neither a type nor a symbol (a signature page, a gazette
+    /// continuation: archives name files by the symbol, `nghi-quyet-so-115-nq-cp-469452.txt`,
+    /// `123-QD-UBND.pdf.txt`), with a `header_from_path` warning so it is never silent. Never
+    /// overrides what the text printed. It runs on the whole record, after the source is set
+    /// (the chunks are extracted without it). Returns whether the header was filled.
+    pub fn header_from_path(&self, record: &mut Record) -> bool {
+        let h = &record.header;
+        if h.doc_type.is_some() || h.symbol.is_some() {
+            return false;
+        }
+        let Some(p) = record
+            .source
+            .path
+            .as_deref()
+            .and_then(|p| path_header::read(p, &self.types, &self.symbols))
+        else {
+            return false;
+        };
+        record.warnings.push(Warning {
+            kind: WarningKind::HeaderFromPath,
+            message: format!(
+                "the text prints no header: type {} and symbol {} read from the file name",
+                p.doc_type.as_deref().unwrap_or("-"),
+                p.symbol.as_deref().unwrap_or("-")
+            ),
+            span: None,
+        });
+        record.header.doc_type = p.doc_type;
+        record.header.number = p.number;
+        record.header.symbol = p.symbol;
+        true
+    }
+
     /// Extracts the record of one document. `restored` must be line-aligned with `original`
     /// and `map` must map its byte offsets to `original`'s.
     pub fn extract(
@@ -111,7 +146,8 @@ impl Extractor {
         };
         let folded = fold::Folded::new(restored);
         let found_agencies = self.agencies.find(&folded, restored);
-        let (header, zones) = self.header.extract(
+        let (header, zones) = self.header.extract_from(
+            original,
             restored,
             &folded,
             &self.agencies,
