@@ -41,22 +41,8 @@
 //! could block — and at the end of input, never only every N records: a long-lived caller that
 //! sends 7 lines and waits gets 7 answers.
 //!
-//! ```
-//! use sohoa::model::Model;
-//! use sohoa::pipeline::Engine;
-//! use sohoa::restore::Restorer;
-//! use sohoa::stream::{pipe, PipeOptions};
-//!
-//! let engine = Engine::from_restorer(Restorer::builder(Model::embedded().unwrap()).build());
-//! let input = b"{\"id\": 12345678901234567890, \"text\": \"Bao cao\"}\n{oops\n";
-//! let mut output = Vec::new();
-//! let summary = pipe(&engine, &input[..], &mut output, &PipeOptions::default()).unwrap();
-//! assert_eq!((summary.lines, summary.errors), (2, 1));
-//! let text = String::from_utf8(output).unwrap();
-//! let answers: Vec<&str> = text.lines().collect();
-//! assert!(answers[0].starts_with(r#"{"id":12345678901234567890,"clean":"#));
-//! assert!(answers[1].starts_with(r#"{"id":2,"error":{"kind":"bad_json","#));
-//! ```
+//! An example of use is the unit test `tests::the_module_example` (an internal module keeps
+//! its example as a unit test: every doctest links the whole crate, model included).
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 
@@ -575,6 +561,25 @@ mod tests {
     use super::*;
     use crate::model::Model;
     use crate::restore::Restorer;
+
+    /// The module documentation's example of use.
+    #[test]
+    fn the_module_example() {
+        use crate::model::Model;
+        use crate::pipeline::Engine;
+        use crate::restore::Restorer;
+        use crate::stream::{pipe, PipeOptions};
+
+        let engine = Engine::from_restorer(Restorer::builder(Model::embedded().unwrap()).build());
+        let input = b"{\"id\": 12345678901234567890, \"text\": \"Bao cao\"}\n{oops\n";
+        let mut output = Vec::new();
+        let summary = pipe(&engine, &input[..], &mut output, &PipeOptions::default()).unwrap();
+        assert_eq!((summary.lines, summary.errors), (2, 1));
+        let text = String::from_utf8(output).unwrap();
+        let answers: Vec<&str> = text.lines().collect();
+        assert!(answers[0].starts_with(r#"{"id":12345678901234567890,"clean":"#));
+        assert!(answers[1].starts_with(r#"{"id":2,"error":{"kind":"bad_json","#));
+    }
 
     fn engine() -> Engine {
         Engine::from_restorer(Restorer::builder(Model::embedded().unwrap()).build())

@@ -10,15 +10,8 @@
 //! [`CandidateIndex`] finds every lexicon word within a cost budget of an observed token by
 //! walking a trie of the lexicon with one DP row per node.
 //!
-//! ```
-//! use sohoa::channel::{CandidateIndex, ErrorModel, SearchScratch};
-//! let pairs = (0..20).map(|_| ("ctia s6".to_string(), "của số".to_string()));
-//! let model = ErrorModel::train(pairs);
-//! let index = CandidateIndex::build([(1, "của"), (2, "số"), (3, "cửa")]);
-//! let (mut out, mut scratch) = (Vec::new(), SearchScratch::default());
-//! index.search(&model, "ctia", 25.0, &mut out, &mut scratch);
-//! assert_eq!(out[0].id, 1);
-//! ```
+//! An example of use is the unit test `tests::the_module_example` (an internal module keeps
+//! its example as a unit test: every doctest links the whole crate, model included).
 
 mod align;
 mod index;

@@ -405,3 +405,15 @@ fn the_skeleton_index_finds_what_the_trie_finds() {
     // dominate; about half under the restorer's bounds).
     assert!(sb.cells() < sa.cells(), "{} vs {}", sb.cells(), sa.cells());
 }
+
+/// The module documentation's example of use.
+#[test]
+fn the_module_example() {
+    use crate::channel::{CandidateIndex, ErrorModel, SearchScratch};
+    let pairs = (0..20).map(|_| ("ctia s6".to_string(), "của số".to_string()));
+    let model = ErrorModel::train(pairs);
+    let index = CandidateIndex::build([(1, "của"), (2, "số"), (3, "cửa")]);
+    let (mut out, mut scratch) = (Vec::new(), SearchScratch::default());
+    index.search(&model, "ctia", 25.0, &mut out, &mut scratch);
+    assert_eq!(out[0].id, 1);
+}

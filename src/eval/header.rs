@@ -19,22 +19,8 @@
 //! in the `Căn cứ` paragraphs, and each must be among the record's references (with its date
 //! where the text prints one) or named references.
 //!
-//! ```
-//! use sohoa::eval::header::{GoldDoc, HeaderReport};
-//! use sohoa::record::Header;
-//!
-//! let gold: Vec<GoldDoc> = serde_json::from_str(r#"[{"file": "a.txt", "doc_type": "Nghị định",
-//!     "symbol": "118/2025/NĐ-CP", "symbol_in_header": true}]"#).unwrap();
-//! let header = Header {
-//!     symbol: Some("118/2025/NĐ-CP".into()),
-//!     doc_type: Some("NGHỊ ĐỊNH".into()),
-//!     ..Header::default()
-//! };
-//! let mut report = HeaderReport::default();
-//! report.add(&gold[0], &header);
-//! assert_eq!(report.total().symbol.right, 1);
-//! assert_eq!(report.total().doc_type.right, 1);
-//! ```
+//! An example of use is the unit test `tests::the_module_example` (an internal module keeps
+//! its example as a unit test: every doctest links the whole crate, model included).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -504,6 +490,28 @@ mod tests {
     use crate::pipeline::Engine;
     use crate::restore::Restorer;
     use std::path::{Path, PathBuf};
+
+    /// The module documentation's example of use.
+    #[test]
+    fn the_module_example() {
+        use crate::eval::header::{GoldDoc, HeaderReport};
+        use crate::record::Header;
+
+        let gold: Vec<GoldDoc> = serde_json::from_str(
+            r#"[{"file": "a.txt", "doc_type": "Nghị định",
+            "symbol": "118/2025/NĐ-CP", "symbol_in_header": true}]"#,
+        )
+        .unwrap();
+        let header = Header {
+            symbol: Some("118/2025/NĐ-CP".into()),
+            doc_type: Some("NGHỊ ĐỊNH".into()),
+            ..Header::default()
+        };
+        let mut report = HeaderReport::default();
+        report.add(&gold[0], &header);
+        assert_eq!(report.total().symbol.right, 1);
+        assert_eq!(report.total().doc_type.right, 1);
+    }
 
     #[test]
     fn bundles_read_as_pipe_requests() {

@@ -7,14 +7,8 @@
 //!   and F1 over multisets of keys. An indicator's value is its `value`, else its `numerator`,
 //!   else its `percent`.
 //!
-//! ```
-//! use sohoa::extract::eval::{score, Report};
-//! # let record = sohoa::record::Record::default();
-//! # let gold = serde_json::json!({"doc": "001", "header": {}, "references": [], "dates": [], "indicators": []});
-//! let mut report = Report::default();
-//! report.docs.push(score(&record, &gold));
-//! println!("{report}");
-//! ```
+//! An example of use is the unit test `tests::the_module_example` (an internal module keeps
+//! its example as a unit test: every doctest links the whole crate, model included).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -362,6 +356,17 @@ fn miss_text(name: &str, got: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The module documentation's example of use.
+    #[test]
+    fn the_module_example() {
+        use crate::extract::eval::{score, Report};
+        let record = crate::record::Record::default();
+        let gold = serde_json::json!({"doc": "001", "header": {}, "references": [], "dates": [], "indicators": []});
+        let mut report = Report::default();
+        report.docs.push(score(&record, &gold));
+        println!("{report}");
+    }
 
     #[test]
     fn miss_text_prints_plain_values() {

@@ -10,17 +10,8 @@
 //! [`agencies`] (gazetteer), [`header`] (Nghị định 30/2020 layout), [`references`],
 //! [`indicators`], and [`eval`] (scores against gold records).
 //!
-//! ```
-//! use sohoa::extract::Extractor;
-//! use sohoa::offsets::OffsetMap;
-//! use sohoa::record::Source;
-//!
-//! let text = "Thực hiện Kế hoạch số 02-KH/BCDTW ngày 19/6/2025, tiếp nhận 887 hồ sơ.";
-//! let r = Extractor::new().extract(text, text, &OffsetMap::identity(), Source::default());
-//! assert_eq!(r.references[0].symbol, "02-KH/BCĐTW");
-//! assert_eq!(r.dates[0].iso, "2025-06-19");
-//! assert_eq!(r.indicators[0].value.as_ref().map(|v| v.to_string()).as_deref(), Some("887"));
-//! ```
+//! An example of use is the unit test `tests::the_module_example` (an internal module keeps
+//! its example as a unit test: every doctest links the whole crate, model included).
 
 pub mod agencies;
 pub mod dates;

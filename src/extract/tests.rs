@@ -203,3 +203,24 @@ fn show_unscored_fixtures() {
         }
     }
 }
+
+/// The module documentation's example of use.
+#[test]
+fn the_module_example() {
+    use crate::extract::Extractor;
+    use crate::offsets::OffsetMap;
+    use crate::record::Source;
+
+    let text = "Thực hiện Kế hoạch số 02-KH/BCDTW ngày 19/6/2025, tiếp nhận 887 hồ sơ.";
+    let r = Extractor::new().extract(text, text, &OffsetMap::identity(), Source::default());
+    assert_eq!(r.references[0].symbol, "02-KH/BCĐTW");
+    assert_eq!(r.dates[0].iso, "2025-06-19");
+    assert_eq!(
+        r.indicators[0]
+            .value
+            .as_ref()
+            .map(|v| v.to_string())
+            .as_deref(),
+        Some("887")
+    );
+}

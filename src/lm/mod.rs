@@ -17,19 +17,8 @@
 //! Every paragraph is one sentence `<s> w1 … wn </s>`; punctuation is not a token, numbers
 //! are [`NUM`], words with digits or symbols inside and rare words are [`UNK`].
 //!
-//! ```
-//! use sohoa::lm::{LmBuilder, NgramLm, BOS};
-//!
-//! let text = "Ủy ban nhân dân tỉnh\nỦy ban nhân dân xã\nhội đồng nhân dân tỉnh\n";
-//! let lm = LmBuilder::new().min_word_count(1).train_texts(&[text], &|_| false)?;
-//! let lm = NgramLm::from_bytes(&lm.to_bytes())?; // what `lm.bin` holds
-//! let v = lm.vocab();
-//! let (nhan, dan) = (v.id_or_unk("nhân"), v.id_or_unk("dân"));
-//! let ctx = lm.context(nhan, dan);
-//! assert!(lm.logprob_in(&ctx, v.id_or_unk("tỉnh")) > lm.logprob_in(&ctx, v.id_or_unk("ban")));
-//! assert_eq!(lm.logprob(BOS, BOS, v.id_or_unk("ủy")), lm.logprob_bigram(BOS, v.id_or_unk("ủy")));
-//! # Ok::<(), sohoa::lm::LmError>(())
-//! ```
+//! An example of use is the unit test `tests::the_module_example` (an internal module keeps
+//! its example as a unit test: every doctest links the whole crate, model included).
 
 mod build;
 mod format;
@@ -401,6 +390,27 @@ pub(crate) fn for_each_token(paragraph: &str, s: &mut Scratch, mut f: impl FnMut
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The module documentation's example of use.
+    #[test]
+    fn the_module_example() -> Result<(), crate::lm::LmError> {
+        use crate::lm::{LmBuilder, NgramLm, BOS};
+
+        let text = "Ủy ban nhân dân tỉnh\nỦy ban nhân dân xã\nhội đồng nhân dân tỉnh\n";
+        let lm = LmBuilder::new()
+            .min_word_count(1)
+            .train_texts(&[text], &|_| false)?;
+        let lm = NgramLm::from_bytes(&lm.to_bytes())?; // what `lm.bin` holds
+        let v = lm.vocab();
+        let (nhan, dan) = (v.id_or_unk("nhân"), v.id_or_unk("dân"));
+        let ctx = lm.context(nhan, dan);
+        assert!(lm.logprob_in(&ctx, v.id_or_unk("tỉnh")) > lm.logprob_in(&ctx, v.id_or_unk("ban")));
+        assert_eq!(
+            lm.logprob(BOS, BOS, v.id_or_unk("ủy")),
+            lm.logprob_bigram(BOS, v.id_or_unk("ủy"))
+        );
+        Ok(())
+    }
 
     /// A corpus where every paragraph is a line; the model is small enough to sum over.
     const TOY: &str = "Ủy ban nhân dân tỉnh Quảng Ngãi\n\
