@@ -734,6 +734,20 @@ mod tests {
     use crate::model::Model;
     use crate::restore::Restorer;
 
+    /// The `source.path` of every record of a `records.jsonl`, in its order.
+    fn record_paths(jsonl: &str) -> Vec<String> {
+        jsonl
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<Record>(l)
+                    .unwrap()
+                    .source
+                    .path
+                    .unwrap()
+            })
+            .collect()
+    }
+
     #[test]
     fn output_paths_drop_the_txt_extension() {
         let job = Job::new("in/a/b.txt", "a/b.txt");
@@ -883,16 +897,7 @@ mod tests {
         let summary = run(&engine, &jobs, &out, RunOptions::default(), &|_| {}).unwrap();
         assert_eq!((summary.documents, summary.failed), (5, 0));
         let jsonl = fs::read_to_string(dir.path().join("records.jsonl")).unwrap();
-        let paths: Vec<String> = jsonl
-            .lines()
-            .map(|l| {
-                serde_json::from_str::<Record>(l)
-                    .unwrap()
-                    .source
-                    .path
-                    .unwrap()
-            })
-            .collect();
+        let paths = record_paths(&jsonl);
         let want: Vec<String> = jobs.iter().map(|j| j.path.display().to_string()).collect();
         assert_eq!(paths, want);
         let resume = RunOptions {
@@ -958,16 +963,7 @@ mod tests {
             fs::read_to_string(dir.path().join("records.jsonl")).unwrap()
         };
         let one = run_with(1);
-        let paths: Vec<String> = one
-            .lines()
-            .map(|l| {
-                serde_json::from_str::<Record>(l)
-                    .unwrap()
-                    .source
-                    .path
-                    .unwrap()
-            })
-            .collect();
+        let paths = record_paths(&one);
         let want: Vec<String> = jobs.iter().map(|j| j.path.display().to_string()).collect();
         assert_eq!(paths, want);
         assert_eq!(run_with(2), one);
