@@ -27,7 +27,9 @@ use std::io::{self, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::fsutil::{remove_stale_temps, write_atomic, write_atomic_with};
+use crate::fsutil::{
+    remove_stale_temps, sync_folder, write_atomic, write_atomic_with, write_replace_with,
+};
 use crate::input::DecodeOptions;
 use crate::layout::{self, Format, FormatChoice};
 use crate::pipeline::{DocError, Engine};
@@ -527,7 +529,9 @@ pub fn run_job(
         });
         return match done {
             Ok((xml, Some(record))) => {
-                match write_atomic(&clean_path, xml.as_bytes()).map_err(|e| (&clean_path, e)) {
+                match write_replace_with(&clean_path, |w| w.write_all(xml.as_bytes()))
+                    .map_err(|e| (&clean_path, e))
+                {
                     Ok(()) => match write_json(&json_path, &record) {
                         Ok(()) => succeeded(job, &record, false),
                         Err(e) => failed(job, &output_error(&json_path, e), record.source),
@@ -543,7 +547,7 @@ pub fn run_job(
     // temporary file is dropped and the error reported as the input's.
     let mut input_error = None;
     let mut record = None;
-    let written = write_atomic_with(&clean_path, |w| {
+    let written = write_replace_with(&clean_path, |w| {
         match engine.process_seekable(
             source_path,
             &mut file,
@@ -587,10 +591,14 @@ fn output_error(path: &Path, e: io::Error) -> DocError {
     DocError::Output(io::Error::new(e.kind(), format!("{}: {e}", path.display())))
 }
 
-/// The `.json` output: the record, pretty, with a final newline.
+/// The `.json` output: the record, pretty, with a final newline (made durable by the
+/// batch's one [`sync_folder`], like the `.clean.txt`).
 fn write_json(path: &Path, record: &Record) -> io::Result<()> {
     let json = serde_json::to_string_pretty(record).map_err(io::Error::other)?;
-    write_atomic(path, format!("{json}\n").as_bytes())
+    write_replace_with(path, |w| {
+        w.write_all(json.as_bytes())?;
+        w.write_all(b"\n")
+    })
 }
 
 fn succeeded(job: &Job, record: &Record, skipped: bool) -> Outcome {
@@ -626,6 +634,11 @@ const REORDER_PER_WORKER: usize = 8;
 /// than run far ahead of a slow document), so memory does not grow with the number of
 /// documents. `on_done` is called once per finished job (from worker threads), e.g. for a
 /// progress bar. An error writing `records.jsonl` stops the run.
+///
+/// Durability: the documents' outputs are not synced one by one (a journal commit per file
+/// made a batch of small documents I/O-bound); the folder is synced once before
+/// `records.jsonl` is renamed into place. After a crash, an output that did not reach the disk
+/// whole fails the resume checks (it does not parse, or its line count differs) and is redone.
 pub fn run(
     engine: &Engine,
     jobs: &[Job],
@@ -685,7 +698,8 @@ pub fn run(
                     cvar.notify_all();
                 }
             }
-            Ok(())
+            // The documents' outputs reach the disk before their index does.
+            sync_folder(out_path)
         });
         if result.is_err() {
             // Let the workers finish the document they are on and stop.

@@ -368,13 +368,19 @@ impl Engine {
                 total += c.bytes.len() as u64;
                 // Hashing and measuring run side by side (the measure itself on all threads):
                 // done one after the other, this pass was the serial part of a large file.
-                let ((), decoded) = rayon::join(
-                    || hasher.update(&c.bytes),
-                    || {
-                        decode_chunk(&c, opts)
-                            .map(|d| (self.parallel_counts(&d.text), d.first_nul, d.nuls))
-                    },
-                );
+                // A small chunk is done in line: a `join` called from outside the pool (a
+                // batch worker) hands the work to another thread and back, which cost a batch
+                // of small documents more than the work itself.
+                let measure = || {
+                    decode_chunk(&c, opts)
+                        .map(|d| (self.parallel_counts(&d.text), d.first_nul, d.nuls))
+                };
+                let decoded = if c.bytes.len() <= COUNT_PIECE {
+                    hasher.update(&c.bytes);
+                    measure()
+                } else {
+                    rayon::join(|| hasher.update(&c.bytes), measure).1
+                };
                 let (k, first, nuls) = decoded?;
                 if first_nul_at.is_none() {
                     first_nul_at = first.map(|s| s.start + c.offset as usize);
@@ -427,19 +433,23 @@ impl Engine {
                 }
                 None => None,
             };
-            let (restored, extracted) = rayon::join(
-                || {
-                    next.as_ref()
-                        .map(|n| self.guarded_restore(&n.text, penalty))
-                        .transpose()
-                },
-                || {
-                    pending
-                        .as_ref()
-                        .filter(|_| extract)
-                        .map(|p| (p, self.guarded_extract(p)))
-                },
-            );
+            let restore_next = || {
+                next.as_ref()
+                    .map(|n| self.guarded_restore(&n.text, penalty))
+                    .transpose()
+            };
+            let extract_pending = || {
+                pending
+                    .as_ref()
+                    .filter(|_| extract)
+                    .map(|p| (p, self.guarded_extract(p)))
+            };
+            // Side by side only when both sides have work (never for a one-chunk document).
+            let (restored, extracted) = if next.is_some() && pending.is_some() && extract {
+                rayon::join(restore_next, extract_pending)
+            } else {
+                (restore_next(), extract_pending())
+            };
             if let Some((p, part)) = extracted {
                 let r = match &mut record {
                     None => record.insert(part),
