@@ -47,21 +47,12 @@ impl<R: Read> ChunkReader<R> {
 
     /// The next chunk, or `None` at the end of input.
     pub fn next_chunk(&mut self) -> io::Result<Option<Chunk>> {
-        while !self.eof && self.buf.len() < self.target {
-            let have = self.buf.len();
-            self.buf.resize(self.target, 0);
-            match self.inner.read(&mut self.buf[have..]) {
-                Ok(0) => {
-                    self.buf.truncate(have);
-                    self.eof = true;
-                }
-                Ok(n) => self.buf.truncate(have + n),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => self.buf.truncate(have),
-                Err(e) => {
-                    self.buf.truncate(have);
-                    return Err(e);
-                }
-            }
+        if !self.eof && self.buf.len() < self.target {
+            // `read_to_end` through `take`, not a zero-filled buffer: zeroing a whole chunk's
+            // worth per read cost a small document more than restoring it.
+            let want = (self.target - self.buf.len()) as u64;
+            (&mut self.inner).take(want).read_to_end(&mut self.buf)?;
+            self.eof = self.buf.len() < self.target;
         }
         if self.buf.is_empty() {
             return Ok(None);

@@ -38,6 +38,10 @@ const SURNAMES: &str = include_str!("../../dictionaries/surnames.tsv");
 /// Given-name syllables with their weights (tools/given-names.py).
 const GIVEN_NAMES: &str = include_str!("../../dictionaries/given_names.tsv");
 
+/// How much text after a `Số:` cue the symbol grammar reads: far more than the longest symbol
+/// and the line break a symbol may wrap over.
+const SYMBOL_WINDOW: usize = 400;
+
 /// The document's own symbol as read after its `Số:` cue.
 struct OwnSymbol {
     symbol: String,
@@ -516,7 +520,13 @@ impl HeaderRules {
                 end: at + found.end - 1,
             });
         }
-        let found = symbols.parse_prefix(rest)?;
+        // A symbol is a few dozen bytes: the grammar gets a window, not the rest of the
+        // document (folding that for every `Số:` cue cost more than the whole header).
+        let mut window = rest.len().min(SYMBOL_WINDOW);
+        while !rest.is_char_boundary(window) {
+            window -= 1;
+        }
+        let found = symbols.parse_prefix(&rest[..window])?;
         Some(OwnSymbol {
             symbol: found.symbol,
             number: Some(found.number),

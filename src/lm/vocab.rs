@@ -1,6 +1,6 @@
 //! Word ↔ id mapping of the language model.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use super::{for_each_token, LmToken, Scratch, WordId, NUM, UNK};
 
@@ -17,8 +17,10 @@ pub struct Vocab {
     text: String,
     ends: Vec<u32>,
     counts: Vec<u64>,
-    /// Built at load time for look-up by string; never serialised.
-    ids: HashMap<Box<str>, WordId>,
+    /// Built at load time for look-up by string; never serialised. Fx, not SipHash: every
+    /// word of every document is looked up here, and the keys are the model's own words,
+    /// fixed at load: input only looks up, so no input can flood the table.
+    ids: FxHashMap<Box<str>, WordId>,
 }
 
 impl Vocab {
@@ -35,7 +37,7 @@ impl Vocab {
             text,
             ends,
             counts,
-            ids: HashMap::new(),
+            ids: FxHashMap::default(),
         };
         v.ids = (0..v.len() as WordId)
             .map(|i| (v.word(i).into(), i))
