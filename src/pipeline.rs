@@ -362,6 +362,9 @@ impl Engine {
         let (mut total, mut counts) = (0u64, crate::restore::CleanCounts::default());
         // The NUL policy is judged on the whole document, like its cleanliness.
         let (mut nul_count, mut first_nul_at) = (0usize, None);
+        // A document of one chunk (most are) is kept decoded for the second pass, which then
+        // neither reads nor decodes it again.
+        let (mut n_chunks, mut only) = (0usize, None::<DecodedChunk>);
         {
             let mut chunks = ChunkReader::new(&mut reader, chunk);
             while let Some(c) = chunks.next_chunk()? {
@@ -372,8 +375,10 @@ impl Engine {
                 // batch worker) hands the work to another thread and back, which cost a batch
                 // of small documents more than the work itself.
                 let measure = || {
-                    decode_chunk(&c, opts)
-                        .map(|d| (self.parallel_counts(&d.text), d.first_nul, d.nuls))
+                    decode_chunk(&c, opts).map(|d| {
+                        let k = self.parallel_counts(&d.text);
+                        (k, DecodedChunk::new(&c, d))
+                    })
                 };
                 let decoded = if c.bytes.len() <= COUNT_PIECE {
                     hasher.update(&c.bytes);
@@ -381,12 +386,14 @@ impl Engine {
                 } else {
                     rayon::join(|| hasher.update(&c.bytes), measure).1
                 };
-                let (k, first, nuls) = decoded?;
+                let (k, d) = decoded?;
                 if first_nul_at.is_none() {
-                    first_nul_at = first.map(|s| s.start + c.offset as usize);
+                    first_nul_at = d.first_nul.map(|s| s.start + c.offset as usize);
                 }
-                nul_count += nuls;
+                nul_count += d.nuls;
                 counts += k;
+                n_chunks += 1;
+                only = (n_chunks == 1).then_some(d);
             }
         }
         if input::too_many_nuls(nul_count, total as usize) {
@@ -401,8 +408,13 @@ impl Engine {
             sha256: crate::fsutil::hex(&hasher.finalize()),
             bytes: total,
         };
-        reader.seek(SeekFrom::Start(start))?;
-        let mut chunks = ChunkReader::new(reader, chunk);
+        let mut chunks = match only {
+            Some(_) => None,
+            None => {
+                reader.seek(SeekFrom::Start(start))?;
+                Some(ChunkReader::new(reader, chunk))
+            }
+        };
         let mut record: Option<Record> = None;
         let mut left_out = LeftOut::default();
         let mut lines = 0usize;
@@ -412,20 +424,24 @@ impl Engine {
         // results are the same as one after the other, and the text is written in order.
         let mut pending: Option<Part> = None;
         loop {
-            let next = match chunks.next_chunk()? {
-                Some(c) => {
-                    let decoded = decode_chunk(&c, opts)?;
+            let decoded = match chunks.as_mut() {
+                Some(chunks) => match chunks.next_chunk()? {
+                    Some(c) => Some(DecodedChunk::new(&c, decode_chunk(&c, opts)?)),
+                    None => None,
+                },
+                None => only.take(),
+            };
+            let next = match decoded {
+                Some(d) => {
                     if first_nul.is_none() {
-                        first_nul = decoded
-                            .first_nul
-                            .map(|s| s.shifted(lines, c.offset as usize));
+                        first_nul = d.first_nul.map(|s| s.shifted(lines, d.offset));
                     }
-                    nuls += decoded.nuls;
+                    nuls += d.nuls;
                     let part = Part {
-                        offset: c.offset as usize,
+                        offset: d.offset,
                         lines,
-                        text: decoded.text.into_owned(),
-                        map: decoded.map,
+                        text: d.text,
+                        map: d.map,
                         restored: Restored::default(),
                     };
                     lines += part.text.bytes().filter(|&b| b == b'\n').count();
@@ -539,6 +555,28 @@ fn count_pieces(text: &str, target: usize) -> Vec<(usize, usize)> {
 }
 
 /// One chunk of a document between its restoration and its extraction.
+/// One chunk of the input, decoded (owned: it may outlive the chunk's bytes).
+struct DecodedChunk {
+    /// Byte offset of the chunk in the input.
+    offset: usize,
+    text: String,
+    map: input::DecodeMap,
+    nuls: usize,
+    first_nul: Option<Span>,
+}
+
+impl DecodedChunk {
+    fn new(c: &Chunk, d: input::Decoded<'_>) -> DecodedChunk {
+        DecodedChunk {
+            offset: c.offset as usize,
+            text: d.text.into_owned(),
+            map: d.map,
+            nuls: d.nuls,
+            first_nul: d.first_nul,
+        }
+    }
+}
+
 struct Part {
     /// Byte offset of the chunk in the input, and line ends before it.
     offset: usize,

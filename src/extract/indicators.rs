@@ -115,6 +115,11 @@ fn match_skeleton(lower: &str, i: usize, key: &str) -> Option<usize> {
             }
             pos = next;
         }
+        // The first letters must agree: checked before the word is measured, since every
+        // multi-word unit is tried after nearly every number.
+        if !w.chars().next().is_some_and(|f| lower[pos..].starts_with(f)) {
+            return None;
+        }
         let len = lower[pos..]
             .find(|c: char| !c.is_alphanumeric())
             .unwrap_or(lower.len() - pos);
