@@ -117,7 +117,11 @@ fn match_skeleton(lower: &str, i: usize, key: &str) -> Option<usize> {
         }
         // The first letters must agree: checked before the word is measured, since every
         // multi-word unit is tried after nearly every number.
-        if !w.chars().next().is_some_and(|f| lower[pos..].starts_with(f)) {
+        if !w
+            .chars()
+            .next()
+            .is_some_and(|f| lower[pos..].starts_with(f))
+        {
             return None;
         }
         let len = lower[pos..]
