@@ -448,8 +448,8 @@ fn report_as(
         secs,
         input.len() as f64 / 1e6 / secs.max(1e-9)
     )?;
-    for (line, got, want) in score.examples.iter().take(errors) {
-        writeln!(out, "  line {line}: {got:?} for {want:?}")?;
+    for (line, from, got, want) in score.examples.iter().take(errors) {
+        writeln!(out, "  line {line}: {from:?} -> {got:?} for {want:?}")?;
     }
     out.flush()?;
     Ok(())
@@ -535,8 +535,8 @@ fn eval(engine: &Engine, cmd: &EvalCommand, opts: DecodeOptions) -> Result<i32> 
                 100.0 * raw.accuracy_ci()
             )?;
             write!(out, "{total}")?;
-            for (line, got, want) in total.examples.iter().take(*errors) {
-                writeln!(out, "  line {line}: {got:?} for {want:?}")?;
+            for (line, from, got, want) in total.examples.iter().take(*errors) {
+                writeln!(out, "  line {line}: {from:?} -> {got:?} for {want:?}")?;
             }
             out.flush()?;
         }
