@@ -361,15 +361,13 @@ fn run(engine: &Engine, inputs: &[PathBuf], out: &Path, opts: batch::RunOptions)
 /// Below this confidence a word is shown with its alternatives by `clean --mark`.
 const MARK_BELOW: f32 = 0.8;
 
-/// The restored text with doubtful words written `[chosen|alternative|…]`.
+/// The restored text with doubtful words written `[chosen|alternative|…]` (`[chosen]` when
+/// there is no alternative: a token kept as written that is no word).
 fn marked(engine: &Engine, text: &str) -> String {
     let (restored, reports) = engine.restorer.restore_report(text);
     let mut out = String::with_capacity(restored.text.len() + reports.len() * 4);
     let mut cursor = 0;
-    for rep in reports
-        .iter()
-        .filter(|r| r.confidence < MARK_BELOW && !r.alternatives.is_empty())
-    {
+    for rep in reports.iter().filter(|r| r.confidence < MARK_BELOW) {
         out.push_str(&restored.text[cursor..rep.r_start]);
         out.push('[');
         out.push_str(&rep.chosen);

@@ -766,6 +766,25 @@ mod tests {
     }
 
     #[test]
+    fn a_kept_token_that_is_no_word_is_doubtful_unless_written_like_a_code() {
+        let (_, reports) = restorer().restore_report("chuyén d6i s theo hudng Gmg thiee KGVX");
+        let conf = |w: &str| {
+            reports
+                .iter()
+                .find(|r| r.observed == w)
+                .map(|r| (r.chosen.clone(), r.confidence))
+        };
+        for w in ["Gmg", "thiee"] {
+            let (chosen, c) = conf(w).unwrap_or_default();
+            assert_eq!(chosen, w);
+            assert!(c <= render::KEPT_UNKNOWN_CONFIDENCE, "{w}: {c}");
+        }
+        let (chosen, c) = conf("KGVX").unwrap_or_default();
+        assert_eq!(chosen, "KGVX");
+        assert!(c > 0.9, "KGVX: {c}");
+    }
+
+    #[test]
     fn restored_offsets_map_back_to_the_original_token() {
         let input = "Ban Chi dao ctia tinh\n";
         let out = restorer().restore(input);

@@ -293,10 +293,28 @@ pub fn restore_paragraph(
             let at = words_before - usize::from(e.n_words);
             let rep = &mut reps[rep_idx];
             score_alternatives(r, ps, &e, info, first.text(para), &words_on_path, at, rep);
+            if info.reading.keep && first.kind == TokenKind::Word && !looks_like_code(observed) {
+                rep.confidence = rep.confidence.min(KEPT_UNKNOWN_CONFIDENCE);
+            }
         }
         cursor = last.end;
     }
     out.text.push_str(&para[cursor..]);
+}
+
+/// Confidence of a word token left as written though it is no lexicon word (a kept reading),
+/// unless it is written like a code. Such a token keeps its form because no lexicon word was
+/// within reach of the channel, not because the context chose it: on the real OCR of dev 003,
+/// the lower- and mixed-case ones are mostly damaged words (`Gmg` = ứng, `thiee` = thực,
+/// `nhleu` = nhiều) and only sometimes loanwords (`Internet`, `virus`), while their rescored
+/// alternatives, far off in channel cost, left them near certainty.
+pub(crate) const KEPT_UNKNOWN_CONFIDENCE: f32 = 0.5;
+
+/// Whether a token is written like a code or an abbreviation: two or more characters and no
+/// lower-case letter (`KGVX`, `VNPT`, `SKHCN`, `4G`); such a token kept as written is mostly
+/// right.
+fn looks_like_code(token: &str) -> bool {
+    token.chars().nth(1).is_some() && !token.chars().any(char::is_lowercase)
 }
 
 /// Longest number token, in characters, that may also be read as a word: OCR turns single
@@ -465,6 +483,22 @@ fn score_alternatives(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn codes_are_written_without_lower_case() {
+        for (token, code) in [
+            ("KGVX", true),
+            ("SKHCN", true),
+            ("4G", true),
+            ("BCĐTW", true),
+            ("P", false),
+            ("Gmg", false),
+            ("thiee", false),
+            ("Viettel", false),
+        ] {
+            assert_eq!(looks_like_code(token), code, "{token}");
+        }
+    }
 
     #[test]
     fn only_a_short_standalone_number_may_be_a_word() {
