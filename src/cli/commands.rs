@@ -468,7 +468,7 @@ fn eval(engine: &Engine, cmd: &EvalCommand, opts: DecodeOptions) -> Result<i32> 
             if *confidence {
                 let (restored, reports) = engine.restorer.restore_report(&input);
                 let judged = eval::confidence::judge(&restored.text, &gold, &reports);
-                let mut th = vec![0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7];
+                let mut th = vec![0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.65, 0.7, 0.75];
                 th.extend([MARK_BELOW, 0.9, 0.95, 0.99]);
                 let mut out = output::stdout();
                 write!(out, "{}", eval::confidence::curve(&judged, &th))?;

@@ -293,7 +293,11 @@ pub fn restore_paragraph(
             let at = words_before - usize::from(e.n_words);
             let rep = &mut reps[rep_idx];
             score_alternatives(r, ps, &e, info, first.text(para), &words_on_path, at, rep);
-            if info.reading.keep && first.kind == TokenKind::Word && !looks_like_code(observed) {
+            // On OCR (not clean text), two written forms are doubtful whatever the context
+            // says: a token kept as written though it is no word, and a lone consonant.
+            let kept_unknown =
+                info.reading.keep && first.kind == TokenKind::Word && !looks_like_code(observed);
+            if !clean && (kept_unknown || lone_consonant(&rep.chosen)) {
                 rep.confidence = rep.confidence.min(KEPT_UNKNOWN_CONFIDENCE);
             }
         }
@@ -309,6 +313,24 @@ pub fn restore_paragraph(
 /// `nhleu` = nhiều) and only sometimes loanwords (`Internet`, `virus`), while their rescored
 /// alternatives, far off in channel cost, left them near certainty.
 pub(crate) const KEPT_UNKNOWN_CONFIDENCE: f32 = 0.5;
+
+/// Whether `word` is a single consonant letter (`s`, `B`, `X`): no Vietnamese word, so on
+/// OCR mostly a syllable whose vowel was lost (`X&` = Xã, `B4` = Bố, `s` = số); in clean
+/// text a list label (`điểm c`), which is why the cap applies to OCR only. On dev 003, 16 of
+/// the 19 written were wrong, most with a confidence above 0.8.
+fn lone_consonant(word: &str) -> bool {
+    let mut chars = word.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) => {
+            c.is_alphabetic()
+                && !matches!(
+                    crate::text::vietnamese::ascii_base(c).to_ascii_lowercase(),
+                    'a' | 'e' | 'i' | 'o' | 'u' | 'y'
+                )
+        }
+        _ => false,
+    }
+}
 
 /// Whether a token is written like a code or an abbreviation: two or more characters and no
 /// lower-case letter (`KGVX`, `VNPT`, `SKHCN`, `4G`); such a token kept as written is mostly
@@ -483,6 +505,24 @@ fn score_alternatives(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lone_consonants_are_single_non_vowel_letters() {
+        for (word, lone) in [
+            ("s", true),
+            ("B", true),
+            ("đ", true),
+            ("Đ", true),
+            ("a", false),
+            ("ý", false),
+            ("Ơ", false),
+            ("ba", false),
+            ("4", false),
+            ("", false),
+        ] {
+            assert_eq!(lone_consonant(word), lone, "{word}");
+        }
+    }
 
     #[test]
     fn codes_are_written_without_lower_case() {
