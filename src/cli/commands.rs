@@ -361,15 +361,13 @@ fn run(engine: &Engine, inputs: &[PathBuf], out: &Path, opts: batch::RunOptions)
 /// Below this confidence a word is shown with its alternatives by `clean --mark`.
 const MARK_BELOW: f32 = 0.8;
 
-/// The restored text with doubtful words written `[chosen|alternative|…]`.
+/// The restored text with doubtful words written `[chosen|alternative|…]` (`[chosen]` when
+/// there is no alternative: a token kept as written that is no word).
 fn marked(engine: &Engine, text: &str) -> String {
     let (restored, reports) = engine.restorer.restore_report(text);
     let mut out = String::with_capacity(restored.text.len() + reports.len() * 4);
     let mut cursor = 0;
-    for rep in reports
-        .iter()
-        .filter(|r| r.confidence < MARK_BELOW && !r.alternatives.is_empty())
-    {
+    for rep in reports.iter().filter(|r| r.confidence < MARK_BELOW) {
         out.push_str(&restored.text[cursor..rep.r_start]);
         out.push('[');
         out.push_str(&rep.chosen);
@@ -448,8 +446,8 @@ fn report_as(
         secs,
         input.len() as f64 / 1e6 / secs.max(1e-9)
     )?;
-    for (line, got, want) in score.examples.iter().take(errors) {
-        writeln!(out, "  line {line}: {got:?} for {want:?}")?;
+    for (line, from, got, want) in score.examples.iter().take(errors) {
+        writeln!(out, "  line {line}: {from:?} -> {got:?} for {want:?}")?;
     }
     out.flush()?;
     Ok(())
@@ -470,7 +468,7 @@ fn eval(engine: &Engine, cmd: &EvalCommand, opts: DecodeOptions) -> Result<i32> 
             if *confidence {
                 let (restored, reports) = engine.restorer.restore_report(&input);
                 let judged = eval::confidence::judge(&restored.text, &gold, &reports);
-                let mut th = vec![0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7];
+                let mut th = vec![0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.65, 0.7, 0.75];
                 th.extend([MARK_BELOW, 0.9, 0.95, 0.99]);
                 let mut out = output::stdout();
                 write!(out, "{}", eval::confidence::curve(&judged, &th))?;
@@ -535,8 +533,8 @@ fn eval(engine: &Engine, cmd: &EvalCommand, opts: DecodeOptions) -> Result<i32> 
                 100.0 * raw.accuracy_ci()
             )?;
             write!(out, "{total}")?;
-            for (line, got, want) in total.examples.iter().take(*errors) {
-                writeln!(out, "  line {line}: {got:?} for {want:?}")?;
+            for (line, from, got, want) in total.examples.iter().take(*errors) {
+                writeln!(out, "  line {line}: {from:?} -> {got:?} for {want:?}")?;
             }
             out.flush()?;
         }

@@ -7,8 +7,8 @@ use std::fmt;
 use super::restore::{align, key, score_tokens};
 use crate::restore::TokenReport;
 
-/// One reported word: its confidence (1.0 when it has no alternative, since `--mark` never
-/// flags such a word) and whether it is wrong against the gold.
+/// One reported word: its confidence (as `--mark` judges it, alternatives or not) and whether
+/// it is wrong against the gold.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Judged {
     /// The confidence the restorer gave.
@@ -54,11 +54,7 @@ pub fn judge(restored: &str, gold: &str, reports: &[TokenReport]) -> Vec<Judged>
                 .map(|t| t.2)
                 .collect();
             (!inside.is_empty()).then(|| Judged {
-                confidence: if r.alternatives.is_empty() {
-                    1.0
-                } else {
-                    r.confidence
-                },
+                confidence: r.confidence,
                 wrong: inside.iter().any(|&ok| !ok),
             })
         })
@@ -152,10 +148,11 @@ mod tests {
         ];
         let j = judge(restored, gold, &reports);
         let got: Vec<(f32, bool)> = j.iter().map(|j| (j.confidence, j.wrong)).collect();
-        // No alternative: never flagged, whatever its confidence.
-        assert_eq!(got, [(0.9, false), (0.3, true), (1.0, false), (0.5, false)]);
+        // A word without alternatives keeps its confidence: `--mark` flags it too (a token
+        // kept as written though no word, `[Gmg]`).
+        assert_eq!(got, [(0.9, false), (0.3, true), (0.2, false), (0.5, false)]);
         let c = curve(&j, &[0.4, 0.6, 2.0]);
         assert_eq!((c.words, c.wrong), (4, 1));
-        assert_eq!(c.rows, [(0.4, 1, 1), (0.6, 2, 1), (2.0, 4, 1)]);
+        assert_eq!(c.rows, [(0.4, 2, 1), (0.6, 3, 1), (2.0, 4, 1)]);
     }
 }

@@ -22,6 +22,10 @@ pub const KINDS: [&str; 4] = [
     "split/merge/lost",
 ];
 
+/// How many errors a score keeps for inspection: enough to count a whole dev set's errors by
+/// kind, few enough that a large eval keeps its memory small.
+pub const MAX_EXAMPLES: usize = 5000;
+
 /// Counts for one evaluation.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RestoreScore {
@@ -32,8 +36,9 @@ pub struct RestoreScore {
     pub by_kind: [(usize, usize); 4],
     /// Lines whose count differs between output and gold (must be zero).
     pub line_count_mismatch: bool,
-    /// Up to a few (line, output token, gold token) errors, for inspection.
-    pub examples: Vec<(usize, String, String)>,
+    /// Up to [`MAX_EXAMPLES`] errors, for inspection (`--errors`): line, the input token
+    /// aligned to the gold token (empty when none or no input was given), output token, gold token.
+    pub examples: Vec<(usize, String, String, String)>,
 }
 
 impl RestoreScore {
@@ -57,7 +62,7 @@ impl RestoreScore {
             a.1 += b.1;
         }
         self.line_count_mismatch |= other.line_count_mismatch;
-        let room = 40usize.saturating_sub(self.examples.len());
+        let room = MAX_EXAMPLES.saturating_sub(self.examples.len());
         self.examples
             .extend(other.examples.iter().take(room).cloned());
     }
@@ -200,6 +205,7 @@ pub fn score(output: &str, gold: &str, input: Option<&str>) -> RestoreScore {
         let ci = align(&o_ci, &g_ci);
         let ex = align(&o_ex, &g_ex);
         // Kind of repair, from the input line.
+        let mut input_of: Vec<Option<usize>> = vec![None; gt.len()];
         let kinds: Vec<usize> = match in_lines.get(ln) {
             Some(inp) if input.is_some() => {
                 score_tokens(inp, &mut it);
@@ -207,6 +213,13 @@ pub fn score(output: &str, gold: &str, input: Option<&str>) -> RestoreScore {
                 let i_strip: Vec<String> = i_ci.iter().map(|t| strip_marks(t)).collect();
                 let g_strip: Vec<String> = g_ci.iter().map(|t| strip_marks(t)).collect();
                 let by_strip = align(&i_strip, &g_strip);
+                for (j, slot) in input_of.iter_mut().enumerate() {
+                    *slot = match by_strip[j] {
+                        (Some(i), _) => Some(i),
+                        (None, true) => Some(aligned_index(&by_strip, j, it.len())),
+                        (None, false) => None,
+                    };
+                }
                 (0..gt.len())
                     .map(|j| match by_strip[j] {
                         (Some(i), _) if i_ci[i] == g_ci[j] => 0,
@@ -223,11 +236,14 @@ pub fn score(output: &str, gold: &str, input: Option<&str>) -> RestoreScore {
             let ok_ci = ci[j].0.is_some();
             if ok_ci {
                 s.correct_ci += 1;
-            } else if s.examples.len() < 40 {
+            } else if s.examples.len() < MAX_EXAMPLES {
                 let got = ot
                     .get(aligned_index(&ci, j, ot.len()))
                     .map_or(String::new(), |t| t.to_string());
-                s.examples.push((ln + 1, got, gt[j].to_string()));
+                let from = input_of[j]
+                    .and_then(|i| it.get(i))
+                    .map_or(String::new(), |t| t.to_string());
+                s.examples.push((ln + 1, from, got, gt[j].to_string()));
             }
             if ex[j].0.is_some() {
                 s.correct_exact += 1;

@@ -67,6 +67,10 @@ pub struct Params {
     pub rank_margin: f32,
     /// Cost of changing a token in a text that reads as clean (see [`Restorer::change_penalty`]).
     pub change_weight: f32,
+    /// Extra cost of reading a short number token as a word (`Ty 16 hé so` = `Tỷ lệ hồ sơ`,
+    /// `16p` = `lớp`), on top of the channel cost; its number reading costs nothing, so the
+    /// word must be carried by its context (see `render::number_may_be_word`).
+    pub number_word_penalty: f32,
 }
 
 impl Default for Params {
@@ -88,6 +92,7 @@ impl Default for Params {
             prior_weight: 1.0,
             change_weight: 6.0,
             rank_margin: 8.0,
+            number_word_penalty: 3.0,
         }
     }
 }
@@ -121,6 +126,7 @@ impl Params {
             "prior_weight" => self.prior_weight = num()?,
             "change_weight" => self.change_weight = num()?,
             "rank_margin" => self.rank_margin = num()?,
+            "number_word_penalty" => self.number_word_penalty = num()?,
             other => return Err(format!("unknown knob {other:?}")),
         }
         Ok(())
@@ -779,6 +785,49 @@ mod tests {
             out.text,
             "UBND TỈNH QUẢNG NGÃI\r\n\r\nKế hoạch  số 02-KH/BCDTW ngày 19/6/2025 tại https://dx.gov.vn\tnăm 2025\n"
         );
+    }
+
+    #[test]
+    fn a_number_is_read_as_a_word_only_where_the_context_carries_it() {
+        for (input, want) in [
+            // Digits that stand for a word.
+            (
+                "chuyén d6i s theo hudng, to chuc 16p tap huan cho can bo",
+                "chuyển đổi số theo hướng, tổ chức lớp tập huấn cho cán bộ",
+            ),
+            // Numbers that stay numbers: dates, counts, articles, list markers, percentages.
+            (
+                "Ngay 16 thang 3 nam 2025, xa co 16 thon va 13 to dan pho.",
+                "Ngày 16 tháng 3 năm 2025, xã có 16 thôn và 13 tổ dân phố.",
+            ),
+            ("Diéu 13. Khoan 1 va 2", "Điều 13. Khoản 1 và 2"),
+            ("1. Tinh hinh chung", "1. Tình hình chung"),
+            (
+                "Dat 16 % ke hoach, tang 13, 5 so voi 18 thang",
+                "Đạt 16 % kế hoạch, tăng 13, 5 so với 18 tháng",
+            ),
+        ] {
+            assert_eq!(restorer().restore(input).text, want, "{input}");
+        }
+    }
+
+    #[test]
+    fn a_kept_token_that_is_no_word_is_doubtful_unless_written_like_a_code() {
+        let (_, reports) = restorer().restore_report("chuyén d6i s theo hudng Gmg thiee KGVX");
+        let conf = |w: &str| {
+            reports
+                .iter()
+                .find(|r| r.observed == w)
+                .map(|r| (r.chosen.clone(), r.confidence))
+        };
+        for w in ["Gmg", "thiee"] {
+            let (chosen, c) = conf(w).unwrap_or_default();
+            assert_eq!(chosen, w);
+            assert!(c <= render::KEPT_UNKNOWN_CONFIDENCE, "{w}: {c}");
+        }
+        let (chosen, c) = conf("KGVX").unwrap_or_default();
+        assert_eq!(chosen, "KGVX");
+        assert!(c > 0.9, "KGVX: {c}");
     }
 
     #[test]

@@ -158,6 +158,21 @@ pub fn restore_paragraph(
                     same: true,
                 };
                 push(&mut ps.lattice, &mut ps.infos, t, 1, rd);
+                if tok.kind == TokenKind::Number
+                    && number_may_be_word(para, &tok, ps.tokens.get(t + 1))
+                {
+                    let penalty = r.params().number_word_penalty;
+                    for rd in candidates::readings(r, tok.text(para), cands) {
+                        if rd.n != 1 || rd.keep || rd.same || rd.words[0] == UNK {
+                            continue;
+                        }
+                        let rd = Reading {
+                            cost: rd.cost + penalty,
+                            ..*rd
+                        };
+                        push(&mut ps.lattice, &mut ps.infos, t, 1, rd);
+                    }
+                }
             }
             TokenKind::Word => {
                 if let Some(id) = clean
@@ -259,7 +274,10 @@ pub fn restore_paragraph(
             }
         }
         words_before += usize::from(e.n_words);
-        if let (Some(reps), TokenKind::Word) = (reports.as_deref_mut(), first.kind) {
+        // A number token read as a word is reviewed like one.
+        let worded = first.kind == TokenKind::Word
+            || (first.kind == TokenKind::Number && !info.reading.keep);
+        if let (Some(reps), true) = (reports.as_deref_mut(), worded) {
             let lead = out.text[r_start..].len() - out.text[r_start..].trim_start().len();
             reps.push(TokenReport {
                 start: o_start,
@@ -275,10 +293,77 @@ pub fn restore_paragraph(
             let at = words_before - usize::from(e.n_words);
             let rep = &mut reps[rep_idx];
             score_alternatives(r, ps, &e, info, first.text(para), &words_on_path, at, rep);
+            // On OCR (not clean text), two written forms are doubtful whatever the context
+            // says: a token kept as written though it is no word, and a lone consonant.
+            let kept_unknown =
+                info.reading.keep && first.kind == TokenKind::Word && !looks_like_code(observed);
+            if !clean && (kept_unknown || lone_consonant(&rep.chosen)) {
+                rep.confidence = rep.confidence.min(KEPT_UNKNOWN_CONFIDENCE);
+            }
         }
         cursor = last.end;
     }
     out.text.push_str(&para[cursor..]);
+}
+
+/// Confidence of a word token left as written though it is no lexicon word (a kept reading),
+/// unless it is written like a code. Such a token keeps its form because no lexicon word was
+/// within reach of the channel, not because the context chose it: on the real OCR of dev 003,
+/// the lower- and mixed-case ones are mostly damaged words (`Gmg` = ứng, `thiee` = thực,
+/// `nhleu` = nhiều) and only sometimes loanwords (`Internet`, `virus`), while their rescored
+/// alternatives, far off in channel cost, left them near certainty.
+pub(crate) const KEPT_UNKNOWN_CONFIDENCE: f32 = 0.5;
+
+/// Whether `word` is a single consonant letter (`s`, `B`, `X`): no Vietnamese word, so on
+/// OCR mostly a syllable whose vowel was lost (`X&` = Xã, `B4` = Bố, `s` = số); in clean
+/// text a list label (`điểm c`), which is why the cap applies to OCR only. On dev 003, 16 of
+/// the 19 written were wrong, most with a confidence above 0.8.
+fn lone_consonant(word: &str) -> bool {
+    let mut chars = word.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) => {
+            c.is_alphabetic()
+                && !matches!(
+                    crate::text::vietnamese::ascii_base(c).to_ascii_lowercase(),
+                    'a' | 'e' | 'i' | 'o' | 'u' | 'y'
+                )
+        }
+        _ => false,
+    }
+}
+
+/// Whether a token is written like a code or an abbreviation: two or more characters and no
+/// lower-case letter (`KGVX`, `VNPT`, `SKHCN`, `4G`); such a token kept as written is mostly
+/// right.
+fn looks_like_code(token: &str) -> bool {
+    token.chars().nth(1).is_some() && !token.chars().any(char::is_lowercase)
+}
+
+/// Longest number token, in characters, that may also be read as a word: OCR turns single
+/// letters into digits (`l` → `1`, `ệ` → `6`, `ã` → `3`), so a syllable read as digits is
+/// a short run (`16` = `lệ`, `151` = `lỗi`); a longer number is a number.
+const NUMBER_WORD_MAX_CHARS: usize = 3;
+
+/// Whether the number token `tok` (followed by `next`) may stand for a word: short, plain
+/// digits and letters (no `.`, `,`, `/` inside: `19/6`, `2.5` are numbers), and standing
+/// alone between spaces or before `,` `;` — not glued to a word (`20thang`), a sign or a
+/// bracket (`16%`, `(1)`, `1.`, `-3`, `5:`), where it is a number, a list marker or part of
+/// a code. Within that, its word readings pay [`Params::number_word_penalty`] and the language
+/// model decides: after `số`, `ngày`, `Điều` or in a table the number reading wins.
+///
+/// [`Params::number_word_penalty`]: super::Params::number_word_penalty
+fn number_may_be_word(para: &str, tok: &Token, next: Option<&Token>) -> bool {
+    let text = tok.text(para);
+    if text.len() > NUMBER_WORD_MAX_CHARS || !text.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return false;
+    }
+    if next.is_some_and(|n| n.glued) {
+        return false;
+    }
+    let before = para[..tok.start].chars().next_back();
+    let after = para[tok.end..].chars().next();
+    before.is_none_or(char::is_whitespace)
+        && after.is_none_or(|c| c.is_whitespace() || matches!(c, ',' | ';'))
 }
 
 /// Word tokens from which a paragraph with no marked letter at all is taken to have lost its
@@ -420,6 +505,68 @@ fn score_alternatives(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lone_consonants_are_single_non_vowel_letters() {
+        for (word, lone) in [
+            ("s", true),
+            ("B", true),
+            ("đ", true),
+            ("Đ", true),
+            ("a", false),
+            ("ý", false),
+            ("Ơ", false),
+            ("ba", false),
+            ("4", false),
+            ("", false),
+        ] {
+            assert_eq!(lone_consonant(word), lone, "{word}");
+        }
+    }
+
+    #[test]
+    fn codes_are_written_without_lower_case() {
+        for (token, code) in [
+            ("KGVX", true),
+            ("SKHCN", true),
+            ("4G", true),
+            ("BCĐTW", true),
+            ("P", false),
+            ("Gmg", false),
+            ("thiee", false),
+            ("Viettel", false),
+        ] {
+            assert_eq!(looks_like_code(token), code, "{token}");
+        }
+    }
+
+    #[test]
+    fn only_a_short_standalone_number_may_be_a_word() {
+        let mut tokens = Vec::new();
+        for (para, number, may) in [
+            ("to chuc 16p tap huan", "16p", true),
+            ("Ty 16 hé so", "16", true),
+            ("hé thdng bi 151, bi", "151", true),
+            ("13", "13", true),
+            ("nam 2025 va", "2025", false),
+            ("ngay 19/6/2025", "19/6/2025", false),
+            ("dat 16% ke hoach", "16", false),
+            ("(1) Tinh hinh", "1", false),
+            ("1. Tinh hinh", "1", false),
+            ("Khoan 5: sua", "5", false),
+            ("ngay 20thang 3", "20", false),
+            ("ma so-16 la", "16", false),
+        ] {
+            tokenize(para, &mut tokens);
+            let t = tokens
+                .iter()
+                .position(|t| t.text(para) == number)
+                .unwrap_or_else(|| panic!("{number} not a token of {para}"));
+            assert_eq!(tokens[t].kind, TokenKind::Number, "{para}");
+            let got = number_may_be_word(para, &tokens[t], tokens.get(t + 1));
+            assert_eq!(got, may, "{para}");
+        }
+    }
 
     #[test]
     fn a_paragraph_has_lost_its_marks_only_when_none_is_left() {
