@@ -29,6 +29,7 @@ Exit codes: 0 all good; 1 some inputs failed (the rest were processed);
 #[command(name = "sohoa", version, about, after_help = EXAMPLES)]
 pub struct Cli {
     /// Load the model from this folder instead of the embedded default (see `sohoa train`).
+    /// `train` and `schema` load no model and ignore it.
     #[arg(long, global = true, value_name = "DIR")]
     pub model: Option<PathBuf>,
     /// Worker threads (default: all cores; 1 for `pipe`, whose callers run many processes).
@@ -37,11 +38,13 @@ pub struct Cli {
     /// Override a restorer knob, for tuning (e.g. `--set lm_weight=1.2`; see restore::Params).
     #[arg(long = "set", global = true, value_name = "KEY=VALUE", hide = true)]
     pub set: Vec<String>,
-    /// Replace invalid UTF-8 with U+FFFD instead of rejecting the input.
+    /// Replace invalid UTF-8 with U+FFFD instead of rejecting the input (documents read by
+    /// clean, extract, run, pipe and eval; `train` ignores it).
     #[arg(long, global = true)]
     pub lossy: bool,
     /// What the inputs are: `auto` sniffs each (hOCR, ALTO, else text); hOCR and ALTO are
-    /// corrected in place (`clean` prints the document with only its words changed).
+    /// corrected in place (`clean` prints the document with only its words changed). For
+    /// clean, extract and run; the other commands ignore it.
     #[arg(long, global = true, value_enum, default_value_t = sohoa::layout::FormatChoice::Auto)]
     pub format: sohoa::layout::FormatChoice,
     #[command(subcommand)]
