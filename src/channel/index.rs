@@ -457,10 +457,9 @@ pub struct SkeletonIndex {
     /// Word `k`'s characters are `chars[char_start[k]..char_start[k + 1]]`.
     char_start: Vec<u32>,
     chars: Vec<char>,
-    /// The alphabet indices of the skeletons' and the words' characters (what a query
-    /// prepares tables for).
+    /// The alphabet indices of the skeletons' characters (what a floor query prepares
+    /// tables for; the exact query prepares the words' characters as it meets them).
     floor_chars: Vec<u16>,
-    word_chars: Vec<u16>,
     limit: usize,
 }
 
@@ -493,7 +492,6 @@ impl SkeletonIndex {
             char_start: Vec::new(),
             chars: Vec::new(),
             floor_chars: Vec::new(),
-            word_chars: Vec::new(),
             limit: DEFAULT_LIMIT,
         };
         let mut groups: Vec<(u32, String, f32)> = Vec::new();
@@ -517,7 +515,6 @@ impl SkeletonIndex {
             v.dedup();
             v
         };
-        index.word_chars = indices(&mut index.chars.iter().copied());
         index.floor_chars = indices(&mut index.chars.iter().map(|&c| class(c)));
         index.skeletons =
             CandidateIndex::build_with_priors(groups.iter().map(|(g, s, p)| (*g, s.as_str(), *p)))
@@ -572,7 +569,8 @@ impl SkeletonIndex {
             ..limits
         };
         let ex = &mut scratch.exact;
-        model.prepare_for(observed, Some(&self.word_chars), &mut ex.query);
+        // No character prepared up front: `Exact::score` prepares each on first use.
+        model.prepare_for(observed, Some(&[]), &mut ex.query);
         let s = ex.query.obs.len() + 1;
         ex.rows.clear();
         ex.rows.push(0.0);
@@ -616,8 +614,7 @@ impl Exact {
     /// The channel cost of `word` for the prepared query, or `None` once it is sure to exceed
     /// `budget`. Reuses the rows of the prefix it shares with the word scored before.
     fn score(&mut self, model: &ErrorModel, word: &[char], budget: f32) -> Option<f32> {
-        let q = &self.query;
-        let s = q.obs.len() + 1;
+        let s = self.query.obs.len() + 1;
         let mut keep = 0;
         while keep < self.valid.min(word.len()) && model.index(word[keep]) == self.path[keep] {
             keep += 1;
@@ -625,6 +622,9 @@ impl Exact {
         self.path.truncate(keep);
         self.path
             .extend(word[keep..].iter().map(|&c| model.index(c)));
+        for &a in &self.path[keep..] {
+            model.ensure_prepared(a, &mut self.query);
+        }
         self.rows.truncate((keep + 1) * s);
         self.mins.truncate(keep + 1);
         self.valid = keep;
@@ -638,7 +638,7 @@ impl Exact {
             } else {
                 (None, &prev[..0])
             };
-            let row_min = model.step_row(q, self.path[d - 1], a2, up, up2, cur);
+            let row_min = model.step_row(&self.query, self.path[d - 1], a2, up, up2, cur);
             self.cells += s as u64;
             self.mins.push(row_min);
             self.valid = d;
