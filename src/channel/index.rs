@@ -23,6 +23,10 @@ pub struct SearchScratch {
     rows: Vec<f32>,
     /// Per record: its trie node, its parent record and its row minimum.
     recs: Vec<Rec>,
+    /// The row of the child being expanded: copied to `rows` only if the child is kept as a
+    /// record (most are leaves or pruned, and growing `rows` with zeros and cutting it back
+    /// for each was a tenth of a walk's instructions).
+    row: Vec<f32>,
     /// Per alphabet index `a`: the cheapest rule of this query whose intended side is two
     /// characters starting with `a` (how cheaply row `d - 1` can still reach row `d + 1`).
     min2: Vec<f32>,
@@ -306,12 +310,15 @@ impl CandidateIndex {
                 *x = x.min(r.cost);
             }
         }
-        let (rows, recs, frontier, heap) = (
+        let (rows, recs, frontier, heap, cur) = (
             &mut scratch.rows,
             &mut scratch.recs,
             &mut scratch.frontier,
             &mut scratch.heap,
+            &mut scratch.row,
         );
+        cur.clear();
+        cur.resize(s, 0.0);
         // Per alphabet index: the least one more intended character costs on the parent's
         // row minimum (by a rule of its own or the second half of a two-character one).
         let cheap = &mut scratch.cheap;
@@ -391,21 +398,18 @@ impl CandidateIndex {
                 }
                 // Row `d` for child `c`, from its parent's row (and its grandparent's for
                 // two-character rules).
-                let base = rows.len();
-                rows.resize(base + s, 0.0);
-                let (prev, cur) = rows.split_at_mut(base);
-                let up = &prev[r * s..r * s + s];
-                let up2 = &prev[g * s..g * s + s];
+                let up = &rows[r * s..r * s + s];
+                let up2 = &rows[g * s..g * s + s];
                 let row_min = model.step_row(q, a, a2, up, up2, &mut cur[..s]);
                 visited += 1;
                 let bound = super::model::min(row_min, min + min2[ai]) + self.min_prior[c];
                 if bound > sink.budget {
-                    rows.truncate(base);
                     c = next;
                     continue;
                 }
                 emit(c, cur[m], &mut sink);
                 if next > c + 1 {
+                    rows.extend_from_slice(&cur[..s]);
                     let rec = recs.len();
                     recs.push(Rec {
                         node: c as u32,
@@ -415,8 +419,6 @@ impl CandidateIndex {
                     frontier.push(std::cmp::Reverse(
                         (u64::from(bound.max(0.0).to_bits()) << 32) | rec as u64,
                     ));
-                } else {
-                    rows.truncate(base);
                 }
                 c = next;
             }
