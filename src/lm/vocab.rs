@@ -1,6 +1,6 @@
 //! Word ↔ id mapping of the language model.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use super::{for_each_token, LmToken, Scratch, WordId, NUM, UNK};
 
@@ -17,8 +17,12 @@ pub struct Vocab {
     text: String,
     ends: Vec<u32>,
     counts: Vec<u64>,
-    /// Built at load time for look-up by string; never serialised.
-    ids: HashMap<Box<str>, WordId>,
+    /// Built at load time for look-up by string; never serialised. Fx hashing: every word
+    /// of a document is looked up here (twice), the keys are a few bytes long, and SipHash
+    /// made these look-ups a tenth of the first pass's instructions. (The keys come from the
+    /// text, as do the candidate caches' in `restore::candidates`: a document that aims at
+    /// collisions costs time, nothing else.)
+    ids: FxHashMap<Box<str>, WordId>,
 }
 
 impl Vocab {
@@ -35,7 +39,7 @@ impl Vocab {
             text,
             ends,
             counts,
-            ids: HashMap::new(),
+            ids: FxHashMap::default(),
         };
         v.ids = (0..v.len() as WordId)
             .map(|i| (v.word(i).into(), i))

@@ -236,7 +236,12 @@ fn push_run(text: &str, mut start: usize, end: usize, out: &mut Vec<Token>) {
 /// glued to a word (`20thang` → `20` + `thang`).
 fn push_word(text: &str, start: usize, end: usize, out: &mut Vec<Token>) {
     let run = &text[start..end];
-    let letters = run.chars().filter(|&c| is_letter(c)).count();
+    // An ASCII run's letters are its ASCII letters (`is_letter` on ASCII), counted by byte.
+    let letters = if run.is_ascii() {
+        run.bytes().filter(u8::is_ascii_alphabetic).count()
+    } else {
+        run.chars().filter(|&c| is_letter(c)).count()
+    };
     let digits = run.bytes().filter(u8::is_ascii_digit).count();
     if letters == 0 {
         let kind = if digits > 0 {
