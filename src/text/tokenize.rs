@@ -221,6 +221,11 @@ fn push_run(text: &str, mut start: usize, end: usize, out: &mut Vec<Token>) {
     let caps = |s: &str| {
         s.chars().nth(1).is_some() && s.chars().all(|c| c.is_uppercase() || c.is_ascii_digit())
     };
+    // Most runs have no `&`: a byte scan (vectorised) says so without a `memchr` call per run.
+    if !text.as_bytes()[start..end].iter().any(|&b| b == b'&') {
+        push_word(text, start, end, out);
+        return;
+    }
     while let Some(amp) = text[start..end].find('&') {
         let (left, right) = (&text[start..start + amp], &text[start + amp + 1..end]);
         if !(caps(left) && right.split('&').next().is_some_and(caps)) {
