@@ -131,12 +131,19 @@ fn may_be_protected(chunk: &str) -> bool {
     if chunk.as_bytes().contains(&b'@') {
         return true;
     }
-    let rest = if chunk.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric) {
+    let rest = if chunk
+        .as_bytes()
+        .first()
+        .is_some_and(u8::is_ascii_alphanumeric)
+    {
         chunk
     } else {
         chunk.trim_start_matches(OPEN)
     };
-    let starts = |p: &str| rest.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
+    let starts = |p: &str| {
+        rest.get(..p.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(p))
+    };
     rest.len() > 7 && (starts("http") || starts("www."))
 }
 
@@ -427,7 +434,15 @@ mod tests {
             assert!(protected_span(chunk).is_some(), "{chunk}");
             assert!(may_be_protected(chunk), "{chunk}");
         }
-        for chunk in ["hoac", "Thanh1ap", "(QĐ-UBND)", "“Đảng”", "26.082", "http", "www.a"] {
+        for chunk in [
+            "hoac",
+            "Thanh1ap",
+            "(QĐ-UBND)",
+            "“Đảng”",
+            "26.082",
+            "http",
+            "www.a",
+        ] {
             assert!(!may_be_protected(chunk), "{chunk}");
             assert!(protected_span(chunk).is_none(), "{chunk}");
         }
