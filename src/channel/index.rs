@@ -511,13 +511,11 @@ impl SkeletonIndex {
         }
         index.group_start.push(index.words.len() as u32);
         index.char_start.push(index.chars.len() as u32);
-        let indices = |chars: &mut dyn Iterator<Item = char>| {
-            let mut v: Vec<u16> = chars.map(|c| model.index(c)).collect();
-            v.sort_unstable();
-            v.dedup();
-            v
-        };
-        index.floor_chars = indices(&mut index.chars.iter().map(|&c| class(c)));
+        let mut floor_chars: Vec<u16> =
+            index.chars.iter().map(|&c| model.index(class(c))).collect();
+        floor_chars.sort_unstable();
+        floor_chars.dedup();
+        index.floor_chars = floor_chars;
         index.skeletons =
             CandidateIndex::build_with_priors(groups.iter().map(|(g, s, p)| (*g, s.as_str(), *p)))
                 .with_limit(usize::MAX);
