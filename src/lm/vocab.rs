@@ -17,11 +17,9 @@ pub struct Vocab {
     text: String,
     ends: Vec<u32>,
     counts: Vec<u64>,
-    /// Built at load time for look-up by string; never serialised. Fx hashing: every word
-    /// of a document is looked up here (twice), the keys are a few bytes long, and SipHash
-    /// made these look-ups a tenth of the first pass's instructions. (The keys come from the
-    /// text, as do the candidate caches' in `restore::candidates`: a document that aims at
-    /// collisions costs time, nothing else.)
+    /// Built at load time for look-up by string; never serialised. Fx, not SipHash: every
+    /// word of every document is looked up here, and the keys are the model's own words,
+    /// fixed at load: input only looks up, so no input can flood the table.
     ids: FxHashMap<Box<str>, WordId>,
 }
 
