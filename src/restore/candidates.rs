@@ -74,7 +74,7 @@ pub fn too_long(token: &str) -> bool {
 }
 
 /// One cached channel search: its candidates and the DP cells it cost.
-type Searched = (Box<[Candidate]>, u64);
+type Searched = (Arc<[Candidate]>, u64);
 
 /// Per-session buffers and caches.
 #[derive(Default)]
@@ -116,23 +116,37 @@ impl Scratch {
 /// worker asks here only when its own cache misses, and puts here what it computed, so a
 /// token is searched about once per process. The readings of a token depend on its text and
 /// the restorer alone, so where they come from changes nothing in the output.
+///
+/// The searches of merge keys (two neighbouring tokens read as one word) are shared the same
+/// way: they are made outside any token's readings.
 #[derive(Default)]
 pub struct Shared {
     map: RwLock<FxHashMap<Box<str>, Arc<[Reading]>>>,
+    merges: RwLock<FxHashMap<Box<str>, Searched>>,
+}
+
+/// `map[key]`, if the lock is not poisoned.
+fn shared_get<V: Clone>(map: &RwLock<FxHashMap<Box<str>, V>>, key: &str) -> Option<V> {
+    map.read().ok()?.get(key).cloned()
+}
+
+/// Puts `value` under `key`, clearing the map first when it holds [`CACHE_LIMIT`] entries.
+fn shared_put<V>(map: &RwLock<FxHashMap<Box<str>, V>>, key: &str, value: V) {
+    if let Ok(mut map) = map.write() {
+        if map.len() >= CACHE_LIMIT {
+            map.clear();
+        }
+        map.insert(key.into(), value);
+    }
 }
 
 impl Shared {
     fn get(&self, token: &str) -> Option<Arc<[Reading]>> {
-        self.map.read().ok()?.get(token).cloned()
+        shared_get(&self.map, token)
     }
 
     fn put(&self, token: &str, list: &Arc<[Reading]>) {
-        if let Ok(mut map) = self.map.write() {
-            if map.len() >= CACHE_LIMIT {
-                map.clear();
-            }
-            map.insert(token.into(), Arc::clone(list));
-        }
+        shared_put(&self.map, token, Arc::clone(list));
     }
 }
 
@@ -180,6 +194,17 @@ fn search<'a>(r: &Restorer, s: &'a mut Scratch, key: &str, purpose: Purpose) -> 
         _ => purpose as usize,
     };
     let map = &mut s.searched[slot];
+    let shared = match purpose {
+        Purpose::Merge if !map.contains_key(key) => shared_get(&r.shared.merges, key),
+        _ => None,
+    };
+    if let Some(found) = shared {
+        if map.len() >= CACHE_LIMIT {
+            map.clear();
+        }
+        map.insert(key.into(), found);
+    }
+    let map = &mut s.searched[slot];
     if !map.contains_key(key) {
         if map.len() >= CACHE_LIMIT {
             map.clear();
@@ -201,7 +226,11 @@ fn search<'a>(r: &Restorer, s: &'a mut Scratch, key: &str, purpose: Purpose) -> 
             c.cost = (c.cost - r.prior(c.id)).max(0.0);
         }
         let cells = s.search.cells() - before;
-        s.searched[slot].insert(key.into(), (s.out.as_slice().into(), cells));
+        let found: Searched = (s.out.as_slice().into(), cells);
+        if purpose == Purpose::Merge {
+            shared_put(&r.shared.merges, key, found.clone());
+        }
+        s.searched[slot].insert(key.into(), found);
     }
     match s.searched[slot].get(key) {
         Some((list, cells)) => {
