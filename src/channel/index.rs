@@ -23,6 +23,10 @@ pub struct SearchScratch {
     rows: Vec<f32>,
     /// Per record: its trie node, its parent record and its row minimum.
     recs: Vec<Rec>,
+    /// The row of the child being expanded: copied to `rows` only if the child is kept as a
+    /// record (most are leaves or pruned, and growing `rows` with zeros and cutting it back
+    /// for each was a tenth of a walk's instructions).
+    row: Vec<f32>,
     /// Per alphabet index `a`: the cheapest rule of this query whose intended side is two
     /// characters starting with `a` (how cheaply row `d - 1` can still reach row `d + 1`).
     min2: Vec<f32>,
@@ -306,12 +310,15 @@ impl CandidateIndex {
                 *x = x.min(r.cost);
             }
         }
-        let (rows, recs, frontier, heap) = (
+        let (rows, recs, frontier, heap, cur) = (
             &mut scratch.rows,
             &mut scratch.recs,
             &mut scratch.frontier,
             &mut scratch.heap,
+            &mut scratch.row,
         );
+        cur.clear();
+        cur.resize(s, 0.0);
         // Per alphabet index: the least one more intended character costs on the parent's
         // row minimum (by a rule of its own or the second half of a two-character one).
         let cheap = &mut scratch.cheap;
@@ -391,21 +398,18 @@ impl CandidateIndex {
                 }
                 // Row `d` for child `c`, from its parent's row (and its grandparent's for
                 // two-character rules).
-                let base = rows.len();
-                rows.resize(base + s, 0.0);
-                let (prev, cur) = rows.split_at_mut(base);
-                let up = &prev[r * s..r * s + s];
-                let up2 = &prev[g * s..g * s + s];
+                let up = &rows[r * s..r * s + s];
+                let up2 = &rows[g * s..g * s + s];
                 let row_min = model.step_row(q, a, a2, up, up2, &mut cur[..s]);
                 visited += 1;
                 let bound = super::model::min(row_min, min + min2[ai]) + self.min_prior[c];
                 if bound > sink.budget {
-                    rows.truncate(base);
                     c = next;
                     continue;
                 }
                 emit(c, cur[m], &mut sink);
                 if next > c + 1 {
+                    rows.extend_from_slice(&cur[..s]);
                     let rec = recs.len();
                     recs.push(Rec {
                         node: c as u32,
@@ -415,8 +419,6 @@ impl CandidateIndex {
                     frontier.push(std::cmp::Reverse(
                         (u64::from(bound.max(0.0).to_bits()) << 32) | rec as u64,
                     ));
-                } else {
-                    rows.truncate(base);
                 }
                 c = next;
             }
@@ -457,10 +459,9 @@ pub struct SkeletonIndex {
     /// Word `k`'s characters are `chars[char_start[k]..char_start[k + 1]]`.
     char_start: Vec<u32>,
     chars: Vec<char>,
-    /// The alphabet indices of the skeletons' and the words' characters (what a query
-    /// prepares tables for).
+    /// The alphabet indices of the skeletons' characters (what a floor query prepares
+    /// tables for; the exact query prepares the words' characters as it meets them).
     floor_chars: Vec<u16>,
-    word_chars: Vec<u16>,
     limit: usize,
 }
 
@@ -493,7 +494,6 @@ impl SkeletonIndex {
             char_start: Vec::new(),
             chars: Vec::new(),
             floor_chars: Vec::new(),
-            word_chars: Vec::new(),
             limit: DEFAULT_LIMIT,
         };
         let mut groups: Vec<(u32, String, f32)> = Vec::new();
@@ -511,14 +511,11 @@ impl SkeletonIndex {
         }
         index.group_start.push(index.words.len() as u32);
         index.char_start.push(index.chars.len() as u32);
-        let indices = |chars: &mut dyn Iterator<Item = char>| {
-            let mut v: Vec<u16> = chars.map(|c| model.index(c)).collect();
-            v.sort_unstable();
-            v.dedup();
-            v
-        };
-        index.word_chars = indices(&mut index.chars.iter().copied());
-        index.floor_chars = indices(&mut index.chars.iter().map(|&c| class(c)));
+        let mut floor_chars: Vec<u16> =
+            index.chars.iter().map(|&c| model.index(class(c))).collect();
+        floor_chars.sort_unstable();
+        floor_chars.dedup();
+        index.floor_chars = floor_chars;
         index.skeletons =
             CandidateIndex::build_with_priors(groups.iter().map(|(g, s, p)| (*g, s.as_str(), *p)))
                 .with_limit(usize::MAX);
@@ -572,7 +569,8 @@ impl SkeletonIndex {
             ..limits
         };
         let ex = &mut scratch.exact;
-        model.prepare_for(observed, Some(&self.word_chars), &mut ex.query);
+        // No character prepared up front: `Exact::score` prepares each on first use.
+        model.prepare_for(observed, Some(&[]), &mut ex.query);
         let s = ex.query.obs.len() + 1;
         ex.rows.clear();
         ex.rows.push(0.0);
@@ -616,8 +614,7 @@ impl Exact {
     /// The channel cost of `word` for the prepared query, or `None` once it is sure to exceed
     /// `budget`. Reuses the rows of the prefix it shares with the word scored before.
     fn score(&mut self, model: &ErrorModel, word: &[char], budget: f32) -> Option<f32> {
-        let q = &self.query;
-        let s = q.obs.len() + 1;
+        let s = self.query.obs.len() + 1;
         let mut keep = 0;
         while keep < self.valid.min(word.len()) && model.index(word[keep]) == self.path[keep] {
             keep += 1;
@@ -625,6 +622,9 @@ impl Exact {
         self.path.truncate(keep);
         self.path
             .extend(word[keep..].iter().map(|&c| model.index(c)));
+        for &a in &self.path[keep..] {
+            model.ensure_prepared(a, &mut self.query);
+        }
         self.rows.truncate((keep + 1) * s);
         self.mins.truncate(keep + 1);
         self.valid = keep;
@@ -638,7 +638,7 @@ impl Exact {
             } else {
                 (None, &prev[..0])
             };
-            let row_min = model.step_row(q, self.path[d - 1], a2, up, up2, cur);
+            let row_min = model.step_row(&self.query, self.path[d - 1], a2, up, up2, cur);
             self.cells += s as u64;
             self.mins.push(row_min);
             self.valid = d;

@@ -398,6 +398,21 @@ impl ErrorModel {
         }
     }
 
+    /// Prepares the tables of intended character `a` if [`prepare_for`](Self::prepare_for)
+    /// did not (called with a list that left it out): a query that will step rows for only a
+    /// few of its characters prepares those alone, on first use. The exact scoring of a
+    /// skeleton's words touches a dozen characters of the hundred-odd the words use, and
+    /// preparing them all up front was a fifth of a cold search's instructions.
+    #[inline]
+    pub(crate) fn ensure_prepared(&self, a: u16, q: &mut Query) {
+        let a = usize::from(a);
+        if a < self.width() && q.slot[a] == 0 {
+            let s = q.obs.len() + 1;
+            q.slot[a] = (q.sub.len() / s) as u32;
+            self.prepare_char(a, q);
+        }
+    }
+
     /// The tables of intended character `a` for the prepared observed string: its
     /// substitution cost at every observed position (the DP's diagonal, contiguous), appended
     /// to `q.sub`, and lower bounds on what one more intended `a` costs, for pruning children.

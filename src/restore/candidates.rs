@@ -10,6 +10,8 @@
 //! The readings of a token depend only on its text, so they are cached per session: a report
 //! repeats the same few thousand tokens, and the cache makes the search a one-time cost.
 
+use std::sync::{Arc, RwLock};
+
 use rustc_hash::FxHashMap;
 
 use crate::channel::{Candidate, Limits, SearchScratch};
@@ -72,7 +74,7 @@ pub fn too_long(token: &str) -> bool {
 }
 
 /// One cached channel search: its candidates and the DP cells it cost.
-type Searched = (Box<[Candidate]>, u64);
+type Searched = (Arc<[Candidate]>, u64);
 
 /// Per-session buffers and caches.
 #[derive(Default)]
@@ -80,7 +82,7 @@ pub struct Scratch {
     /// Readings by token as written (case and all): a hit costs one hash of the token, with
     /// no normalisation. (Fx hashing: the keys are short and come from our own text, not
     /// from an adversary that could aim at collisions any more than at a slow document.)
-    readings: FxHashMap<Box<str>, Box<[Reading]>>,
+    readings: FxHashMap<Box<str>, Arc<[Reading]>>,
     /// Channel search results by string, one map per [`Purpose`].
     /// Each with the DP cells its search cost (charged again on a cache hit, so that what a
     /// token may still search does not depend on what was cached before it).
@@ -102,6 +104,49 @@ impl Scratch {
     /// [`SearchScratch::cells`]).
     pub fn cells(&self) -> u64 {
         self.search.cells()
+    }
+}
+
+/// Readings computed by any thread, for the others: one restorer's, beside each thread's
+/// own cache.
+///
+/// Each rayon worker has its own [`Scratch`] (no lock on the hot path: a token's readings
+/// are looked up for every occurrence). Without this, every worker would search each of a
+/// document's distinct tokens itself: at two threads, about 5 % more work than at one. A
+/// worker asks here only when its own cache misses, and puts here what it computed, so a
+/// token is searched about once per process. The readings of a token depend on its text and
+/// the restorer alone, so where they come from changes nothing in the output.
+///
+/// The searches of merge keys (two neighbouring tokens read as one word) are shared the same
+/// way: they are made outside any token's readings.
+#[derive(Default)]
+pub struct Shared {
+    map: RwLock<FxHashMap<Box<str>, Arc<[Reading]>>>,
+    merges: RwLock<FxHashMap<Box<str>, Searched>>,
+}
+
+/// `map[key]`, if the lock is not poisoned.
+fn shared_get<V: Clone>(map: &RwLock<FxHashMap<Box<str>, V>>, key: &str) -> Option<V> {
+    map.read().ok()?.get(key).cloned()
+}
+
+/// Puts `value` under `key`, clearing the map first when it holds [`CACHE_LIMIT`] entries.
+fn shared_put<V>(map: &RwLock<FxHashMap<Box<str>, V>>, key: &str, value: V) {
+    if let Ok(mut map) = map.write() {
+        if map.len() >= CACHE_LIMIT {
+            map.clear();
+        }
+        map.insert(key.into(), value);
+    }
+}
+
+impl Shared {
+    fn get(&self, token: &str) -> Option<Arc<[Reading]>> {
+        shared_get(&self.map, token)
+    }
+
+    fn put(&self, token: &str, list: &Arc<[Reading]>) {
+        shared_put(&self.map, token, Arc::clone(list));
     }
 }
 
@@ -149,6 +194,17 @@ fn search<'a>(r: &Restorer, s: &'a mut Scratch, key: &str, purpose: Purpose) -> 
         _ => purpose as usize,
     };
     let map = &mut s.searched[slot];
+    let shared = match purpose {
+        Purpose::Merge if !map.contains_key(key) => shared_get(&r.shared.merges, key),
+        _ => None,
+    };
+    if let Some(found) = shared {
+        if map.len() >= CACHE_LIMIT {
+            map.clear();
+        }
+        map.insert(key.into(), found);
+    }
+    let map = &mut s.searched[slot];
     if !map.contains_key(key) {
         if map.len() >= CACHE_LIMIT {
             map.clear();
@@ -170,7 +226,11 @@ fn search<'a>(r: &Restorer, s: &'a mut Scratch, key: &str, purpose: Purpose) -> 
             c.cost = (c.cost - r.prior(c.id)).max(0.0);
         }
         let cells = s.search.cells() - before;
-        s.searched[slot].insert(key.into(), (s.out.as_slice().into(), cells));
+        let found: Searched = (s.out.as_slice().into(), cells);
+        if purpose == Purpose::Merge {
+            shared_put(&r.shared.merges, key, found.clone());
+        }
+        s.searched[slot].insert(key.into(), found);
     }
     match s.searched[slot].get(key) {
         Some((list, cells)) => {
@@ -200,10 +260,17 @@ pub fn readings<'a>(r: &Restorer, token: &str, s: &'a mut Scratch) -> &'a [Readi
         if s.readings.len() >= CACHE_LIMIT {
             s.readings.clear();
         }
-        let mut key = std::mem::take(&mut s.key);
-        key_of(token, &mut key);
-        let list = compute(r, &key, s);
-        s.key = key;
+        let list = match r.shared.get(token) {
+            Some(list) => list,
+            None => {
+                let mut key = std::mem::take(&mut s.key);
+                key_of(token, &mut key);
+                let list = compute(r, &key, s);
+                s.key = key;
+                r.shared.put(token, &list);
+                list
+            }
+        };
         s.readings.insert(token.into(), list);
     }
     s.readings.get(token).map_or(&[][..], |v| &v[..])
@@ -234,7 +301,7 @@ pub fn merged(r: &Restorer, a: &str, b: &str, s: &mut Scratch, out: &mut Vec<Rea
     (s.key, s.key2) = (key, kb);
 }
 
-fn compute(r: &Restorer, key: &str, s: &mut Scratch) -> Box<[Reading]> {
+fn compute(r: &Restorer, key: &str, s: &mut Scratch) -> Arc<[Reading]> {
     let p = *r.params();
     let vocab = r.model().lm.vocab();
     let mut work = std::mem::take(&mut s.work);
@@ -283,7 +350,7 @@ fn compute(r: &Restorer, key: &str, s: &mut Scratch) -> Box<[Reading]> {
     let best = work.first().map_or(0.0, |w| w.cost);
     work.retain(|w| w.cost <= best + p.margin);
     work.truncate(p.max_candidates.max(1));
-    let list: Box<[Reading]> = work.as_slice().into();
+    let list: Arc<[Reading]> = work.as_slice().into();
     s.work = work;
     list
 }

@@ -75,9 +75,7 @@ pub fn tokenize(text: &str, out: &mut Vec<Token>) {
             i += c.len_utf8();
             continue;
         }
-        let chunk_end = text[i..]
-            .find(|c: char| c.is_whitespace())
-            .map_or(text.len(), |p| i + p);
+        let chunk_end = next_whitespace(text, i);
         let chunk = &text[i..chunk_end];
         if let Some((a, b)) = protected_span(chunk) {
             out.push(Token {
@@ -92,6 +90,31 @@ pub fn tokenize(text: &str, out: &mut Vec<Token>) {
         tokenize_chunk(text, i, chunk_end, out);
         i = chunk_end;
     }
+}
+
+/// The byte offset of the first whitespace character of `text` at or after `i` (a char
+/// boundary), or `text.len()`. Byte by byte over ASCII, decoding only other characters:
+/// `str::find` with a closure decoded every character of every chunk, a tenth of the
+/// tokenizer's work.
+#[inline]
+fn next_whitespace(text: &str, mut i: usize) -> usize {
+    let bytes = text.as_bytes();
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            if char::from(b).is_whitespace() {
+                return i;
+            }
+            i += 1;
+        } else {
+            match text[i..].chars().next() {
+                Some(c) if c.is_whitespace() => return i,
+                Some(c) => i += c.len_utf8(),
+                None => return bytes.len(),
+            }
+        }
+    }
+    bytes.len()
 }
 
 /// The byte range of a URL or e-mail address in a whitespace-free `chunk`, without the
@@ -205,7 +228,12 @@ fn push_run(text: &str, mut start: usize, end: usize, out: &mut Vec<Token>) {
 /// glued to a word (`20thang` → `20` + `thang`).
 fn push_word(text: &str, start: usize, end: usize, out: &mut Vec<Token>) {
     let run = &text[start..end];
-    let letters = run.chars().filter(|&c| is_letter(c)).count();
+    // An ASCII run's letters are its ASCII letters (`is_letter` on ASCII), counted by byte.
+    let letters = if run.is_ascii() {
+        run.bytes().filter(u8::is_ascii_alphabetic).count()
+    } else {
+        run.chars().filter(|&c| is_letter(c)).count()
+    };
     let digits = run.bytes().filter(u8::is_ascii_digit).count();
     if letters == 0 {
         let kind = if digits > 0 {
@@ -367,6 +395,17 @@ mod tests {
         tokenize(s, &mut v);
         for t in &v {
             assert!(s.is_char_boundary(t.start) && s.is_char_boundary(t.end));
+        }
+    }
+
+    #[test]
+    fn whitespace_is_found_as_str_find_finds_it() {
+        let s = "Ủy\u{a0}ban\u{2028}x\u{85}y\tz\u{b}w\u{3000}—“Đảng” ¢€\r\n";
+        let mut i = 0;
+        while i <= s.len() {
+            let want = s[i..].find(char::is_whitespace).map_or(s.len(), |p| i + p);
+            assert_eq!(next_whitespace(s, i), want, "from {i}");
+            i += s[i..].chars().next().map_or(1, char::len_utf8);
         }
     }
 }
