@@ -374,12 +374,7 @@ impl Engine {
                 // A small chunk is done in line: a `join` called from outside the pool (a
                 // batch worker) hands the work to another thread and back, which cost a batch
                 // of small documents more than the work itself.
-                let measure = || {
-                    decode_chunk(&c, opts).map(|d| {
-                        let k = self.parallel_counts(&d.text);
-                        (k, DecodedChunk::new(&c, d))
-                    })
-                };
+                let measure = || decode_chunk(&c, opts).map(|d| (self.parallel_counts(&d.text), d));
                 let decoded = if c.bytes.len() <= COUNT_PIECE {
                     hasher.update(&c.bytes);
                     measure()
@@ -393,7 +388,9 @@ impl Engine {
                 nul_count += d.nuls;
                 counts += k;
                 n_chunks += 1;
-                only = (n_chunks == 1).then_some(d);
+                // Only the first chunk is copied out of its buffer, and kept while it is the
+                // only one.
+                only = (n_chunks == 1).then(|| DecodedChunk::new(&c, d));
             }
         }
         if input::too_many_nuls(nul_count, total as usize) {
