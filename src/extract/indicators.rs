@@ -31,6 +31,10 @@ pub struct FoundIndicator {
 pub struct Indicators {
     /// (folded lower-case key, written form)
     units: Vec<(String, String)>,
+    /// For each first byte of a key, the units it starts, in table order (longest first), and
+    /// those of them of more than one word: every unit is tried after nearly every number, and
+    /// all but a few differ from the text at their first byte.
+    by_first: Vec<(Vec<u16>, Vec<u16>)>,
 }
 
 /// A number token in folded text.
@@ -164,7 +168,17 @@ impl Indicators {
             .map(|l| (fold_str(l.trim()).to_lowercase(), l.trim().to_string()))
             .collect();
         units.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
-        Indicators { units }
+        let mut by_first = vec![(Vec::new(), Vec::new()); 256];
+        for (n, (k, _)) in units.iter().enumerate() {
+            if let Some(&b) = k.as_bytes().first() {
+                let (all, multi) = &mut by_first[usize::from(b)];
+                all.push(n as u16);
+                if k.contains(' ') {
+                    multi.push(n as u16);
+                }
+            }
+        }
+        Indicators { units, by_first }
     }
 
     /// The unit starting at folded offset `i` of `lower`: (end, written form, multiplier).
@@ -182,16 +196,18 @@ impl Indicators {
                 }
             }
         }
-        let exact = self
-            .units
-            .iter()
-            .find_map(|(k, w)| match_words(lower, i, k).map(|e| (e, w)));
+        // Both matches below need the key's first byte at `i`.
+        let (all, multi) = &self.by_first[usize::from(*lower.as_bytes().get(i)?)];
+        let exact = all.iter().find_map(|&n| {
+            let (k, w) = &self.units[usize::from(n)];
+            match_words(lower, i, k).map(|e| (e, w))
+        });
         // Residual OCR damage in multi-word units (`hé so`, `thii tuc`): same consonants.
         let fuzzy = || {
-            self.units
-                .iter()
-                .filter(|(k, _)| k.contains(' '))
-                .find_map(|(k, w)| match_skeleton(lower, i, k).map(|e| (e, w)))
+            multi.iter().find_map(|&n| {
+                let (k, w) = &self.units[usize::from(n)];
+                match_skeleton(lower, i, k).map(|e| (e, w))
+            })
         };
         exact.or_else(fuzzy).map(|(end, w)| {
             let w = if w == "đ" {
