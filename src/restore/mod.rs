@@ -376,14 +376,29 @@ impl Restorer {
     /// `text` is one chunk of it (see [`Restorer::cleanliness_counts`]), so that how clean a
     /// text is judged does not depend on how it was cut.
     pub fn restore_with_penalty(&self, text: &str, penalty: f32) -> Restored {
+        self.restore_parts(text, penalty, None)
+    }
+
+    /// [`Restorer::restore_with_penalty`] of a text whose word tokens were already looked up
+    /// by [`Restorer::cleanliness_scan`]: in clean text, a paragraph with none of `unknown` in
+    /// it is copied as it is, without tokenizing it again. The same output.
+    pub(crate) fn restore_known(&self, text: &str, penalty: f32, unknown: &[u32]) -> Restored {
+        self.restore_parts(text, penalty, Some(Unknown::new(unknown)))
+    }
+
+    fn restore_parts(&self, text: &str, penalty: f32, unknown: Option<Unknown<'_>>) -> Restored {
         if text.len() <= PARALLEL_CHUNK_BYTES {
-            return self.with_session(|s| self.restore_in(text, s, penalty));
+            return self.with_session(|s| self.restore_in(text, s, penalty, unknown));
         }
         let chunks = paragraph_chunks(text, PARALLEL_CHUNK_BYTES);
         let parts: Vec<(usize, Restored)> = chunks
             .par_iter()
             .map(|&(start, end)| {
-                let r = self.with_session(|s| self.restore_in(&text[start..end], s, penalty));
+                // A part's edges count as the text's only where they are at whitespace.
+                let part = unknown
+                    .filter(|_| at_whitespace(text, start, end))
+                    .map(|u| u.shifted(start));
+                let r = self.with_session(|s| self.restore_in(&text[start..end], s, penalty, part));
                 (start, r)
             })
             .collect();
@@ -406,7 +421,7 @@ impl Restorer {
 
     /// Restores `text` with an explicit session (no parallelism inside).
     pub fn restore_with(&self, text: &str, session: &mut Session) -> Restored {
-        self.restore_in(text, session, self.change_penalty(text))
+        self.restore_in(text, session, self.change_penalty(text), None)
     }
 
     /// How much a text reads as clean already: the share of its word tokens (letters only)
@@ -420,6 +435,18 @@ impl Restorer {
     /// The counts behind [`Restorer::cleanliness`]. They add up over the chunks of a document
     /// read piece by piece, giving the whole document's cleanliness.
     pub fn cleanliness_counts(&self, text: &str) -> CleanCounts {
+        self.scan(text, None)
+    }
+
+    /// [`Restorer::cleanliness_counts`], also appending to `unknown` where each word token
+    /// that is not a lexicon word as written starts, in text order: what
+    /// [`Restorer::restore_known`] needs to pass the other paragraphs of clean text through
+    /// without tokenizing them a second time. `text` must be shorter than 4 GiB.
+    pub(crate) fn cleanliness_scan(&self, text: &str, unknown: &mut Vec<u32>) -> CleanCounts {
+        self.scan(text, Some(unknown))
+    }
+
+    fn scan(&self, text: &str, mut unknown: Option<&mut Vec<u32>>) -> CleanCounts {
         let mut tokens = Vec::new();
         crate::text::tokenize::tokenize(text, &mut tokens);
         let mut counts = CleanCounts::default();
@@ -436,9 +463,17 @@ impl Restorer {
                 } else {
                     counts.marked += 1;
                 }
+            } else if let Some(u) = unknown.as_deref_mut() {
+                u.push(t.start as u32);
             }
         }
         counts
+    }
+
+    /// Whether `penalty` is that of clean text, in which a word that is a lexicon word as
+    /// written keeps its one reading (see [`render::restore_paragraph`]).
+    pub(crate) fn is_clean_penalty(&self, penalty: f32) -> bool {
+        penalty > 0.0 && penalty >= self.params.change_weight
     }
 
     /// The change penalty (see [`Restorer::change_penalty`]) of a text with these
@@ -521,9 +556,26 @@ impl Restorer {
     }
 
     /// Restores `text` with a session and a change penalty.
-    fn restore_in(&self, text: &str, session: &mut Session, penalty: f32) -> Restored {
+    fn restore_in(
+        &self,
+        text: &str,
+        session: &mut Session,
+        penalty: f32,
+        unknown: Option<Unknown<'_>>,
+    ) -> Restored {
         let mut out = self.start(text, session);
+        let known = unknown.filter(|_| self.is_clean_penalty(penalty));
         for (start, end, is_para) in paragraphs(text) {
+            // What `restore_paragraph` would find after tokenizing it: every word known as
+            // written, so the paragraph is copied. Only for a paragraph that begins and ends
+            // at whitespace (not one cut inside a very long line), whose tokens are those the
+            // scan saw.
+            if is_para
+                && known.is_some_and(|k| at_whitespace(text, start, end) && k.none_in(start, end))
+            {
+                out.text.push_str(&text[start..end]);
+                continue;
+            }
             if is_para {
                 render::restore_paragraph(self, text, start, end, session, &mut out, None, penalty);
             } else {
@@ -655,6 +707,43 @@ fn cut_inside(text: &str, start: usize, limit: usize) -> usize {
     limit
 }
 
+/// Whether `text[start..end]` begins and ends at whitespace or at the text's edges: then no
+/// token of `text` crosses its edges, and it tokenizes to the same tokens.
+fn at_whitespace(text: &str, start: usize, end: usize) -> bool {
+    let b = text.as_bytes();
+    (start == 0 || b[start - 1].is_ascii_whitespace())
+        && (end == b.len() || b[end - 1].is_ascii_whitespace())
+}
+
+/// The starts of a text's word tokens that are not lexicon words as written (sorted, from
+/// [`Restorer::cleanliness_scan`]), seen from a piece of that text beginning at `base`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Unknown<'a> {
+    starts: &'a [u32],
+    base: usize,
+}
+
+impl<'a> Unknown<'a> {
+    fn new(starts: &'a [u32]) -> Unknown<'a> {
+        Unknown { starts, base: 0 }
+    }
+
+    /// The same starts seen from `at` bytes further into the text.
+    fn shifted(self, at: usize) -> Unknown<'a> {
+        Unknown {
+            base: self.base + at,
+            ..self
+        }
+    }
+
+    /// Whether no unknown word starts in the piece's `start..end`.
+    fn none_in(&self, start: usize, end: usize) -> bool {
+        let (a, b) = (self.base + start, self.base + end);
+        let i = self.starts.partition_point(|&s| (s as usize) < a);
+        self.starts.get(i).is_none_or(|&s| s as usize >= b)
+    }
+}
+
 /// Groups paragraphs into chunks of about `target` bytes, cut only at paragraph boundaries.
 fn paragraph_chunks(text: &str, target: usize) -> Vec<(usize, usize)> {
     let mut chunks = Vec::new();
@@ -730,6 +819,50 @@ mod tests {
     }
 
     /// The embedded model's restorer, built once for these tests.
+    #[test]
+    fn known_paragraphs_copied_give_what_restoring_them_gives() {
+        let r = restorer();
+        let clean = include_str!("../../fixtures/001_372855f636130f4e.txt");
+        let mut mixed = String::new();
+        for (i, line) in clean.lines().enumerate() {
+            mixed.push_str(line);
+            mixed.push_str(if i % 5 == 2 {
+                " Facebook cUa Bo\n"
+            } else {
+                "\n"
+            });
+        }
+        // Long enough to be restored in parallel parts, and a line longer than a paragraph
+        // may be (cut inside it, where the copy must not be used).
+        let long = format!(
+            "{}\n{}\n{}",
+            mixed.repeat(12),
+            "một cUa xã ".repeat(3000),
+            "một".repeat(6000)
+        );
+        assert!(long.len() > PARALLEL_CHUNK_BYTES);
+        for text in [clean, mixed.as_str(), long.as_str(), "", "Zxq\n"] {
+            let mut unknown = Vec::new();
+            let counts = r.cleanliness_scan(text, &mut unknown);
+            assert_eq!(counts, r.cleanliness_counts(text));
+            for penalty in [r.params().change_weight, 0.0] {
+                assert_eq!(
+                    r.restore_known(text, penalty, &unknown),
+                    r.restore_with_penalty(text, penalty),
+                    "{penalty}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_starts_are_found_in_their_ranges() {
+        let u = Unknown::new(&[5, 9, 20]);
+        assert!(u.none_in(0, 5) && !u.none_in(0, 6) && u.none_in(10, 20));
+        assert!(!u.shifted(4).none_in(1, 2) && u.shifted(4).none_in(2, 5));
+        assert!(u.none_in(21, 40) && Unknown::new(&[]).none_in(0, 100));
+    }
+
     fn restorer() -> &'static Restorer {
         static R: std::sync::OnceLock<Restorer> = std::sync::OnceLock::new();
         R.get_or_init(|| Restorer::builder(Model::embedded().unwrap()).build())

@@ -112,7 +112,7 @@ pub fn restore_paragraph(
     // clean document's own rare words and unmarked forms are right far more often than a
     // trigram guess against them (`bé trai` is not `bộ trai`). A paragraph of such words is
     // then written back without decoding: its lattice has one path.
-    let clean = change_penalty > 0.0 && change_penalty >= r.params().change_weight;
+    let clean = r.is_clean_penalty(change_penalty);
     if clean
         && reports.is_none()
         && ps
