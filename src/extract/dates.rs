@@ -3,7 +3,7 @@
 //!
 //! Matching runs on folded text so that `ngay 02 thang 8 nam 2025` (marks lost) is read too.
 
-use regex::Regex;
+use regex::{Captures, Regex};
 
 use super::fold::{lower_starts_with, Folded};
 use super::line_runs::LineRuns;
@@ -96,13 +96,26 @@ impl Dates {
 
     /// Every date in `restored` (with its folded form `folded`), in text order.
     pub fn find(&self, folded: &Folded, restored: &str) -> Vec<FoundDate> {
+        self.find_all(folded, restored).0
+    }
+
+    /// [`Dates::find`] and [`Dates::impossible`] at once: both read the long and numeric
+    /// dates, searched once.
+    pub fn find_all(
+        &self,
+        folded: &Folded,
+        restored: &str,
+    ) -> (Vec<FoundDate>, Vec<(usize, usize)>) {
         let t = folded.text.as_str();
         let runs = LineRuns::new(t);
+        let long = runs.captures(&self.long);
+        let numeric = runs.captures(&self.numeric);
+        let impossible = impossible_of(folded, &long, &numeric);
         let mut found: Vec<(usize, usize, String)> = Vec::new(); // folded start, end, iso
         let taken = |found: &[(usize, usize, String)], s: usize, e: usize| {
             found.iter().any(|&(a, b, _)| s < b && a < e)
         };
-        for c in runs.captures(&self.long) {
+        for c in &long {
             let m = c.get(0).map_or(0..0, |m| m.range());
             let day = c[1].trim().parse().ok();
             let (Ok(month), Some(year)) = (c[2].parse(), parse_year(&c[3])) else {
@@ -153,7 +166,7 @@ impl Dates {
             }
             line_start = next_start;
         }
-        for c in runs.captures(&self.numeric) {
+        for c in &numeric {
             let m = c.get(0).map_or(0..0, |m| m.range());
             if c[2] != c[4] || taken(&found, m.start, m.end) {
                 continue;
@@ -283,7 +296,7 @@ impl Dates {
             }
         }
         found.sort_by_key(|x| x.0);
-        found
+        let found = found
             .into_iter()
             .map(|(s, e, iso)| {
                 let (start, end) = (folded.src(s), folded.src(e));
@@ -300,7 +313,8 @@ impl Dates {
                     iso,
                 }
             })
-            .collect()
+            .collect();
+        (found, impossible)
     }
 }
 
@@ -308,40 +322,49 @@ impl Dates {
     /// Dates as printed that no calendar has (`31/02/2025`, `ngày 30 tháng 2 năm 2024`): a
     /// reviewer should see them, and they are neither dates nor ratios. Restored ranges.
     pub fn impossible(&self, folded: &Folded) -> Vec<(usize, usize)> {
-        let t = folded.text.as_str();
-        let runs = LineRuns::new(t);
-        let mut out = Vec::new();
-        let bad = |d: &str, m: &str, y: Option<u32>| {
-            let (Ok(d), Ok(m)) = (d.trim().parse::<u32>(), m.trim().parse::<u32>()) else {
-                return false;
-            };
-            (1..=31).contains(&d) && (1..=12).contains(&m) && iso(Some(d), m, y).is_none()
-        };
-        for c in runs.captures(&self.long) {
-            if bad(&c[1], &c[2], parse_year(&c[3])) {
-                let m = c.get(0).map_or(0..0, |m| m.range());
-                out.push((m.start, m.end));
-            }
-        }
-        for c in runs.captures(&self.numeric) {
-            let m = c.get(0).map_or(0..0, |m| m.range());
-            let before = t[..m.start].chars().next_back();
-            let after = t[m.end..].chars().next();
-            if c[2] != c[4]
-                || before.is_some_and(|c| c == '/' || c == '.' || c.is_ascii_digit())
-                || after.is_some_and(|c| c == '/' || c.is_ascii_alphanumeric())
-            {
-                continue;
-            }
-            if bad(&c[1], &c[3], parse_year(&c[5])) {
-                out.push((m.start, m.end));
-            }
-        }
-        out.sort_unstable();
-        out.into_iter()
-            .map(|(s, e)| (folded.src(s), folded.src(e)))
-            .collect()
+        let runs = LineRuns::new(&folded.text);
+        impossible_of(
+            folded,
+            &runs.captures(&self.long),
+            &runs.captures(&self.numeric),
+        )
     }
+}
+
+/// [`Dates::impossible`] from the matches of the long and the numeric date patterns.
+fn impossible_of(folded: &Folded, long: &[Captures], numeric: &[Captures]) -> Vec<(usize, usize)> {
+    let t = folded.text.as_str();
+    let mut out = Vec::new();
+    let bad = |d: &str, m: &str, y: Option<u32>| {
+        let (Ok(d), Ok(m)) = (d.trim().parse::<u32>(), m.trim().parse::<u32>()) else {
+            return false;
+        };
+        (1..=31).contains(&d) && (1..=12).contains(&m) && iso(Some(d), m, y).is_none()
+    };
+    for c in long {
+        if bad(&c[1], &c[2], parse_year(&c[3])) {
+            let m = c.get(0).map_or(0..0, |m| m.range());
+            out.push((m.start, m.end));
+        }
+    }
+    for c in numeric {
+        let m = c.get(0).map_or(0..0, |m| m.range());
+        let before = t[..m.start].chars().next_back();
+        let after = t[m.end..].chars().next();
+        if c[2] != c[4]
+            || before.is_some_and(|c| c == '/' || c == '.' || c.is_ascii_digit())
+            || after.is_some_and(|c| c == '/' || c.is_ascii_alphanumeric())
+        {
+            continue;
+        }
+        if bad(&c[1], &c[3], parse_year(&c[5])) {
+            out.push((m.start, m.end));
+        }
+    }
+    out.sort_unstable();
+    out.into_iter()
+        .map(|(s, e)| (folded.src(s), folded.src(e)))
+        .collect()
 }
 
 impl Default for Dates {

@@ -146,7 +146,7 @@ impl Extractor {
             &self.types,
             &self.symbols,
         );
-        let found_dates = self.dates.find(&folded, restored);
+        let (found_dates, impossible) = self.dates.find_all(&folded, restored);
         let found_symbols = self.symbols.find(&folded, restored);
         let refs = references::build(
             &folded,
@@ -165,7 +165,6 @@ impl Extractor {
             .map(|(s, e)| (folded.folded(s), folded.folded(e)))
             .collect();
         // Impossible dates (`31/02/2025`) are neither dates nor ratios: excluded, and warned.
-        let impossible = self.dates.impossible(&folded);
         excluded.extend(
             impossible
                 .iter()
