@@ -75,9 +75,9 @@ pub fn tokenize(text: &str, out: &mut Vec<Token>) {
             i += c.len_utf8();
             continue;
         }
-        let chunk_end = next_whitespace(text, i);
+        let (chunk_end, maybe_protected) = next_whitespace(text, i);
         let chunk = &text[i..chunk_end];
-        if let Some((a, b)) = protected_span(chunk) {
+        if let Some((a, b)) = maybe_protected.then(|| protected_span(chunk)).flatten() {
             out.push(Token {
                 start: i + a,
                 end: i + b,
@@ -93,28 +93,31 @@ pub fn tokenize(text: &str, out: &mut Vec<Token>) {
 }
 
 /// The byte offset of the first whitespace character of `text` at or after `i` (a char
-/// boundary), or `text.len()`. Byte by byte over ASCII, decoding only other characters:
-/// `str::find` with a closure decoded every character of every chunk, a tenth of the
-/// tokenizer's work.
+/// boundary), or `text.len()`, and whether the chunk before it holds `@`, `:` or `.`, without
+/// which it is no URL or e-mail address. Byte by byte over ASCII, decoding only other
+/// characters: `str::find` with a closure decoded every character of every chunk, a tenth of
+/// the tokenizer's work.
 #[inline]
-fn next_whitespace(text: &str, mut i: usize) -> usize {
+fn next_whitespace(text: &str, mut i: usize) -> (usize, bool) {
     let bytes = text.as_bytes();
+    let mut maybe_protected = false;
     while i < bytes.len() {
         let b = bytes[i];
         if b < 0x80 {
             if char::from(b).is_whitespace() {
-                return i;
+                return (i, maybe_protected);
             }
+            maybe_protected |= matches!(b, b'@' | b':' | b'.');
             i += 1;
         } else {
             match text[i..].chars().next() {
-                Some(c) if c.is_whitespace() => return i,
+                Some(c) if c.is_whitespace() => return (i, maybe_protected),
                 Some(c) => i += c.len_utf8(),
-                None => return bytes.len(),
+                None => return (bytes.len(), maybe_protected),
             }
         }
     }
-    bytes.len()
+    (bytes.len(), maybe_protected)
 }
 
 /// The byte range of a URL or e-mail address in a whitespace-free `chunk`, without the
@@ -164,9 +167,14 @@ fn tokenize_chunk(text: &str, start: usize, end: usize, out: &mut Vec<Token>) {
         // Whether the run so far is digits and separators only, kept as the run grows (a
         // rescan at every separator made `1.1.1.1…` quadratic).
         let mut numeric = c.is_ascii_digit();
+        // What `push_word` classifies the run by, counted here where every char is read
+        // anyway (counting again there was a third of the tokenizer's work).
+        let mut counts = RunCounts::default();
+        counts.add(c);
         while let Some(&(o, d)) = iter.peek() {
             if is_word_char(d) {
                 numeric &= d.is_ascii_digit();
+                counts.add(d);
                 run_end = o + d.len_utf8();
                 iter.next();
             } else if is_inner_mark(d) {
@@ -196,7 +204,44 @@ fn tokenize_chunk(text: &str, start: usize, end: usize, out: &mut Vec<Token>) {
                 break;
             }
         }
-        push_run(text, start + run_start, start + run_end, out);
+        if counts.ampersand {
+            push_run(text, start + run_start, start + run_end, out);
+        } else {
+            push_counted(text, start + run_start, start + run_end, counts, out);
+        }
+    }
+}
+
+/// The letters and digits of a run of word characters, and whether it holds an `&`.
+#[derive(Clone, Copy, Default)]
+struct RunCounts {
+    letters: usize,
+    digits: usize,
+    ampersand: bool,
+}
+
+impl RunCounts {
+    #[inline]
+    fn add(&mut self, c: char) {
+        if c.is_ascii_digit() {
+            self.digits += 1;
+        } else if is_letter(c) {
+            self.letters += 1;
+        } else {
+            self.ampersand |= c == '&';
+        }
+    }
+
+    fn of(run: &str) -> RunCounts {
+        let mut k = RunCounts::default();
+        if run.is_ascii() {
+            // An ASCII run's letters are its ASCII letters (`is_letter` on ASCII).
+            k.letters = run.bytes().filter(u8::is_ascii_alphabetic).count();
+            k.digits = run.bytes().filter(u8::is_ascii_digit).count();
+        } else {
+            run.chars().for_each(|c| k.add(c));
+        }
+        k
     }
 }
 
@@ -227,14 +272,14 @@ fn push_run(text: &str, mut start: usize, end: usize, out: &mut Vec<Token>) {
 /// Classifies one run of word characters with no `&` "and" inside, splitting a leading number
 /// glued to a word (`20thang` → `20` + `thang`).
 fn push_word(text: &str, start: usize, end: usize, out: &mut Vec<Token>) {
+    push_counted(text, start, end, RunCounts::of(&text[start..end]), out);
+}
+
+/// [`push_word`] of a run whose letters and digits are counted already.
+#[inline]
+fn push_counted(text: &str, start: usize, end: usize, k: RunCounts, out: &mut Vec<Token>) {
     let run = &text[start..end];
-    // An ASCII run's letters are its ASCII letters (`is_letter` on ASCII), counted by byte.
-    let letters = if run.is_ascii() {
-        run.bytes().filter(u8::is_ascii_alphabetic).count()
-    } else {
-        run.chars().filter(|&c| is_letter(c)).count()
-    };
-    let digits = run.bytes().filter(u8::is_ascii_digit).count();
+    let (letters, digits) = (k.letters, k.digits);
     if letters == 0 {
         let kind = if digits > 0 {
             TokenKind::Number
@@ -254,7 +299,11 @@ fn push_word(text: &str, start: usize, end: usize, out: &mut Vec<Token>) {
     }
     // A leading run of two or more digits followed by at least two letters is a number glued
     // to a word; a single digit may be a misread letter (`1ap` = lập, `6ng` = ông).
-    let lead_digits = run.bytes().take_while(u8::is_ascii_digit).count();
+    let lead_digits = if digits >= 2 {
+        run.bytes().take_while(u8::is_ascii_digit).count()
+    } else {
+        0
+    };
     if lead_digits >= 2 {
         let rest = &run[lead_digits..];
         let rest_letters = rest.chars().take_while(|&c| is_letter(c)).count();
@@ -404,7 +453,7 @@ mod tests {
         let mut i = 0;
         while i <= s.len() {
             let want = s[i..].find(char::is_whitespace).map_or(s.len(), |p| i + p);
-            assert_eq!(next_whitespace(s, i), want, "from {i}");
+            assert_eq!(next_whitespace(s, i).0, want, "from {i}");
             i += s[i..].chars().next().map_or(1, char::len_utf8);
         }
     }
