@@ -15,6 +15,7 @@ pub mod candidates;
 pub mod decode;
 mod render;
 mod skeleton;
+mod windows;
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};

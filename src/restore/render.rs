@@ -7,6 +7,7 @@ use crate::text::vietnamese::CasePattern;
 
 use super::candidates::{self, Reading};
 use super::decode::{self, DecodeParams, DecodeScratch, Edge, Lattice, Scorer, WordId};
+use super::windows::{decode_windows, WindowScratch};
 use super::{Restored, Restorer, Session};
 
 /// What one word token became, for review (`sohoa clean --mark`).
@@ -50,6 +51,7 @@ pub struct ParagraphScratch {
     lattice: Lattice,
     decode: DecodeScratch,
     path: Vec<u32>,
+    windows: WindowScratch,
     infos: Vec<EdgeInfo>,
     merged: Vec<Reading>,
     key: String,
@@ -219,7 +221,7 @@ pub fn restore_paragraph(
         }
     }
     let p = r.params();
-    decode::decode(
+    decode_windows(
         &mut ps.lattice,
         &r.model().lm,
         DecodeParams {
@@ -228,6 +230,7 @@ pub fn restore_paragraph(
             beam_width: p.beam_width,
         },
         &mut ps.decode,
+        &mut ps.windows,
         &mut ps.path,
     );
     if ps.path.is_empty() && n > 0 {
