@@ -423,14 +423,18 @@ impl Engine {
         // results are the same as one after the other, and the text is written in order.
         let mut pending: Option<Part> = None;
         let mut n_restored = 0usize;
-        loop {
-            let decoded = match chunks.as_mut() {
+        let mut read_next = || -> Result<Option<DecodedChunk>, DocError> {
+            Ok(match chunks.as_mut() {
                 Some(chunks) => match chunks.next_chunk()? {
                     Some(c) => Some(DecodedChunk::new(&c, decode_chunk(&c, opts)?)),
                     None => None,
                 },
                 None => only.take(),
-            };
+            })
+        };
+        let mut upcoming = read_next()?;
+        loop {
+            let decoded = upcoming.take();
             let next = match decoded {
                 Some(d) => {
                     if first_nul.is_none() {
@@ -464,11 +468,29 @@ impl Engine {
                     .filter(|_| extract)
                     .map(|p| (p, self.guarded_extract(p)))
             };
-            // Side by side only when both sides have work (never for a one-chunk document).
-            let (restored, extracted) = if next.is_some() && pending.is_some() && extract {
-                rayon::join(restore_next, extract_pending)
+            // The chunk is restored on the pool while this thread extracts the one before and
+            // reads and decodes the one after, for a document of several chunks and a pool of
+            // several threads (with one, `--jobs 1`, all is done in turn). A one-chunk
+            // document (most) is done in line, where handing the work to the pool and back
+            // would cost a batch of small documents more than the work itself.
+            let overlap = n_chunks > 1 && rayon::current_num_threads() > 1;
+            let (restored, extracted) = if next.is_some() && overlap {
+                let mut restored = None;
+                let mut after = Ok(None);
+                let extracted = rayon::in_place_scope(|scope| {
+                    scope.spawn(|_| restored = Some(restore_next()));
+                    let extracted = extract_pending();
+                    after = read_next();
+                    extracted
+                });
+                upcoming = after?;
+                (restored.unwrap_or(Ok(None)), extracted)
             } else {
-                (restore_next(), extract_pending())
+                let r = restore_next();
+                if next.is_some() {
+                    upcoming = read_next()?;
+                }
+                (r, extract_pending())
             };
             if let Some((p, part)) = extracted {
                 let r = match &mut record {
