@@ -210,6 +210,10 @@ impl ErrorModel {
                 _ => {}
             }
         }
+        for (intended, observed, cost) in glyph_backoff(&rules) {
+            let at = usize::from(model.index(intended)) * n + usize::from(model.index(observed));
+            model.sub[at] = model.sub[at].min(cost);
+        }
         model.rules = rules;
         model
     }
@@ -734,6 +738,57 @@ pub(crate) struct Query {
     /// minimum plus `cheap[a]`, or the minimum two rows up plus `end2[a]`.
     pub cheap: Vec<f32>,
     pub end2: Vec<f32>,
+}
+
+/// Visual confusions of a digit or symbol with Vietnamese letters, and of `p`/`b` with `đ`,
+/// by observed glyph: the letters it is read for on real scans. The parallel pairs are made
+/// by one OCR engine and one set of fonts; real scans read `Tỷ lệ` as `Ty 16`, `đã` as `d3`,
+/// `QĐ` as `0D` or `0P`, which those pairs never show or show once in thousands, so the
+/// learned model prices them at 7 to 10 (or as unseen) and no reading reaches them. The
+/// table names only shapes that look alike (`6` is a round letter with a mark on top, `3`
+/// the hook or tilde of `a`, `0` a round capital, `1` a stroke, `P`/`B` a `Đ` whose bar
+/// was lost); it gives no cost: [`glyph_backoff`] derives one from what training learned of
+/// the table's confusions as a class.
+const GLYPHS: &[(char, &str)] = &[
+    ('6', "ôốồổỗộơớờởỡợêếềểễệ"),
+    ('3', "ãả"),
+    ('0', "oqđ"),
+    ('1', "li"),
+    ('4', "aã"),
+    ('&', "ở"),
+    ('¢', "ệ"),
+    ('¥', "ỹ"),
+    ('p', "đ"),
+    ('b', "đ"),
+];
+
+/// How much rarer a listed confusion is taken to be, at most, than the typical one of the
+/// class that training did show: `ln 4`, a quarter as likely.
+const GLYPH_BACKOFF: f64 = std::f64::consts::LN_2 * 2.0;
+
+/// Costs `(intended, observed, cost)` for the [`GLYPHS`] confusions: the median learned cost
+/// of the listed confusions that training did see, plus [`GLYPH_BACKOFF`]; a confusion
+/// training priced cheaper keeps its learned cost (the caller takes the minimum). One cost
+/// for the class, not one per glyph: how often the training engine confused a given glyph
+/// (`0` for `o`: 7.5) says little of another engine, the class median says how likely a
+/// look-alike is at all. Derived from the learned rules alone, so a model and the same
+/// model read back from its file get the same costs, and retraining moves them with the data.
+fn glyph_backoff(rules: &BTreeMap<(String, String), f32>) -> Vec<(char, char, f32)> {
+    let learned = |l: char, g: char| rules.get(&(l.to_string(), g.to_string())).copied();
+    let mut seen: Vec<f32> = GLYPHS
+        .iter()
+        .flat_map(|&(g, ls)| ls.chars().filter_map(move |l| learned(l, g)))
+        .collect();
+    if seen.is_empty() {
+        return Vec::new();
+    }
+    seen.sort_by(f32::total_cmp);
+    let median = (seen[(seen.len() - 1) / 2] + seen[seen.len() / 2]) / 2.0;
+    let cost = q(f64::from(median) + GLYPH_BACKOFF);
+    GLYPHS
+        .iter()
+        .flat_map(|&(g, ls)| ls.chars().map(move |l| (l, g, cost)))
+        .collect()
 }
 
 /// Fewest observations for a rule to be kept.

@@ -417,3 +417,18 @@ fn the_module_example() {
     index.search(&model, "ctia", 25.0, &mut out, &mut scratch);
     assert_eq!(out[0].id, 1);
 }
+
+/// The glyph confusions training never showed get a finite cost from the learned costs of the
+/// same glyph, so `16` can be read as `lệ` and `0đ` as `qđ`; a confusion training did show
+/// keeps its learned cost, and a digit read as itself stays far cheaper than as a letter.
+#[test]
+fn glyph_confusions_back_off_from_the_learned_ones() {
+    let m = ErrorModel::from_tsv(include_str!("../../dictionaries/channel.tsv")).unwrap();
+    let unseen = m.cost("6", "ệ");
+    let seen = m.cost("6", "ố");
+    assert!(unseen.is_finite() && unseen < 6.0, "6 for ệ costs {unseen}");
+    assert!(seen < unseen, "ố {seen} vs ệ {unseen}");
+    assert!(m.cost("3", "ã") < 6.0);
+    assert!(m.cost("0đ", "qđ") < 10.0);
+    assert!(m.cost("16", "16") + 2.0 < m.cost("16", "lệ"));
+}
