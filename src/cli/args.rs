@@ -168,6 +168,10 @@ pub enum EvalCommand {
         /// Also print up to this many wrong tokens.
         #[arg(long, default_value_t = 0)]
         errors: usize,
+        /// Also print the precision/recall curve of the words' confidence, as `eval restore
+        /// --confidence` does (so the `--mark` threshold is not judged on one document).
+        #[arg(long)]
+        confidence: bool,
     },
     /// Syllable accuracy on held-out corpus paragraphs with every mark removed.
     Stripped {

@@ -453,6 +453,19 @@ fn report_as(
     Ok(())
 }
 
+/// Prints the precision/recall curve of the words' confidence on `input` against `gold`.
+fn confidence_curve(engine: &Engine, input: &str, gold: &str) -> Result<()> {
+    let (restored, reports) = engine.restorer.restore_report(input);
+    let judged = eval::confidence::judge(&restored.text, gold, &reports);
+    let mut th = vec![0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.65, 0.7, 0.75];
+    th.extend([MARK_BELOW, 0.9, 0.95, 0.99]);
+    let mut out = output::stdout();
+    write!(out, "{}", eval::confidence::curve(&judged, &th))?;
+    writeln!(out, "(clean --mark flags below {MARK_BELOW})")?;
+    out.flush()?;
+    Ok(())
+}
+
 fn eval(engine: &Engine, cmd: &EvalCommand, opts: DecodeOptions) -> Result<i32> {
     match cmd {
         EvalCommand::Restore {
@@ -466,20 +479,14 @@ fn eval(engine: &Engine, cmd: &EvalCommand, opts: DecodeOptions) -> Result<i32> 
             let gold = read_text(gold, opts)?;
             report_as(engine, &input, &gold, *errors, *per_line)?;
             if *confidence {
-                let (restored, reports) = engine.restorer.restore_report(&input);
-                let judged = eval::confidence::judge(&restored.text, &gold, &reports);
-                let mut th = vec![0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.65, 0.7, 0.75];
-                th.extend([MARK_BELOW, 0.9, 0.95, 0.99]);
-                let mut out = output::stdout();
-                write!(out, "{}", eval::confidence::curve(&judged, &th))?;
-                writeln!(out, "(clean --mark flags below {MARK_BELOW})")?;
-                out.flush()?;
+                confidence_curve(engine, &input, &gold)?;
             }
         }
         EvalCommand::Pairs {
             shared,
             limit,
             errors,
+            confidence,
         } => {
             let mut pairs = eval::data::held_out_pairs(shared)?;
             if *limit > 0 {
@@ -488,7 +495,11 @@ fn eval(engine: &Engine, cmd: &EvalCommand, opts: DecodeOptions) -> Result<i32> 
             let input: Vec<&str> = pairs.iter().map(|(g, _)| g.as_str()).collect();
             let gold: Vec<&str> = pairs.iter().map(|(_, c)| c.as_str()).collect();
             println!("{} held-out synthetic OCR pairs", pairs.len());
-            report(engine, &input.join("\n\n"), &gold.join("\n\n"), *errors)?;
+            let (input, gold) = (input.join("\n\n"), gold.join("\n\n"));
+            report(engine, &input, &gold, *errors)?;
+            if *confidence {
+                confidence_curve(engine, &input, &gold)?;
+            }
         }
         EvalCommand::Stripped {
             files,
