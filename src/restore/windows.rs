@@ -120,16 +120,12 @@ pub fn decode_windows<S: Scorer + ?Sized>(
 fn only_readings(edges: &[Edge], n: usize, only: &mut Vec<u32>) {
     only.clear();
     only.resize(n, CHOICE);
-    let mut count = vec![0u32; n];
+    // Edges come in order of `from`: a position's second edge follows its first.
+    let mut before = None;
     for (i, e) in edges.iter().enumerate() {
-        let from = e.from as usize;
-        count[from] += 1;
-        only[from] = if e.to == e.from + 1 { i as u32 } else { CHOICE };
-    }
-    for (p, &c) in count.iter().enumerate() {
-        if c != 1 {
-            only[p] = CHOICE;
-        }
+        let one = before != Some(e.from) && e.to == e.from + 1;
+        only[e.from as usize] = if one { i as u32 } else { CHOICE };
+        before = Some(e.from);
     }
     for e in edges.iter().filter(|e| e.to > e.from + 1) {
         for q in &mut only[e.from as usize + 1..e.to as usize] {
