@@ -274,38 +274,41 @@ fn utf8<'a>(
     skipped: usize,
     map: &mut OffsetMap,
 ) -> Result<Cow<'a, str>, InputError> {
-    let invalid = match std::str::from_utf8(&body) {
-        Ok(_) => None,
-        Err(e) => Some(e.valid_up_to()),
+    // Validated once: the valid text is returned as it is, borrowed or owned.
+    let (invalid, body) = match body {
+        Cow::Borrowed(b) => match std::str::from_utf8(b) {
+            Ok(text) => return Ok(Cow::Borrowed(text)),
+            Err(e) => (e.valid_up_to(), Cow::Borrowed(b)),
+        },
+        Cow::Owned(v) => match String::from_utf8(v) {
+            Ok(text) => return Ok(Cow::Owned(text)),
+            Err(e) => (e.utf8_error().valid_up_to(), Cow::Owned(e.into_bytes())),
+        },
     };
-    match (invalid, body) {
-        (None, Cow::Borrowed(b)) => Ok(Cow::Borrowed(std::str::from_utf8(b).unwrap_or_default())),
-        (None, Cow::Owned(v)) => Ok(Cow::Owned(String::from_utf8(v).unwrap_or_default())),
-        (Some(offset), _) if !opts.lossy => Err(InputError::InvalidUtf8 {
-            offset: offset + skipped,
-        }),
-        (Some(_), body) => {
-            let mut out = String::with_capacity(body.len() + 16);
-            let mut at = skipped;
-            for chunk in body.utf8_chunks() {
-                out.push_str(chunk.valid());
-                at += chunk.valid().len();
-                let bad = chunk.invalid().len();
-                if bad > 0 {
-                    let r_start = out.len();
-                    out.push(char::REPLACEMENT_CHARACTER);
-                    map.push(Segment {
-                        o_start: at,
-                        o_end: at + bad,
-                        r_start,
-                        r_end: out.len(),
-                    });
-                    at += bad;
-                }
-            }
-            Ok(Cow::Owned(out))
+    if !opts.lossy {
+        return Err(InputError::InvalidUtf8 {
+            offset: invalid + skipped,
+        });
+    }
+    let mut out = String::with_capacity(body.len() + 16);
+    let mut at = skipped;
+    for chunk in body.utf8_chunks() {
+        out.push_str(chunk.valid());
+        at += chunk.valid().len();
+        let bad = chunk.invalid().len();
+        if bad > 0 {
+            let r_start = out.len();
+            out.push(char::REPLACEMENT_CHARACTER);
+            map.push(Segment {
+                o_start: at,
+                o_end: at + bad,
+                r_start,
+                r_end: out.len(),
+            });
+            at += bad;
         }
     }
+    Ok(Cow::Owned(out))
 }
 
 /// `text` in NFC, borrowing when it already is, with every changed piece recorded in `map`.

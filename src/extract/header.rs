@@ -8,7 +8,7 @@ use regex::Regex;
 use super::agencies::{Agencies, FoundAgency};
 use super::dates;
 use super::doc::DocTypes;
-use super::fold::{fold_str, lower_starts_with, Folded};
+use super::fold::{find_ascii_ci, fold_str, lower_starts_with, Folded};
 use super::symbols::Symbols;
 use crate::record::{Header, Signer};
 
@@ -214,8 +214,8 @@ impl HeaderRules {
             .skip(top)
             .take(tail.saturating_sub(top))
             .filter(|(_, l)| {
-                let u = l.folded.to_ascii_uppercase();
-                (u.contains("XAC THUC") || u.contains("XAC NHAN")) && u.contains("VAN BAN HOP NHAT")
+                let has = |k| find_ascii_ci(l.folded, k).is_some();
+                (has("XAC THUC") || has("XAC NHAN")) && has("VAN BAN HOP NHAT")
             })
             .flat_map(|(i, _)| i.saturating_sub(6)..(i + 3).min(tail))
             .collect();
@@ -265,10 +265,9 @@ impl HeaderRules {
 
         // Quốc hiệu, and the issuer block to the left of / above it.
         let qh = |f: &str| {
-            let u = f.to_uppercase();
             ["CONG HOA", "XA HOI CHU NGHIA", "DOC LAP", "DOC 1AP"]
                 .iter()
-                .filter_map(|k| u.find(k))
+                .filter_map(|k| find_ascii_ci(f, k))
                 .min()
         };
         // The Quốc hiệu that goes with the Số line (its column neighbour), else the first.
@@ -456,10 +455,12 @@ impl HeaderRules {
                 .text
                 .trim()
                 .trim_end_matches(|c: char| !c.is_alphanumeric());
+            if t.is_empty() || t.chars().any(char::is_lowercase) {
+                return None;
+            }
             let f = fold_str(t).to_lowercase();
-            (!t.is_empty() && !t.chars().any(char::is_lowercase))
-                .then(|| types.name_at_start(&f))
-                .flatten()
+            types
+                .name_at_start(&f)
                 .filter(|d| d.folded.len() == f.len())
                 .map(|d| (i, d))
         }) {

@@ -6,7 +6,7 @@
 //! and dates are excluded by span; section numbers and list markers by position; years, ages
 //! and names (`Đề án 06`, `02 cấp`, `5G`) because no unit follows.
 
-use super::fold::{fold_str, Folded};
+use super::fold::{fold_char, fold_str, Folded};
 use super::numbers;
 use crate::record::Qualifier;
 
@@ -576,20 +576,30 @@ fn label_after(restored: &str, folded: &Folded, at: usize) -> Option<String> {
 }
 
 fn clean_label(raw: &str) -> String {
-    let mut s: String = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut joined = String::with_capacity(raw.len());
+    for w in raw.split_whitespace() {
+        if !joined.is_empty() {
+            joined.push(' ');
+        }
+        joined.push_str(w);
+    }
+    // The label is cut down as a slice of `joined`; only its folded form is made anew.
+    let mut s = joined.as_str();
+    let mut folded = String::new();
     loop {
         let before = s.len();
         s = s
             .trim_start_matches(['-', '+', '*', '•', ',', ' ', '–'])
-            .trim_end_matches([':', ',', ' ', '-'])
-            .to_string();
-        let f = fold_str(&s).to_lowercase();
+            .trim_end_matches([':', ',', ' ', '-']);
+        folded.clear();
+        folded.extend(s.chars().filter_map(fold_char));
+        let f = folded.to_lowercase();
         for w in LEAD_WORDS {
             if f.strip_suffix(w)
                 .is_some_and(|head| head.is_empty() || head.ends_with(' '))
             {
                 let cut = s.chars().count() - w.chars().count();
-                s = s.chars().take(cut).collect();
+                s = &s[..s.char_indices().nth(cut).map_or(s.len(), |(i, _)| i)];
                 break;
             }
         }
@@ -597,7 +607,8 @@ fn clean_label(raw: &str) -> String {
             if f.strip_prefix(w)
                 .is_some_and(|rest| rest.starts_with([' ', ':']))
             {
-                s = s.chars().skip(w.chars().count() + 1).collect();
+                let skip = w.chars().count() + 1;
+                s = &s[s.char_indices().nth(skip).map_or(s.len(), |(i, _)| i)..];
                 break;
             }
         }
@@ -611,7 +622,7 @@ fn clean_label(raw: &str) -> String {
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),
-        None => s,
+        None => s.to_string(),
     }
 }
 

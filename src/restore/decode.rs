@@ -148,6 +148,10 @@ pub struct DecodeScratch {
     live: Vec<u32>,
     words: Vec<WordId>,
     scores: Vec<f32>,
+    /// The states of the position being settled, in order (see [`shortlist`]), and their
+    /// sort keys.
+    sorted: Vec<State>,
+    keys: Vec<u64>,
     /// Edges scored in a state so far (the decoder's unit of work, for tests that bound it).
     steps: u64,
 }
@@ -210,8 +214,17 @@ pub fn decode<S: Scorer + ?Sized>(
         // order, one per distinct future (see `Scorer::uses_w1`), up to the beam. Their
         // histories are resolved a few at a time, together (independent look-ups whose cache
         // misses overlap).
-        let mut here = std::mem::take(&mut scratch.pending[p]);
-        shortlist(&mut here, beam, params.beam_width);
+        let mut pushed = std::mem::take(&mut scratch.pending[p]);
+        let mut here = std::mem::take(&mut scratch.sorted);
+        shortlist(
+            &pushed,
+            &mut scratch.keys,
+            &mut here,
+            beam,
+            params.beam_width,
+        );
+        pushed.clear();
+        scratch.pending[p] = pushed;
         let base = scratch.arena.len();
         let mut batch = [S::Context::default(); CTX_BATCH];
         'settle: for chunk in here.chunks(CTX_BATCH) {
@@ -239,7 +252,7 @@ pub fn decode<S: Scorer + ?Sized>(
         }
         scratch.futures.clear();
         here.clear();
-        scratch.pending[p] = here;
+        scratch.sorted = here;
         let settled = base..scratch.arena.len();
         let first_edge = lattice.starts[p] as usize;
         let leaving = lattice.leaving(p);
@@ -290,7 +303,12 @@ pub fn decode<S: Scorer + ?Sized>(
                     }
                 };
                 let to = e.to as usize;
-                if cost < scratch.best_at[to] {
+                let best = scratch.best_at[to];
+                if cost > best + params.beam_width {
+                    // `shortlist` would drop it: the position's best only gets cheaper.
+                    continue;
+                }
+                if cost < best {
                     scratch.best_at[to] = cost;
                 }
                 scratch.pending[to].push(State {
@@ -325,32 +343,43 @@ pub fn decode<S: Scorer + ?Sized>(
     out.reverse();
 }
 
-/// The decoder's total order on states: cost (as `f32::total_cmp`), then `back`, then `edge`,
-/// packed in one integer so that sorting compares once instead of three times. `(back, edge)`
-/// is unique per state, so there are no ties and the order is deterministic.
+/// The decoder's total order on the states pushed to one position: cost (as
+/// `f32::total_cmp`), then the order they were pushed in, packed in one integer so that
+/// sorting compares integers. Pushes come in increasing `(back, edge)` (positions are settled
+/// in order, a position's states in arena order, a state's edges in order), so this is the
+/// order by cost, `back`, `edge`: unique per state, deterministic.
 #[inline]
-fn order_key(s: &State) -> u128 {
+fn order_key(cost: f32, pushed: usize) -> u64 {
     // `total_cmp`'s mapping of an f32 to an ordered signed integer, then shifted to unsigned.
-    let b = s.cost.to_bits() as i32;
+    let b = cost.to_bits() as i32;
     let ordered = ((b ^ (((b >> 31) as u32) >> 1) as i32) as u32) ^ 0x8000_0000;
-    (u128::from(ordered) << 64) | (u128::from(s.back) << 32) | u128::from(s.edge)
+    (u64::from(ordered) << 32) | pushed as u64
 }
 
-/// Sorts `states` by cost and keeps those that can make the beam: within `width` of the
-/// cheapest and among the cheapest few (states sharing a history are merged afterwards, so a
-/// few more than `beam` are kept).
-fn shortlist(states: &mut Vec<State>, beam: usize, width: f32) {
+/// The states of `states` (in push order) that can make the beam, into `out` in the
+/// decoder's order: within `width` of the cheapest and among the cheapest few (states
+/// sharing a history are merged afterwards, so a few more than `beam` are kept).
+fn shortlist(states: &[State], keys: &mut Vec<u64>, out: &mut Vec<State>, beam: usize, width: f32) {
+    out.clear();
+    keys.clear();
     let Some(best) = states.iter().map(|s| s.cost).min_by(f32::total_cmp) else {
         return;
     };
-    states.retain(|s| s.cost <= best + width);
+    keys.extend(
+        states
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.cost <= best + width)
+            .map(|(i, s)| order_key(s.cost, i)),
+    );
     // Only the cheapest few can make the beam: select them (linear) before sorting.
-    let keep = (beam * 4).min(states.len());
-    if states.len() > keep {
-        states.select_nth_unstable_by_key(keep - 1, order_key);
-        states.truncate(keep);
+    let keep = (beam * 4).min(keys.len());
+    if keys.len() > keep {
+        keys.select_nth_unstable(keep - 1);
+        keys.truncate(keep);
     }
-    states.sort_unstable_by_key(order_key);
+    keys.sort_unstable();
+    out.extend(keys.iter().map(|&k| states[k as u32 as usize]));
 }
 
 #[cfg(test)]

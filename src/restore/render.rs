@@ -160,7 +160,9 @@ pub fn restore_paragraph(
                     same: true,
                 };
                 push(&mut ps.lattice, &mut ps.infos, t, 1, rd);
+                // In clean text a number is what it says: only OCR reads a word as digits.
                 if tok.kind == TokenKind::Number
+                    && !clean
                     && number_may_be_word(para, &tok, ps.tokens.get(t + 1))
                 {
                     let penalty = r.params().number_word_penalty;
