@@ -575,6 +575,36 @@ fn label_after(restored: &str, folded: &Folded, at: usize) -> Option<String> {
     (!s.is_empty()).then_some(s)
 }
 
+/// The words `clean_label` strips from the start of a label.
+const LEAD_PREFIXES: [&str; 4] = ["trong do", "ve", "va", "con"];
+
+/// Chars of each end of a label that [`clean_label`] folds: more than the longest word it
+/// strips from either end, so the char next to the word is folded too.
+const LABEL_EDGE: usize = 12;
+
+/// The folded, lower-cased first and last [`LABEL_EDGE`] chars of `s`, when they answer
+/// [`clean_label`]'s questions as the whole folded label would: `s` is longer than both
+/// together and each end folds to as many ASCII chars. Folding is char by char, so they are
+/// the ends of the whole label's fold; a long label (most are) is not folded in full at every
+/// round of trimming.
+fn folded_ends(s: &str, head: &mut String, tail: &mut String) -> bool {
+    head.clear();
+    tail.clear();
+    let Some((start, _)) = s.char_indices().rev().nth(LABEL_EDGE - 1) else {
+        return false;
+    };
+    if s[..start].chars().nth(LABEL_EDGE).is_none() {
+        return false;
+    }
+    head.extend(s.chars().take(LABEL_EDGE).filter_map(fold_char));
+    tail.extend(s[start..].chars().filter_map(fold_char));
+    let exact = |x: &mut String| {
+        x.make_ascii_lowercase();
+        x.len() == LABEL_EDGE && x.is_ascii()
+    };
+    exact(head) && exact(tail)
+}
+
 fn clean_label(raw: &str) -> String {
     let mut joined = String::with_capacity(raw.len());
     for w in raw.split_whitespace() {
@@ -583,28 +613,35 @@ fn clean_label(raw: &str) -> String {
         }
         joined.push_str(w);
     }
-    // The label is cut down as a slice of `joined`; only its folded form is made anew.
+    // The label is cut down as a slice of `joined`.
     let mut s = joined.as_str();
-    let mut folded = String::new();
+    let (mut head, mut tail) = (String::new(), String::new());
     loop {
         let before = s.len();
         s = s
             .trim_start_matches(['-', '+', '*', '•', ',', ' ', '–'])
             .trim_end_matches([':', ',', ' ', '-']);
-        folded.clear();
-        folded.extend(s.chars().filter_map(fold_char));
-        let f = folded.to_lowercase();
+        if !folded_ends(s, &mut head, &mut tail) {
+            head.clear();
+            head.extend(s.chars().filter_map(fold_char));
+            head = head.to_lowercase();
+            tail.clone_from(&head);
+        }
+        // With the ends alone, what comes before a word stripped from the end is never empty
+        // (the word is shorter than the end): `head.is_empty()` is a whole label's case.
         for w in LEAD_WORDS {
-            if f.strip_suffix(w)
-                .is_some_and(|head| head.is_empty() || head.ends_with(' '))
+            if tail
+                .strip_suffix(w)
+                .is_some_and(|before| before.is_empty() || before.ends_with(' '))
             {
                 let cut = s.chars().count() - w.chars().count();
                 s = &s[..s.char_indices().nth(cut).map_or(s.len(), |(i, _)| i)];
                 break;
             }
         }
-        for w in ["trong do", "ve", "va", "con"] {
-            if f.strip_prefix(w)
+        for w in LEAD_PREFIXES {
+            if head
+                .strip_prefix(w)
                 .is_some_and(|rest| rest.starts_with([' ', ':']))
             {
                 let skip = w.chars().count() + 1;
@@ -629,6 +666,63 @@ fn clean_label(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_stripped_words_are_shorter_than_the_folded_ends() {
+        for w in LEAD_WORDS.iter().chain(&LEAD_PREFIXES) {
+            assert!(w.chars().count() < LABEL_EDGE, "{w}");
+        }
+    }
+
+    /// `clean_label` as it was, folding the whole label at every round.
+    fn clean_label_whole(raw: &str) -> String {
+        let mut s: String = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+        loop {
+            let before = s.len();
+            s = s
+                .trim_start_matches(['-', '+', '*', '•', ',', ' ', '–'])
+                .trim_end_matches([':', ',', ' ', '-'])
+                .to_string();
+            let f = fold_str(&s).to_lowercase();
+            for w in LEAD_WORDS {
+                if f.strip_suffix(w)
+                    .is_some_and(|head| head.is_empty() || head.ends_with(' '))
+                {
+                    let cut = s.chars().count() - w.chars().count();
+                    s = s.chars().take(cut).collect();
+                    break;
+                }
+            }
+            for w in LEAD_PREFIXES {
+                if f.strip_prefix(w)
+                    .is_some_and(|rest| rest.starts_with([' ', ':']))
+                {
+                    s = s.chars().skip(w.chars().count() + 1).collect();
+                    break;
+                }
+            }
+            if s.len() == before {
+                break;
+            }
+        }
+        if !s.chars().any(char::is_alphabetic) {
+            return String::new();
+        }
+        let mut c = s.chars();
+        match c.next() {
+            Some(f) => f.to_uppercase().chain(c).collect(),
+            None => s,
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn labels_are_cleaned_as_by_folding_them_whole(
+            raw in "((Trong đó|trong do|Về|về|và|Còn|con|đạt tỷ lệ|đạt|là|có|được|gồm|trên|hơn|khoảng|gần|dưới|tổng cộng|hồ sơ|xã|Σ|é|\\u{301})[ :,\\-–•]{0,2}){0,12}"
+        ) {
+            proptest::prop_assert_eq!(clean_label(&raw), clean_label_whole(&raw));
+        }
+    }
 
     fn run(text: &str) -> Vec<FoundIndicator> {
         let f = Folded::new(text);

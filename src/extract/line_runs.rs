@@ -7,8 +7,8 @@
 //! most of the extraction time. A pattern that never matches across a line break gives the same
 //! matches when it is searched run by run (each maximal run of ASCII lines, and each other line
 //! on its own), so the slow engine only ever reads the few lines that need it. A pattern whose
-//! every match holds a digit cannot match an ASCII line without one, so those lines are left
-//! out of the runs (most lines of a report).
+//! every match holds a digit cannot match a line without one, so those lines are left out of
+//! the runs (most lines of a report).
 
 use std::ops::Range;
 
@@ -30,7 +30,10 @@ impl<'t> LineRuns<'t> {
         for line in text.split('\n') {
             let end = pos + line.len();
             if !line.is_ascii() {
-                runs.push(pos..end);
+                // A digit of another script (`\d` is Unicode's) is numeric too.
+                if line.chars().any(char::is_numeric) {
+                    runs.push(pos..end);
+                }
                 open = false;
             } else if line.bytes().any(|b| b.is_ascii_digit()) {
                 match runs.last_mut() {
@@ -79,10 +82,11 @@ mod tests {
 
     #[test]
     fn runs_hold_the_lines_that_can_match() {
-        let t = "ab\n1/2\n3\n“x”\n\nc…\nd\n4\n5";
+        let t = "ab\n1/2\n3\n“2”\n\nc…\nd\n4\n5";
         let got: Vec<&str> = LineRuns::new(t).runs.into_iter().map(|r| &t[r]).collect();
-        assert_eq!(got, ["1/2\n3", "“x”", "c…", "4\n5"]);
-        assert_eq!(LineRuns::new("“").runs, vec![0..3]);
+        assert_eq!(got, ["1/2\n3", "“2”", "4\n5"]);
+        assert!(LineRuns::new("“").runs.is_empty());
+        assert_eq!(LineRuns::new("“١").runs, vec![0..5]);
         assert!(LineRuns::new("").runs.is_empty());
     }
 
@@ -104,7 +108,7 @@ mod tests {
     proptest! {
         #[test]
         fn same_matches_as_one_search(
-            text in "([0-9]{1,4}|[/.\\- \t\n]|ngay|thang|Th[aá]ng|O|[a-zß¢…“é]){0,60}"
+            text in "([0-9]{1,4}|[/.\\- \t\n]|ngay|thang|Th[aá]ng|O|[a-zß¢…“é١５]){0,60}"
         ) {
             for p in PATTERNS {
                 let re = Regex::new(p).unwrap();
