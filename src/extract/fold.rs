@@ -66,16 +66,6 @@ pub fn fold_str(s: &str) -> String {
     s.chars().filter_map(fold_char).collect()
 }
 
-/// Where `needle` (ASCII) first occurs in `hay` with ASCII case ignored: what
-/// `hay.to_ascii_uppercase().find(NEEDLE)` answers, without copying `hay` (run on every line
-/// of a document).
-pub fn find_ascii_ci(hay: &str, needle: &str) -> Option<usize> {
-    let (h, n) = (hay.as_bytes(), needle.as_bytes());
-    let first = *n.first()?;
-    (0..(h.len() + 1).saturating_sub(n.len()))
-        .find(|&i| h[i].eq_ignore_ascii_case(&first) && h[i..i + n.len()].eq_ignore_ascii_case(n))
-}
-
 /// Does `s`, lower-cased, start with `prefix` (lower-case ASCII)?
 ///
 /// Only the chars compared are lower-cased, where `s.to_lowercase()` would copy the whole rest

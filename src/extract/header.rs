@@ -3,12 +3,13 @@
 //! block (`TM.`/`KT.`/`TL.`) and `Nơi nhận:`. OCR often flattens the two header columns into one
 //! line, so each cue is searched inside lines, not only at their start.
 
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::Regex;
 
 use super::agencies::{Agencies, FoundAgency};
 use super::dates;
 use super::doc::DocTypes;
-use super::fold::{find_ascii_ci, fold_str, lower_starts_with, Folded};
+use super::fold::{fold_str, lower_starts_with, Folded};
 use super::symbols::Symbols;
 use crate::record::{Header, Signer};
 
@@ -32,6 +33,23 @@ pub struct HeaderRules {
     /// The given-name list: (folded lower-case form, printed form, weight), sorted by folded
     /// form, the heaviest first within one.
     given: Vec<(String, String, u32)>,
+    /// The Quốc hiệu's words, ASCII case ignored (searched in every line of a header block).
+    quoc_hieu: AhoCorasick,
+    /// A consolidated text's attestation (`XÁC THỰC` / `XÁC NHẬN`, `VĂN BẢN HỢP NHẤT`), ASCII
+    /// case ignored (searched in every line of a document's middle).
+    attestation: AhoCorasick,
+}
+
+/// The words of a consolidated text's attestation: either of the first two, and the third.
+const ATTESTATION: [&str; 3] = ["XAC THUC", "XAC NHAN", "VAN BAN HOP NHAT"];
+
+/// A searcher for `words` with ASCII case ignored, leftmost match first.
+fn ascii_ci(words: &[&str]) -> AhoCorasick {
+    AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::LeftmostFirst)
+        .build(words)
+        .expect("static patterns")
 }
 
 const SURNAMES: &str = include_str!("../../dictionaries/surnames.tsv");
@@ -144,6 +162,8 @@ impl HeaderRules {
                 v.sort_by(|a, b| a.0.cmp(&b.0).then(b.2.cmp(&a.2)));
                 v
             },
+            quoc_hieu: ascii_ci(&["CONG HOA", "XA HOI CHU NGHIA", "DOC LAP", "DOC 1AP"]),
+            attestation: ascii_ci(&ATTESTATION),
         }
     }
 
@@ -214,8 +234,11 @@ impl HeaderRules {
             .skip(top)
             .take(tail.saturating_sub(top))
             .filter(|(_, l)| {
-                let has = |k| find_ascii_ci(l.folded, k).is_some();
-                (has("XAC THUC") || has("XAC NHAN")) && has("VAN BAN HOP NHAT")
+                let mut seen = [false; ATTESTATION.len()];
+                for m in self.attestation.find_iter(l.folded) {
+                    seen[m.pattern().as_usize()] = true;
+                }
+                (seen[0] || seen[1]) && seen[2]
             })
             .flat_map(|(i, _)| i.saturating_sub(6)..(i + 3).min(tail))
             .collect();
@@ -264,12 +287,8 @@ impl HeaderRules {
         }
 
         // Quốc hiệu, and the issuer block to the left of / above it.
-        let qh = |f: &str| {
-            ["CONG HOA", "XA HOI CHU NGHIA", "DOC LAP", "DOC 1AP"]
-                .iter()
-                .filter_map(|k| find_ascii_ci(f, k))
-                .min()
-        };
+        // Leftmost: where the first of its words starts.
+        let qh = |f: &str| self.quoc_hieu.find(f).map(|m| m.start());
         // The Quốc hiệu that goes with the Số line (its column neighbour), else the first.
         let qh_line = so_line
             .and_then(|so| {
