@@ -46,6 +46,11 @@ const SEARCH_TOP: usize = 12;
 /// Readings kept for two tokens read as one word.
 const MERGE_TOP: usize = 3;
 
+/// Candidates kept for each side of a token read as two words: a split reading pairs the two
+/// best of each side. A search for two stops far sooner than one for twelve (its budget
+/// shrinks to the second-best cost found), and gives the same two.
+const SPLIT_TOP: usize = 2;
+
 /// Longest token, in characters, that is looked up in the lexicon at all. The channel's rules
 /// rewrite at most two characters as two, the longest lexicon syllable has 7 letters and the
 /// longest OCR word token in the parallel pairs 18 (`Hypophthalmichthys`); a longer token is
@@ -186,11 +191,16 @@ fn search<'a>(r: &Restorer, s: &'a mut Scratch, key: &str, purpose: Purpose) -> 
         Purpose::Split => p.split_max_cost,
         Purpose::Merge => p.merge_max_cost,
     };
-    // A split part searched with the whole-token budget is the same search as a whole token
-    // (the default knobs): one cache, so `thanh` is searched once whether it was a token or
-    // the left side of `thanhlap`.
+    // A split part searched with the whole-token budget (the default knobs) is answered by a
+    // whole token's search when there is one (its first `SPLIT_TOP` are the same): `thanh` is
+    // not searched again as the left side of `thanhlap`.
     let slot = match purpose {
-        Purpose::Split if p.split_max_cost == p.max_cost => Purpose::Whole as usize,
+        Purpose::Split
+            if p.split_max_cost == p.max_cost
+                && s.searched[Purpose::Whole as usize].contains_key(key) =>
+        {
+            Purpose::Whole as usize
+        }
         _ => purpose as usize,
     };
     let map = &mut s.searched[slot];
@@ -213,10 +223,10 @@ fn search<'a>(r: &Restorer, s: &'a mut Scratch, key: &str, purpose: Purpose) -> 
         let limits = Limits {
             max_cost: budget,
             margin: p.rank_margin,
-            limit: if purpose == Purpose::Merge {
-                MERGE_TOP
-            } else {
-                SEARCH_TOP
+            limit: match purpose {
+                Purpose::Whole => SEARCH_TOP,
+                Purpose::Split => SPLIT_TOP,
+                Purpose::Merge => MERGE_TOP,
             },
         };
         r.index()
@@ -378,7 +388,7 @@ fn add_splits(r: &Restorer, key: &str, s: &mut Scratch, work: &mut Vec<Reading>)
         // Keep the two best of each side.
         let l: Vec<Candidate> = search(r, s, left, Purpose::Split)
             .iter()
-            .take(2)
+            .take(SPLIT_TOP)
             .copied()
             .collect();
         if l.is_empty() {
@@ -386,7 +396,7 @@ fn add_splits(r: &Restorer, key: &str, s: &mut Scratch, work: &mut Vec<Reading>)
         }
         let rr: Vec<Candidate> = search(r, s, right, Purpose::Split)
             .iter()
-            .take(2)
+            .take(SPLIT_TOP)
             .copied()
             .collect();
         for a in &l {
