@@ -89,7 +89,7 @@ impl GroupTables {
             ));
             total += len;
         }
-        let mut slots = vec![EMPTY_WORD << 16; total];
+        let mut slots = huge_vec(total, EMPTY_WORD << 16);
         // Every group owns a disjoint part of `slots`: they are filled in parallel (this runs
         // at every model load).
         let mut parts = Vec::with_capacity(groups.len());
@@ -160,6 +160,41 @@ impl GroupTables {
     /// Bytes held.
     pub(super) fn bytes(&self) -> usize {
         self.slots.len() * 4
+    }
+}
+
+/// `len` copies of `fill`, on transparent huge pages where the system grants them on request
+/// (Linux in its default `madvise` mode).
+///
+/// The decoder probes these tables at random, a few times per reading of every token: on
+/// 4 KiB pages nearly every probe of a table of tens of megabytes also missed the TLB, and
+/// the page walks were a large part of the decoder's stalls. The advice is asked before the
+/// memory is first written, so its pages are faulted in as huge ones.
+fn huge_vec(len: usize, fill: u32) -> Vec<u32> {
+    let mut v: Vec<u32> = Vec::with_capacity(len);
+    #[cfg(target_os = "linux")]
+    advise_huge_pages(v.as_mut_ptr().cast(), len * std::mem::size_of::<u32>());
+    v.resize(len, fill);
+    v
+}
+
+/// Asks for huge pages over the whole 2 MiB pages inside `bytes` bytes at `ptr`.
+#[cfg(target_os = "linux")]
+fn advise_huge_pages(ptr: *mut u8, bytes: usize) {
+    const HUGE: usize = 2 << 20;
+    let start = (ptr as usize).next_multiple_of(HUGE);
+    let end = (ptr as usize).saturating_add(bytes) / HUGE * HUGE;
+    if end > start {
+        // SAFETY: `start..end` lies inside an allocation the caller owns (its capacity), not
+        // yet written. MADV_HUGEPAGE changes only how those pages are backed, never their
+        // contents or validity; a refusal (an old kernel, THP off) leaves them as they were.
+        let _ = unsafe {
+            rustix::mm::madvise(
+                start as *mut std::ffi::c_void,
+                end - start,
+                rustix::mm::Advice::LinuxHugepage,
+            )
+        };
     }
 }
 
