@@ -10,17 +10,20 @@
 //!
 //! After the first decode of a document, every word token read as one word on the chosen path
 //! has a confidence (the posterior of [`super::TokenReport::confidence`], the one `--mark`
-//! uses). Tokens are grouped by their letters with marks removed and lower-cased (`Quảng`,
+//! uses, computed only as far as the thresholds below need: `render::path_confidence`). Tokens are grouped by their letters with marks removed and lower-cased (`Quảng`,
 //! `Quang` and `QUANG` are one group: the clean occurrences teach the damaged ones). A group's
 //! confident occurrences (confidence at least [`Params::doc_confident`]) vote for their
 //! reading; a reading that holds [`Params::doc_share`] of the votes or more is the document's
 //! reading of that group. Each doubtful occurrence (confidence below [`Params::doc_doubtful`])
 //! that was read otherwise, and whose lattice offers the document's reading, is a *target*.
-//! Only paragraphs holding a target are decoded again, once, with every other reading of a
-//! target token (and every reading that spans it) made [`Params::doc_bonus`] nats dearer:
+//! Only paragraphs holding a target are decoded again, once, and only in the windows around
+//! their targets (farther tokens keep the first decode's reading, with no search), with every
+//! other reading of a target token (and every reading that spans it) made
+//! [`Params::doc_bonus`] nats dearer:
 //! the same as a bonus for the document's reading, with edge costs kept non-negative, as the
 //! decoder's pruning needs. The language model still decides: a bonus only tips readings the
-//! context left nearly even.
+//! context left nearly even. Reported words (`--mark`) get their confidence without the
+//! bonus: a word the document's reading settled is still marked as the doubt it was.
 //!
 //! A document with no target is decoded once, as before; clean text copied without decoding
 //! gives no evidence and costs nothing. Votes are counted over the whole text given to the

@@ -58,6 +58,8 @@ pub struct ParagraphScratch {
     key: String,
     /// The words of the chosen path (for confidences).
     path_words: Vec<WordId>,
+    /// Edges held out of a reported second decode, with their costs (see [`Pass::Second`]).
+    blocked: Vec<(u32, f32)>,
 }
 
 /// What the document pass (see [`super::document`]) asks of one paragraph's decode.
@@ -86,6 +88,15 @@ pub(crate) struct PathEdge {
 /// decode; beyond, the first decode's path is kept. A trigram's reach is two words; one more
 /// lets a neighbour's two-token reading move with it.
 const DOC_REACH: u32 = 3;
+
+/// Whether token `t` is more than [`DOC_REACH`] from every target (`targets` in token order).
+fn far(targets: &[(u32, WordId)], t: u32) -> bool {
+    let i = targets.partition_point(|x| x.0 + DOC_REACH < t);
+    targets.get(i).is_none_or(|x| x.0 > t + DOC_REACH)
+}
+
+/// Extra cost that holds a reading out of the beam (far beyond any beam width).
+const BLOCKED: f32 = 1.0e4;
 
 impl Scorer for crate::lm::NgramLm {
     type Context = crate::lm::LmContext;
@@ -185,9 +196,10 @@ pub fn restore_paragraph(
         let tok = ps.tokens[t];
         if let Some((targets, path)) = fixed {
             // Far from every target, the first decode's reading stands: no search.
+            // (Reported words keep all their readings for their confidence; the path is
+            // held to the first one's by blocking the others, below.)
             let t32 = t as u32;
-            let i = targets.partition_point(|x| x.0 + DOC_REACH < t32);
-            if targets.get(i).is_none_or(|x| x.0 > t32 + DOC_REACH) {
+            if reports.is_none() && far(targets, t32) {
                 if tok.kind == TokenKind::Word && candidates::too_long(tok.text(para)) {
                     out.passed_through.push(start + tok.start..start + tok.end);
                 }
@@ -271,8 +283,28 @@ pub fn restore_paragraph(
         }
     }
     let p = r.params();
-    if let Pass::Second(targets, _) = pass {
+    ps.blocked.clear();
+    if let Pass::Second(targets, path) = pass {
         favour(&mut ps.lattice, &ps.infos, targets, p.doc_bonus);
+        if reports.is_some() {
+            // Far from the targets, every reading but the first path's is out of the beam:
+            // the same path as with those readings left out, and they are back for the
+            // confidences.
+            for (k, e) in ps.lattice.edges_mut().iter_mut().enumerate() {
+                let info = ps.infos[e.payload as usize];
+                if !far(targets, info.tok) {
+                    continue;
+                }
+                let j = path.partition_point(|x| x.tok < info.tok);
+                let on_path = path.get(j).is_some_and(|x| {
+                    x.tok == info.tok && x.n_toks == info.n_toks && x.reading == info.reading
+                });
+                if !on_path {
+                    ps.blocked.push((k as u32, e.cost));
+                    e.cost += BLOCKED;
+                }
+            }
+        }
     }
     decode_windows(
         &mut ps.lattice,
@@ -286,6 +318,15 @@ pub fn restore_paragraph(
         &mut ps.windows,
         &mut ps.path,
     );
+    if let Pass::Second(targets, _) = pass {
+        // The bonus chose the path; the reports' confidences weigh the readings without it,
+        // so a word the document's reading settled is still marked as the doubt it was.
+        let edges = ps.lattice.edges_mut();
+        for &(k, cost) in &ps.blocked {
+            edges[k as usize].cost = cost;
+        }
+        favour(&mut ps.lattice, &ps.infos, targets, -p.doc_bonus);
+    }
     if ps.path.is_empty() && n > 0 {
         out.text.push_str(para);
         return;
@@ -421,7 +462,8 @@ pub fn restore_paragraph(
 
 /// Makes every reading of each target token other than the document's reading `doc_bonus`
 /// dearer (readings spanning the token with its neighbour too), when the lattice offers that
-/// reading: a bonus for it that keeps every edge cost non-negative.
+/// reading: a bonus for it that keeps every edge cost non-negative. A negative `bonus` takes
+/// it back.
 fn favour(lattice: &mut Lattice, infos: &[EdgeInfo], targets: &[(u32, WordId)], bonus: f32) {
     for &(tok, word) in targets {
         let is_doc = |e: &Edge| {
@@ -452,7 +494,7 @@ fn favour(lattice: &mut Lattice, infos: &[EdgeInfo], targets: &[(u32, WordId)], 
 ///
 /// An alternative's cost is its channel cost plus three trigram costs, none negative, so its
 /// channel cost and the first trigram (one look-up each, in one context) bound its share from
-/// above; the other two trigrams are looked up only for the four alternatives with
+/// above; the other two trigrams are looked up only for the two alternatives with
 /// the best bounds, the most likely first, and only while the verdict is open; the rest count
 /// at their bound while that can settle the verdict, else not at all. Most words are settled
 /// by the bound; exact scoring of every alternative of every word cost a fifth of the decode.
@@ -469,7 +511,7 @@ fn path_confidence(
     let edges = lattice.edges();
     let first = edges.partition_point(|e| e.from < chosen.from);
     const MAX_ALTS: usize = 32;
-    let mut words = [0 as WordId; MAX_ALTS];
+    let mut words = [0 as WordId; MAX_ALTS + 1];
     let mut costs = [0f32; MAX_ALTS];
     let mut n = 0;
     for e in edges[first..]
@@ -485,11 +527,14 @@ fn path_confidence(
     if n == 0 {
         return 1.0;
     }
-    let mine = local_cost(lm, lm_weight, chosen.words[0], chosen.cost, path_words, at);
+    // The left trigrams of the alternatives and of the chosen word (last), in one context.
+    words[n] = chosen.words[0];
     let prev = |i: usize| at.checked_sub(i).map_or(decode::BOS, |j| path_words[j]);
     let ctx = lm.context(prev(2), prev(1));
-    let mut lp = [0f32; MAX_ALTS];
-    lm.logprobs_in(&ctx, &words[..n], &mut lp[..n]);
+    let mut lp = [0f32; MAX_ALTS + 1];
+    lm.logprobs_in(&ctx, &words[..=n], &mut lp[..=n]);
+    let mine =
+        chosen.cost - lm_weight * (lp[n] + right_logprob(lm, chosen.words[0], path_words, at));
     // Each alternative's cost without its two right trigrams: a lower bound on its cost,
     // so exp(mine − bound) bounds its share of z (confidence = 1 / (1 + z)) from above.
     let mut low = [0f32; MAX_ALTS];
@@ -499,7 +544,7 @@ fn path_confidence(
     let (z_conf, z_doubt) = (1.0 / confident - 1.0, 1.0 / doubtful - 1.0);
     // The few alternatives with the best bounds are scored exactly, best first; the others
     // are bounded by the best of their bounds.
-    const EXACT: usize = 4;
+    const EXACT: usize = 2;
     let mut order = [0usize; MAX_ALTS];
     for (i, o) in order[..n].iter_mut().enumerate() {
         *o = i;
@@ -534,11 +579,26 @@ fn path_confidence(
             return 1.0 / (1.0 + exact);
         }
         rest -= (mine - low[i]).exp();
-        exact += (mine - local_cost(lm, lm_weight, words[i], costs[i], path_words, at)).exp();
+        let cost = low[i] - lm_weight * right_logprob(lm, words[i], path_words, at);
+        exact += (mine - cost).exp();
     }
     // The tail's bound is loose (its count times its best bound): left unscored, it is
-    // taken as negligible, as it nearly always is behind the four best.
+    // taken as negligible, as it nearly always is behind the two best.
     1.0 / (1.0 + exact)
+}
+
+/// The log-probability of the two trigrams after word `w` put at `path_words[at]` (those
+/// the path's next two words make with it; none at the paragraph's end).
+fn right_logprob(lm: &crate::lm::NgramLm, w: WordId, path_words: &[WordId], at: usize) -> f32 {
+    let Some(&n1) = path_words.get(at + 1) else {
+        return 0.0;
+    };
+    let p2 = at.checked_sub(1).map_or(decode::BOS, |j| path_words[j]);
+    let mut lp = lm.logprob(p2, w, n1);
+    if let Some(&n2) = path_words.get(at + 2) {
+        lp += lm.logprob(w, n1, n2);
+    }
+    lp
 }
 
 /// A word's cost at `path_words[at]` given the rest of the path: the channel and every
