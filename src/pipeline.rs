@@ -900,7 +900,20 @@ mod tests {
             doc.push_str(line);
             doc.push_str("\n\n");
         }
+        // The document pass's cache is one chunk's (`restore::document`): with it on, a
+        // word's doubtful occurrence in one chunk does not see its confident ones in another,
+        // so the judgement is compared with it off; one chunk is still the whole text.
         let e = engine();
+        let (one, _) = streamed(&e, doc.as_bytes(), 1 << 20);
+        assert_eq!(one, e.restore(&doc).text);
+        let e = Engine::from_restorer(
+            Restorer::builder(Model::embedded().unwrap())
+                .params(crate::restore::Params {
+                    doc_bonus: 0.0,
+                    ..Default::default()
+                })
+                .build(),
+        );
         let (whole, a) = streamed(&e, doc.as_bytes(), 1 << 20);
         let (small, b) = streamed(&e, doc.as_bytes(), 2000);
         assert_eq!(whole, small);

@@ -96,6 +96,11 @@ impl Lattice {
         &self.edges
     }
 
+    /// All edges, to change their costs before decoding (not their order or ends).
+    pub fn edges_mut(&mut self) -> &mut [Edge] {
+        &mut self.edges
+    }
+
     fn index(&mut self) {
         self.starts.clear();
         let mut e = 0usize;

@@ -13,6 +13,7 @@
 
 pub mod candidates;
 pub mod decode;
+mod document;
 mod render;
 mod skeleton;
 mod windows;
@@ -72,6 +73,16 @@ pub struct Params {
     /// `16p` = `lớp`), on top of the channel cost; its number reading costs nothing, so the
     /// word must be carried by its context (see `render::number_may_be_word`).
     pub number_word_penalty: f32,
+    /// The document pass (see [`document`]): how much dearer the other readings of a doubtful
+    /// word are made, in its second decode, than the reading the document gives that word
+    /// where it is confident. 0 turns the pass off.
+    pub doc_bonus: f32,
+    /// Confidence from which a word's reading counts as the document's evidence.
+    pub doc_confident: f32,
+    /// Confidence below which a word is doubtful (`--mark` flags below 0.8).
+    pub doc_doubtful: f32,
+    /// Share of a word's confident readings that one reading must hold to be the document's.
+    pub doc_share: f32,
 }
 
 impl Default for Params {
@@ -94,6 +105,10 @@ impl Default for Params {
             change_weight: 6.0,
             rank_margin: 8.0,
             number_word_penalty: 3.0,
+            doc_bonus: 2.0,
+            doc_confident: 0.9,
+            doc_doubtful: 0.8,
+            doc_share: 0.7,
         }
     }
 }
@@ -128,6 +143,10 @@ impl Params {
             "change_weight" => self.change_weight = num()?,
             "rank_margin" => self.rank_margin = num()?,
             "number_word_penalty" => self.number_word_penalty = num()?,
+            "doc_bonus" => self.doc_bonus = num()?,
+            "doc_confident" => self.doc_confident = num()?,
+            "doc_doubtful" => self.doc_doubtful = num()?,
+            "doc_share" => self.doc_share = num()?,
             other => return Err(format!("unknown knob {other:?}")),
         }
         Ok(())
@@ -388,18 +407,47 @@ impl Restorer {
     }
 
     fn restore_parts(&self, text: &str, penalty: f32, unknown: Option<Unknown<'_>>) -> Restored {
-        if text.len() <= PARALLEL_CHUNK_BYTES {
-            return self.with_session(|s| self.restore_in(text, s, penalty, unknown));
+        self.restore_doc(text, penalty, unknown, false).0
+    }
+
+    /// Restores a whole text: the first pass of every piece (in parallel when the text is
+    /// large), the document's cache from all their votes, then the second pass of the pieces
+    /// that hold targets (see [`document`]). With `reports`, the text is one piece and every
+    /// word is reported.
+    fn restore_doc(
+        &self,
+        text: &str,
+        penalty: f32,
+        unknown: Option<Unknown<'_>>,
+        reports: bool,
+    ) -> (Restored, Vec<TokenReport>) {
+        if reports || text.len() <= PARALLEL_CHUNK_BYTES {
+            return self.with_session(|s| {
+                let first = self.first_pass(text, s, penalty, unknown, reports);
+                let cache = self.cache_of([&first]);
+                self.second_pass(text, s, penalty, first, &cache, reports)
+            });
         }
         let chunks = paragraph_chunks(text, PARALLEL_CHUNK_BYTES);
-        let parts: Vec<(usize, Restored)> = chunks
+        let firsts: Vec<FirstPass> = chunks
             .par_iter()
             .map(|&(start, end)| {
                 // A part's edges count as the text's only where they are at whitespace.
                 let part = unknown
                     .filter(|_| at_whitespace(text, start, end))
                     .map(|u| u.shifted(start));
-                let r = self.with_session(|s| self.restore_in(&text[start..end], s, penalty, part));
+                self.with_session(|s| self.first_pass(&text[start..end], s, penalty, part, false))
+            })
+            .collect();
+        let cache = self.cache_of(&firsts);
+        let parts: Vec<(usize, Restored)> = chunks
+            .par_iter()
+            .zip(firsts)
+            .map(|(&(start, end), first)| {
+                let r = self.with_session(|s| {
+                    self.second_pass(&text[start..end], s, penalty, first, &cache, false)
+                        .0
+                });
                 (start, r)
             })
             .collect();
@@ -417,12 +465,24 @@ impl Restorer {
             );
             out.text.push_str(&part.text);
         }
-        out
+        (out, Vec::new())
     }
 
     /// Restores `text` with an explicit session (no parallelism inside).
     pub fn restore_with(&self, text: &str, session: &mut Session) -> Restored {
-        self.restore_in(text, session, self.change_penalty(text), None)
+        let penalty = self.change_penalty(text);
+        let first = self.first_pass(text, session, penalty, None, false);
+        let cache = self.cache_of([&first]);
+        self.second_pass(text, session, penalty, first, &cache, false)
+            .0
+    }
+
+    /// The document's cache from the votes of all its pieces' first passes.
+    fn cache_of<'a>(&self, firsts: impl IntoIterator<Item = &'a FirstPass>) -> document::Cache {
+        document::Cache::build(
+            firsts.into_iter().flat_map(|f| f.ev.votes.iter()),
+            self.params.doc_share,
+        )
     }
 
     /// How much a text reads as clean already: the share of its word tokens (letters only)
@@ -556,61 +616,133 @@ impl Restorer {
         }
     }
 
-    /// Restores `text` with a session and a change penalty.
-    fn restore_in(
+    /// The first decode of one piece of a text, recording the words' evidence for the
+    /// document pass (see [`document`]) unless it is off.
+    fn first_pass(
         &self,
         text: &str,
         session: &mut Session,
         penalty: f32,
         unknown: Option<Unknown<'_>>,
-    ) -> Restored {
+        with_reports: bool,
+    ) -> FirstPass {
         let mut out = self.start(text, session);
+        let mut reports = Vec::new();
+        let mut ev = document::Evidence::default();
+        let mut spans = Vec::new();
+        let doc = self.params.doc_bonus > 0.0;
         let known = unknown.filter(|_| self.is_clean_penalty(penalty));
         for (start, end, is_para) in paragraphs(text) {
             // What `restore_paragraph` would find after tokenizing it: every word known as
             // written, so the paragraph is copied. Only for a paragraph that begins and ends
             // at whitespace (not one cut inside a very long line), whose tokens are those the
             // scan saw.
-            if is_para
-                && known.is_some_and(|k| at_whitespace(text, start, end) && k.none_in(start, end))
+            if !is_para
+                || known.is_some_and(|k| at_whitespace(text, start, end) && k.none_in(start, end))
             {
                 out.text.push_str(&text[start..end]);
                 continue;
             }
-            if is_para {
-                render::restore_paragraph(self, text, start, end, session, &mut out, None, penalty);
-            } else {
-                out.text.push_str(&text[start..end]);
+            let before = Marks::of(&out, &reports);
+            let doubts = ev.doubts.len();
+            render::restore_paragraph(
+                self,
+                text,
+                start,
+                end,
+                session,
+                &mut out,
+                with_reports.then_some(&mut reports),
+                penalty,
+                if doc {
+                    render::Pass::First(&mut ev)
+                } else {
+                    render::Pass::Plain
+                },
+            );
+            if ev.doubts.len() > doubts {
+                spans.push(ParaSpan {
+                    start,
+                    end,
+                    before,
+                    after: Marks::of(&out, &reports),
+                });
             }
         }
-        out
+        FirstPass {
+            out,
+            reports,
+            spans,
+            ev,
+        }
+    }
+
+    /// The second decode of the paragraphs of `first` that hold targets of `cache`; every
+    /// other paragraph's output is kept as the first pass wrote it. Nothing is decoded when
+    /// there is no target.
+    fn second_pass(
+        &self,
+        text: &str,
+        session: &mut Session,
+        penalty: f32,
+        first: FirstPass,
+        cache: &document::Cache,
+        with_reports: bool,
+    ) -> (Restored, Vec<TokenReport>) {
+        let targets = if cache.is_empty() {
+            Vec::new()
+        } else {
+            cache.targets(&first.ev)
+        };
+        if targets.is_empty() {
+            return (first.out, first.reports);
+        }
+        let FirstPass {
+            out: old,
+            reports: old_reports,
+            spans,
+            ev,
+        } = first;
+        let mut out = self.start(text, session);
+        let mut reports = Vec::new();
+        // Where the first pass's output has been copied up to.
+        let mut at = Marks::default();
+        let mut toks: Vec<(u32, decode::WordId)> = Vec::new();
+        let mut i = 0;
+        while i < targets.len() {
+            let para = targets[i].para;
+            toks.clear();
+            while i < targets.len() && targets[i].para == para {
+                toks.push((targets[i].tok, targets[i].word));
+                i += 1;
+            }
+            let span = &spans[para as usize];
+            copy_first(&old, &old_reports, at, span.before, &mut out, &mut reports);
+            render::restore_paragraph(
+                self,
+                text,
+                span.start,
+                span.end,
+                session,
+                &mut out,
+                with_reports.then_some(&mut reports),
+                penalty,
+                render::Pass::Second(&toks, {
+                    let (a, b) = ev.paths[para as usize];
+                    &ev.path[a as usize..b as usize]
+                }),
+            );
+            at = span.after;
+        }
+        let end = Marks::of(&old, &old_reports);
+        copy_first(&old, &old_reports, at, end, &mut out, &mut reports);
+        (out, reports)
     }
 
     /// Restores `text` and reports every word token: what was read, what was chosen, the
     /// alternatives and a confidence (for `sohoa clean --mark` and reviewers' tools).
     pub fn restore_report(&self, text: &str) -> (Restored, Vec<TokenReport>) {
-        let penalty = self.change_penalty(text);
-        self.with_session(|session| {
-            let mut out = self.start(text, session);
-            let mut reports = Vec::new();
-            for (start, end, is_para) in paragraphs(text) {
-                if is_para {
-                    render::restore_paragraph(
-                        self,
-                        text,
-                        start,
-                        end,
-                        session,
-                        &mut out,
-                        Some(&mut reports),
-                        penalty,
-                    );
-                } else {
-                    out.text.push_str(&text[start..end]);
-                }
-            }
-            (out, reports)
-        })
+        self.restore_doc(text, self.change_penalty(text), None, true)
     }
 
     fn with_session<R>(&self, f: impl FnOnce(&mut Session) -> R) -> R {
@@ -633,6 +765,76 @@ impl Restorer {
     pub(crate) fn skeletons(&self) -> &skeleton::Skeletons {
         &self.skeletons
     }
+}
+
+/// A piece's first pass (see [`Restorer::first_pass`]).
+struct FirstPass {
+    out: Restored,
+    reports: Vec<TokenReport>,
+    /// The paragraphs that hold doubts, in order ([`document::Doubt::para`] indexes them).
+    spans: Vec<ParaSpan>,
+    ev: document::Evidence,
+}
+
+/// How far a result has been written: its text's length, and how many offset segments,
+/// passed-through tokens and reports it holds.
+#[derive(Clone, Copy, Debug, Default)]
+struct Marks {
+    text: usize,
+    map: usize,
+    passed: usize,
+    reports: usize,
+}
+
+impl Marks {
+    fn of(out: &Restored, reports: &[TokenReport]) -> Marks {
+        Marks {
+            text: out.text.len(),
+            map: out.map.segments().len(),
+            passed: out.passed_through.len(),
+            reports: reports.len(),
+        }
+    }
+}
+
+/// A paragraph `start..end` of a piece, and where its first-pass output begins and ends.
+#[derive(Clone, Copy, Debug)]
+struct ParaSpan {
+    start: usize,
+    end: usize,
+    before: Marks,
+    after: Marks,
+}
+
+/// Copies the first pass's output between `from` and `to` (text, offset segments, passed
+/// tokens, reports) to the end of `out`, shifting its restored-text offsets to their new
+/// place; offsets into the input stay as they are.
+fn copy_first(
+    old: &Restored,
+    old_reports: &[TokenReport],
+    from: Marks,
+    to: Marks,
+    out: &mut Restored,
+    reports: &mut Vec<TokenReport>,
+) {
+    let shift = |r: usize| r - from.text + out.text.len();
+    for seg in &old.map.segments()[from.map..to.map] {
+        out.map.push(crate::offsets::Segment {
+            r_start: shift(seg.r_start),
+            r_end: shift(seg.r_end),
+            ..*seg
+        });
+    }
+    for rep in &old_reports[from.reports..to.reports] {
+        reports.push(TokenReport {
+            r_start: shift(rep.r_start),
+            r_end: shift(rep.r_end),
+            ..rep.clone()
+        });
+    }
+    out.passed_through
+        .extend_from_slice(&old.passed_through[from.passed..to.passed]);
+    out.text.push_str(&old.text[from.text..to.text]);
 }
 
 /// Splits `text` into alternating runs: paragraphs (maximal runs of lines with something

@@ -7,6 +7,7 @@ use crate::text::vietnamese::CasePattern;
 
 use super::candidates::{self, Reading};
 use super::decode::{self, DecodeParams, DecodeScratch, Edge, Lattice, Scorer, WordId};
+use super::document::{group_of, Evidence};
 use super::windows::{decode_windows, WindowScratch};
 use super::{Restored, Restorer, Session};
 
@@ -55,7 +56,47 @@ pub struct ParagraphScratch {
     infos: Vec<EdgeInfo>,
     merged: Vec<Reading>,
     key: String,
+    /// The words of the chosen path (for confidences).
+    path_words: Vec<WordId>,
+    /// Edges held out of a reported second decode, with their costs (see [`Pass::Second`]).
+    blocked: Vec<(u32, f32)>,
 }
+
+/// What the document pass (see [`super::document`]) asks of one paragraph's decode.
+pub(crate) enum Pass<'a> {
+    /// Nothing: the pass is off.
+    Plain,
+    /// The first decode: record its confident and doubtful words.
+    First(&'a mut Evidence),
+    /// The second decode of a paragraph holding targets: `(token, document's reading)` in
+    /// token order, each token's other readings made [`super::Params::doc_bonus`] dearer,
+    /// and the first decode's path: tokens more than [`DOC_REACH`] from every target keep
+    /// its reading, so only the windows around the targets are decoded again.
+    Second(&'a [(u32, WordId)], &'a [PathEdge]),
+}
+
+/// One edge of a first decode's path, kept for a second decode (see [`Pass::Second`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct PathEdge {
+    tok: u32,
+    n_toks: u8,
+    /// The reading as it was put in the lattice (penalties in, the change penalty out).
+    reading: Reading,
+}
+
+/// Tokens this far from a target on either side may change their reading in its second
+/// decode; beyond, the first decode's path is kept. A trigram's reach is two words; one more
+/// lets a neighbour's two-token reading move with it.
+const DOC_REACH: u32 = 3;
+
+/// Whether token `t` is more than [`DOC_REACH`] from every target (`targets` in token order).
+fn far(targets: &[(u32, WordId)], t: u32) -> bool {
+    let i = targets.partition_point(|x| x.0 + DOC_REACH < t);
+    targets.get(i).is_none_or(|x| x.0 > t + DOC_REACH)
+}
+
+/// Extra cost that holds a reading out of the beam (far beyond any beam width).
+const BLOCKED: f32 = 1.0e4;
 
 impl Scorer for crate::lm::NgramLm {
     type Context = crate::lm::LmContext;
@@ -103,6 +144,7 @@ pub fn restore_paragraph(
     out: &mut Restored,
     mut reports: Option<&mut Vec<TokenReport>>,
     change_penalty: f32,
+    mut pass: Pass<'_>,
 ) {
     let para = &text[start..end];
     let Session {
@@ -130,6 +172,10 @@ pub fn restore_paragraph(
     let marks_lost = marks_lost(para, &ps.tokens);
     ps.lattice.reset(n);
     ps.infos.clear();
+    let fixed = match pass {
+        Pass::Second(targets, path) => Some((targets, path)),
+        _ => None,
+    };
     let push =
         |lattice: &mut Lattice, infos: &mut Vec<EdgeInfo>, t: usize, n_toks: u8, rd: Reading| {
             infos.push(EdgeInfo {
@@ -148,6 +194,22 @@ pub fn restore_paragraph(
         };
     for t in 0..n {
         let tok = ps.tokens[t];
+        if let Some((targets, path)) = fixed {
+            // Far from every target, the first decode's reading stands: no search.
+            // (Reported words keep all their readings for their confidence; the path is
+            // held to the first one's by blocking the others, below.)
+            let t32 = t as u32;
+            if reports.is_none() && far(targets, t32) {
+                if tok.kind == TokenKind::Word && candidates::too_long(tok.text(para)) {
+                    out.passed_through.push(start + tok.start..start + tok.end);
+                }
+                let j = path.partition_point(|e| e.tok < t32);
+                if let Some(e) = path.get(j).filter(|e| e.tok == t32) {
+                    push(&mut ps.lattice, &mut ps.infos, t, e.n_toks, e.reading);
+                }
+                continue;
+            }
+        }
         match tok.kind {
             TokenKind::Number | TokenKind::Protected => {
                 let n_words = u8::from(tok.kind == TokenKind::Number);
@@ -223,6 +285,29 @@ pub fn restore_paragraph(
         }
     }
     let p = r.params();
+    ps.blocked.clear();
+    if let Pass::Second(targets, path) = pass {
+        favour(&mut ps.lattice, &ps.infos, targets, p.doc_bonus);
+        if reports.is_some() {
+            // Far from the targets, every reading but the first path's is out of the beam:
+            // the same path as with those readings left out, and they are back for the
+            // confidences.
+            for (k, e) in ps.lattice.edges_mut().iter_mut().enumerate() {
+                let info = ps.infos[e.payload as usize];
+                if !far(targets, info.tok) {
+                    continue;
+                }
+                let j = path.partition_point(|x| x.tok < info.tok);
+                let on_path = path.get(j).is_some_and(|x| {
+                    x.tok == info.tok && x.n_toks == info.n_toks && x.reading == info.reading
+                });
+                if !on_path {
+                    ps.blocked.push((k as u32, e.cost));
+                    e.cost += BLOCKED;
+                }
+            }
+        }
+    }
     decode_windows(
         &mut ps.lattice,
         &r.model().lm,
@@ -235,15 +320,30 @@ pub fn restore_paragraph(
         &mut ps.windows,
         &mut ps.path,
     );
+    if let Pass::Second(targets, _) = pass {
+        // The bonus chose the path; the reports' confidences weigh the readings without it,
+        // so a word the document's reading settled is still marked as the doubt it was.
+        let edges = ps.lattice.edges_mut();
+        for &(k, cost) in &ps.blocked {
+            edges[k as usize].cost = cost;
+        }
+        favour(&mut ps.lattice, &ps.infos, targets, -p.doc_bonus);
+    }
     if ps.path.is_empty() && n > 0 {
         out.text.push_str(para);
         return;
     }
     let mut cursor = 0;
-    // Every word of the chosen path, for the reports' confidence (which looks at the words
-    // on both sides of each one).
-    let mut words_on_path: Vec<WordId> = Vec::new();
-    if reports.is_some() {
+    // Every word of the chosen path, for the confidences (which look at the words on both
+    // sides of each one).
+    let mut words_on_path = std::mem::take(&mut ps.path_words);
+    words_on_path.clear();
+    let first_pass = matches!(pass, Pass::First(_));
+    let doubts = match &pass {
+        Pass::First(ev) => ev.doubts.len(),
+        _ => 0,
+    };
+    if reports.is_some() || first_pass {
         for &ei in &ps.path {
             let e = ps.lattice.edges()[ei as usize];
             words_on_path.extend_from_slice(&e.words[..usize::from(e.n_words)]);
@@ -306,9 +406,233 @@ pub fn restore_paragraph(
                 rep.confidence = rep.confidence.min(KEPT_UNKNOWN_CONFIDENCE);
             }
         }
+        if let Pass::First(ev) = &mut pass {
+            if first.kind == TokenKind::Word && info.n_toks == 1 && e.n_words == 1 {
+                let at = words_before - usize::from(e.n_words);
+                // Computed the same way whether or not the words are reported, so that
+                // `restore_report` writes what `restore` writes.
+                let c = path_confidence(
+                    r,
+                    &ps.lattice,
+                    &e,
+                    &words_on_path,
+                    at,
+                    (p.doc_confident, p.doc_doubtful),
+                );
+                let kept_unknown = info.reading.keep && !looks_like_code(observed);
+                let lone = !info.reading.keep
+                    && e.words[0] != UNK
+                    && lone_consonant(vocab.word(e.words[0]));
+                let c = if !clean && (kept_unknown || lone) {
+                    c.min(KEPT_UNKNOWN_CONFIDENCE)
+                } else {
+                    c
+                };
+                let group = group_of(observed);
+                let edges = ps.lattice.edges();
+                let from = edges.partition_point(|x| x.from < e.from);
+                let offered = edges[from..]
+                    .iter()
+                    .take_while(|x| x.from == e.from)
+                    .filter(|x| x.to == e.to && x.n_words == 1)
+                    .map(|x| x.words[0]);
+                ev.record(p, info.tok, group, e.words[0], c, offered);
+            }
+        }
         cursor = last.end;
     }
     out.text.push_str(&para[cursor..]);
+    ps.path_words = words_on_path;
+    // A paragraph with doubts keeps its path for the second decode.
+    if let Pass::First(ev) = pass {
+        if ev.doubts.len() > doubts {
+            let from = ev.path.len() as u32;
+            ev.path.extend(ps.path.iter().map(|&ei| {
+                let e = ps.lattice.edges()[ei as usize];
+                let info = ps.infos[e.payload as usize];
+                PathEdge {
+                    tok: info.tok,
+                    n_toks: info.n_toks,
+                    reading: info.reading,
+                }
+            }));
+            ev.paths.push((from, ev.path.len() as u32));
+            ev.paras += 1;
+        }
+    }
+}
+
+/// Makes every reading of each target token other than the document's reading `doc_bonus`
+/// dearer (readings spanning the token with its neighbour too), when the lattice offers that
+/// reading: a bonus for it that keeps every edge cost non-negative. A negative `bonus` takes
+/// it back.
+fn favour(lattice: &mut Lattice, infos: &[EdgeInfo], targets: &[(u32, WordId)], bonus: f32) {
+    for &(tok, word) in targets {
+        let is_doc = |e: &Edge| {
+            e.from == tok && e.to == tok + 1 && e.n_words == 1 && e.words[0] == word && {
+                let rd = infos[e.payload as usize].reading;
+                !rd.keep
+            }
+        };
+        // Edges come in order of `from`; an edge spans at most two tokens.
+        let edges = lattice.edges_mut();
+        let lo = edges.partition_point(|e| e.from + 1 < tok);
+        let hi = edges.partition_point(|e| e.from <= tok);
+        if !edges[lo..hi].iter().any(is_doc) {
+            continue;
+        }
+        for e in &mut edges[lo..hi] {
+            if e.to > tok && !is_doc(e) {
+                e.cost += bonus;
+            }
+        }
+    }
+}
+
+/// The posterior of the chosen single-word edge `chosen` against the other single-word
+/// readings of its token, in the chosen path's context ([`score_alternatives`]' confidence,
+/// without writing the alternatives), as far as the document pass needs it: exact, or, once
+/// it is known to be at least `confident` or below `doubtful`, a bound on that side.
+///
+/// An alternative's cost is its channel cost plus three trigram costs, none negative, so its
+/// channel cost and the first trigram (one look-up each, in one context) bound its share from
+/// above; the other two trigrams are looked up only for the two alternatives with
+/// the best bounds, the most likely first, and only while the verdict is open; the rest count
+/// at their bound while that can settle the verdict, else not at all. Most words are settled
+/// by the bound; exact scoring of every alternative of every word cost a fifth of the decode.
+fn path_confidence(
+    r: &Restorer,
+    lattice: &Lattice,
+    chosen: &Edge,
+    path_words: &[WordId],
+    at: usize,
+    (confident, doubtful): (f32, f32),
+) -> f32 {
+    let lm = &r.model().lm;
+    let lm_weight = r.params().lm_weight;
+    let edges = lattice.edges();
+    let first = edges.partition_point(|e| e.from < chosen.from);
+    const MAX_ALTS: usize = 32;
+    let mut words = [0 as WordId; MAX_ALTS + 1];
+    let mut costs = [0f32; MAX_ALTS];
+    let mut n = 0;
+    for e in edges[first..]
+        .iter()
+        .take_while(|e| e.from == chosen.from)
+        .filter(|e| e.to == chosen.to && e.n_words == 1 && e.words != chosen.words)
+        .take(MAX_ALTS)
+    {
+        words[n] = e.words[0];
+        costs[n] = e.cost;
+        n += 1;
+    }
+    if n == 0 {
+        return 1.0;
+    }
+    // The left trigrams of the alternatives and of the chosen word (last), in one context.
+    words[n] = chosen.words[0];
+    let prev = |i: usize| at.checked_sub(i).map_or(decode::BOS, |j| path_words[j]);
+    let ctx = lm.context(prev(2), prev(1));
+    let mut lp = [0f32; MAX_ALTS + 1];
+    lm.logprobs_in(&ctx, &words[..=n], &mut lp[..=n]);
+    let mine =
+        chosen.cost - lm_weight * (lp[n] + right_logprob(lm, chosen.words[0], path_words, at));
+    // Each alternative's cost without its two right trigrams: a lower bound on its cost,
+    // so exp(mine − bound) bounds its share of z (confidence = 1 / (1 + z)) from above.
+    let mut low = [0f32; MAX_ALTS];
+    for i in 0..n {
+        low[i] = costs[i] - lm_weight * lp[i];
+    }
+    let (z_conf, z_doubt) = (1.0 / confident - 1.0, 1.0 / doubtful - 1.0);
+    // The few alternatives with the best bounds are scored exactly, best first; the others
+    // are bounded by the best of their bounds.
+    const EXACT: usize = 2;
+    let mut order = [0usize; MAX_ALTS];
+    for (i, o) in order[..n].iter_mut().enumerate() {
+        *o = i;
+    }
+    let k = EXACT.min(n);
+    for j in 0..k {
+        let best = (j..n)
+            .min_by(|&x, &y| {
+                low[order[x]]
+                    .total_cmp(&low[order[y]])
+                    .then(order[x].cmp(&order[y]))
+            })
+            .unwrap_or(j);
+        order.swap(j, best);
+    }
+    let tail = if n > k {
+        (n - k) as f32 * (mine - low[order[k]]).exp()
+    } else {
+        0.0
+    };
+    let mut rest: f32 = tail
+        + order[..k]
+            .iter()
+            .map(|&i| (mine - low[i]).exp())
+            .sum::<f32>();
+    let mut exact = 0f32;
+    for &i in &order[..k] {
+        if exact + rest <= z_conf {
+            return 1.0 / (1.0 + exact + rest);
+        }
+        if exact > z_doubt {
+            return 1.0 / (1.0 + exact);
+        }
+        rest -= (mine - low[i]).exp();
+        let cost = low[i] - lm_weight * right_logprob(lm, words[i], path_words, at);
+        exact += (mine - cost).exp();
+    }
+    // The tail's bound is loose (its count times its best bound): left unscored, it is
+    // taken as negligible, as it nearly always is behind the two best.
+    1.0 / (1.0 + exact)
+}
+
+/// The log-probability of the two trigrams after word `w` put at `path_words[at]` (those
+/// the path's next two words make with it; none at the paragraph's end).
+fn right_logprob(lm: &crate::lm::NgramLm, w: WordId, path_words: &[WordId], at: usize) -> f32 {
+    let Some(&n1) = path_words.get(at + 1) else {
+        return 0.0;
+    };
+    let p2 = at.checked_sub(1).map_or(decode::BOS, |j| path_words[j]);
+    let mut lp = lm.logprob(p2, w, n1);
+    if let Some(&n2) = path_words.get(at + 2) {
+        lp += lm.logprob(w, n1, n2);
+    }
+    lp
+}
+
+/// A word's cost at `path_words[at]` given the rest of the path: the channel and every
+/// trigram the word is part of, on both sides (the path's next two words, or the paragraph's
+/// end).
+fn local_cost(
+    lm: &crate::lm::NgramLm,
+    lm_weight: f32,
+    w: WordId,
+    cost: f32,
+    path_words: &[WordId],
+    at: usize,
+) -> f32 {
+    let ctx = |i: isize| -> WordId {
+        if i < 0 {
+            decode::BOS
+        } else {
+            path_words.get(i as usize).copied().unwrap_or(decode::BOS)
+        }
+    };
+    let a = at as isize;
+    let n = path_words.len() as isize;
+    let (p1, p2) = (ctx(a - 2), ctx(a - 1));
+    let mut lp = lm.logprob(p1, p2, w);
+    if a + 1 < n {
+        let n1 = path_words[(a + 1) as usize];
+        lp += lm.logprob(p2, w, n1);
+        if a + 2 < n {
+            lp += lm.logprob(w, n1, path_words[(a + 2) as usize]);
+        }
+    }
+    cost - lm_weight * lp
 }
 
 /// Confidence of a word token left as written though it is no lexicon word (a kept reading),
@@ -462,29 +786,7 @@ fn score_alternatives(
     let lm = &r.model().lm;
     let p = r.params();
     let vocab = lm.vocab();
-    let ctx = |i: isize| -> WordId {
-        if i < 0 {
-            decode::BOS
-        } else {
-            path_words.get(i as usize).copied().unwrap_or(decode::BOS)
-        }
-    };
-    let a = at as isize;
-    let n = path_words.len() as isize;
-    // The word's posterior given the rest of the path: the channel and every trigram the
-    // word is part of, on both sides (the path's next two words, or the paragraph's end).
-    let local = |w: WordId, cost: f32| -> f32 {
-        let (p1, p2) = (ctx(a - 2), ctx(a - 1));
-        let mut lp = lm.logprob(p1, p2, w);
-        if a + 1 < n {
-            let n1 = path_words[(a + 1) as usize];
-            lp += lm.logprob(p2, w, n1);
-            if a + 2 < n {
-                lp += lm.logprob(w, n1, path_words[(a + 2) as usize]);
-            }
-        }
-        cost - p.lm_weight * lp
-    };
+    let local = |w: WordId, cost: f32| local_cost(lm, p.lm_weight, w, cost, path_words, at);
     let mine = local(chosen.words[0], chosen.cost);
     let mut alts: Vec<(f32, String)> = Vec::new();
     // Edges are in order of `from`: look only at those leaving the chosen one's position
