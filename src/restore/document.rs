@@ -198,8 +198,12 @@ pub(crate) struct Target {
 mod tests {
     use super::*;
 
+    /// The knobs with the pass on (`doc_bonus` 2, the measured setting; the default is off).
     fn params() -> Params {
-        Params::default()
+        Params {
+            doc_bonus: 2.0,
+            ..Params::default()
+        }
     }
 
     #[test]
@@ -261,17 +265,21 @@ mod tests {
         }
     }
 
-    /// Restorers of the embedded model with the pass on (the default) and off, built once.
+    /// Restorers of the embedded model with the pass on (`doc_bonus` 2, the measured
+    /// setting) and off (the default), built once.
     fn restorers() -> &'static (super::super::Restorer, super::super::Restorer) {
         use super::super::Restorer;
         use crate::model::Model;
         static R: std::sync::OnceLock<(Restorer, Restorer)> = std::sync::OnceLock::new();
         R.get_or_init(|| {
-            let on = Restorer::builder(Model::embedded().unwrap()).build();
-            let off = Params {
-                doc_bonus: 0.0,
+            let on = Params {
+                doc_bonus: 2.0,
                 ..Params::default()
             };
+            let on = Restorer::builder(Model::embedded().unwrap())
+                .params(on)
+                .build();
+            let off = Params::default();
             let off = Restorer::builder(Model::embedded().unwrap())
                 .params(off)
                 .build();
@@ -345,12 +353,11 @@ mod tests {
         // searched, which would change the work counted.
         use super::super::Restorer;
         use crate::model::Model;
-        let on = Restorer::builder(Model::embedded().unwrap()).build();
+        let on = Restorer::builder(Model::embedded().unwrap())
+            .params(params())
+            .build();
         let off = Restorer::builder(Model::embedded().unwrap())
-            .params(Params {
-                doc_bonus: 0.0,
-                ..Params::default()
-            })
+            .params(Params::default())
             .build();
         // Clean text with a few unknown words (decoded paragraphs), and an OCR line whose
         // words are all read with confidence or have no document reading.
