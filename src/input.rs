@@ -325,13 +325,26 @@ fn nfc_mapped<'a>(text: Cow<'a, str>, map: &mut OffsetMap) -> Cow<'a, str> {
     };
     let mut out = String::with_capacity(text.len());
     let mut piece = String::new();
+    // A piece that is one stable character alone is its own NFC: only the pieces holding
+    // another character are normalised, and the text between them is copied in one go (a
+    // document with a few decomposed marks is not cut into a piece per character).
+    let mut copied = 0;
     let mut start = 0;
-    let bounds = text
-        .char_indices()
-        .filter(|&(i, c)| i > 0 && stable(c))
-        .map(|(i, _)| i)
-        .chain(std::iter::once(text.len()));
-    for end in bounds {
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if stable(c) {
+            start = i;
+            continue;
+        }
+        let mut end = text.len();
+        while let Some(&(j, d)) = chars.peek() {
+            if stable(d) {
+                end = j;
+                break;
+            }
+            chars.next();
+        }
+        out.push_str(&text[copied..start]);
         let src = &text[start..end];
         piece.clear();
         piece.extend(src.nfc());
@@ -347,8 +360,9 @@ fn nfc_mapped<'a>(text: Cow<'a, str>, map: &mut OffsetMap) -> Cow<'a, str> {
                 r_end: out.len(),
             });
         }
-        start = end;
+        copied = end;
     }
+    out.push_str(&text[copied..]);
     if map.segments().is_empty() {
         text
     } else {
@@ -387,6 +401,61 @@ pub fn source_of_reader(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `nfc_mapped` as it was: a piece per stable character.
+    fn nfc_mapped_per_char<'a>(text: Cow<'a, str>, map: &mut OffsetMap) -> Cow<'a, str> {
+        if is_nfc_quick(text.chars()) == IsNormalized::Yes {
+            return text;
+        }
+        let stable = |c: char| {
+            canonical_combining_class(c) == 0
+                && is_nfc_quick(std::iter::once(c)) == IsNormalized::Yes
+        };
+        let mut out = String::with_capacity(text.len());
+        let mut piece = String::new();
+        let mut start = 0;
+        let bounds = text
+            .char_indices()
+            .filter(|&(i, c)| i > 0 && stable(c))
+            .map(|(i, _)| i)
+            .chain(std::iter::once(text.len()));
+        for end in bounds {
+            let src = &text[start..end];
+            piece.clear();
+            piece.extend(src.nfc());
+            if piece == src {
+                out.push_str(src);
+            } else {
+                let r_start = out.len();
+                out.push_str(&piece);
+                map.push(Segment {
+                    o_start: start,
+                    o_end: end,
+                    r_start,
+                    r_end: out.len(),
+                });
+            }
+            start = end;
+        }
+        if map.segments().is_empty() {
+            text
+        } else {
+            Cow::Owned(out)
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn nfc_pieces_are_those_of_one_piece_per_character(
+            text in "([a-zđA-Z ]|[aeiouyâêôơư]\\u{300}|[aeo]\\u{302}\\u{301}|\\u{301}|\\u{323}\\u{302}|ệ|ế|ỗ|Å|\\u{212b}|\\u{f900}|한|\\u{1100}\\u{1161}|\n){0,40}"
+        ) {
+            let (mut a, mut b) = (OffsetMap::identity(), OffsetMap::identity());
+            let x = nfc_mapped(Cow::Borrowed(text.as_str()), &mut a);
+            let y = nfc_mapped_per_char(Cow::Borrowed(text.as_str()), &mut b);
+            proptest::prop_assert_eq!(&x, &y);
+            proptest::prop_assert_eq!(a.segments(), b.segments());
+        }
+    }
 
     fn strict(b: &[u8]) -> Result<Cow<'_, str>, InputError> {
         decode(b, DecodeOptions::default())
