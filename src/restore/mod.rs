@@ -195,7 +195,7 @@ impl RestorerBuilder {
             .filter_map(|w| vocab.id(w).map(|id| (id, w)))
             .collect();
         for &(id, _) in &words {
-            let ratio = max_count as f64 / (vocab.count(id) + 1) as f64;
+            let ratio = max_count as f64 / vocab.count(id).saturating_add(1) as f64;
             priors[id as usize] = self.params.prior_weight * ratio.ln() as f32;
         }
         let mut known = vec![false; vocab.len()];
