@@ -67,7 +67,7 @@ fn extract(c: &mut Criterion) {
             let src = sohoa::input::source_of(None, CLEAN.as_bytes());
             black_box(
                 engine
-                    .extractor
+                    .extractor()
                     .extract(CLEAN, CLEAN, &OffsetMap::identity(), src),
             )
         })
@@ -151,7 +151,7 @@ fn cold(c: &mut Criterion) {
                 let r = engine.restorer.restore_with(t, &mut s);
                 if *extract {
                     let src = sohoa::input::source_of(None, t.as_bytes());
-                    black_box(engine.extractor.extract(t, &r.text, &r.map, src));
+                    black_box(engine.extractor().extract(t, &r.text, &r.map, src));
                 }
                 black_box(r)
             })

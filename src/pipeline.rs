@@ -29,8 +29,9 @@ use crate::restore::{Params, Restored, Restorer};
 pub struct Engine {
     #[doc(hidden)]
     pub restorer: Restorer,
-    #[doc(hidden)]
-    pub extractor: Extractor,
+    /// Built on first use: `sohoa clean` and `pipe` never extract, and building the
+    /// extractor's automata and patterns is a tenth of a cold start.
+    extractor: std::sync::OnceLock<Extractor>,
 }
 
 /// A processed document: what [`Engine::process_bytes`] returns.
@@ -145,12 +146,18 @@ impl Engine {
         EngineBuilder::default()
     }
 
+    /// The extractor, built on the first call (by one thread; the others wait for it).
+    #[doc(hidden)]
+    pub fn extractor(&self) -> &Extractor {
+        self.extractor.get_or_init(Extractor::new)
+    }
+
     /// An engine over a restorer built by hand (training and tests).
     #[doc(hidden)]
     pub fn from_restorer(restorer: Restorer) -> Engine {
         Engine {
             restorer,
-            extractor: Extractor::new(),
+            extractor: std::sync::OnceLock::new(),
         }
     }
 
@@ -259,8 +266,8 @@ impl Engine {
             let c = layout::correct(&self.restorer, &src, &doc);
             let record = extract.then(|| {
                 let source = input::source_of(path, bytes);
-                let mut r = layout::splice::record_of(&self.extractor, &doc, &c, source);
-                self.extractor.header_from_path(&mut r);
+                let mut r = layout::splice::record_of(self.extractor(), &doc, &c, source);
+                self.extractor().header_from_path(&mut r);
                 r
             });
             (c.xml, record)
@@ -520,7 +527,7 @@ impl Engine {
         if extract {
             // The chunks are extracted without the path: a header the text does not print
             // at all may come from the file name (with its warning), on the whole record.
-            self.extractor.header_from_path(&mut record);
+            self.extractor().header_from_path(&mut record);
             record.report_left_out(MAX_ITEMS, &left_out);
             report_nuls(&mut record, nuls, first_nul);
         }
@@ -663,7 +670,7 @@ impl Engine {
     /// (a bug, never expected) gives an empty part with an `internal_error` warning.
     fn guarded_extract(&self, p: &Part) -> Record {
         let run = || {
-            let mut part = self.extractor.extract(
+            let mut part = self.extractor().extract(
                 &p.text,
                 &p.restored.text,
                 &p.restored.map,

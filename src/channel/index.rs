@@ -32,6 +32,10 @@ pub struct SearchScratch {
     min2: Vec<f32>,
     /// Per alphabet index `a`: the smaller of the query's `cheap[a]` and `min2[a]`.
     cheap: Vec<f32>,
+    /// The indices whose `min2` and `cheap` the last walk set, to reset (unless `walk_full`:
+    /// it set them all).
+    touched: Vec<u16>,
+    walk_full: bool,
     /// The frontier, best first: (lower bound bits << 32 | record).
     frontier: std::collections::BinaryHeap<std::cmp::Reverse<u64>>,
     /// Bit patterns of the best costs found so far (a max-heap of at most `limit`).
@@ -301,13 +305,41 @@ impl CandidateIndex {
         let q = &scratch.query;
         let m = q.obs.len();
         let s = m + 1;
-        let min2 = &mut scratch.min2;
-        min2.clear();
-        min2.resize(model.width(), f32::INFINITY);
+        // The per-character bounds of this query, resetting only what the last one set
+        // (unless it prepared every character): see `Query::prepared`.
+        let n = model.width();
+        let (min2, cheap, touched) = (&mut scratch.min2, &mut scratch.cheap, &mut scratch.touched);
+        if min2.len() != n || scratch.walk_full {
+            min2.clear();
+            min2.resize(n, f32::INFINITY);
+            cheap.clear();
+            cheap.resize(n, f32::INFINITY);
+        } else {
+            for &a in touched.iter() {
+                min2[usize::from(a)] = f32::INFINITY;
+                cheap[usize::from(a)] = f32::INFINITY;
+            }
+        }
+        touched.clear();
         for r in &q.rules {
             if r.alen == 2 {
                 let x = &mut min2[usize::from(r.first)];
                 *x = x.min(r.cost);
+                touched.push(r.first);
+            }
+        }
+        // Per alphabet index: the least one more intended character costs on the parent's
+        // row minimum (by a rule of its own or the second half of a two-character one).
+        scratch.walk_full = q.full;
+        if q.full {
+            for (a, x) in cheap.iter_mut().enumerate() {
+                *x = super::model::min(q.cheap[a], min2[a]);
+            }
+        } else {
+            touched.extend_from_slice(&q.prepared);
+            for &a in touched.iter() {
+                let a = usize::from(a);
+                cheap[a] = super::model::min(q.cheap[a], min2[a]);
             }
         }
         let (rows, recs, frontier, heap, cur) = (
@@ -319,16 +351,6 @@ impl CandidateIndex {
         );
         cur.clear();
         cur.resize(s, 0.0);
-        // Per alphabet index: the least one more intended character costs on the parent's
-        // row minimum (by a rule of its own or the second half of a two-character one).
-        let cheap = &mut scratch.cheap;
-        cheap.clear();
-        cheap.extend(
-            q.cheap
-                .iter()
-                .zip(&scratch.min2)
-                .map(|(&c, &d)| super::model::min(c, d)),
-        );
         let (cheap, min2) = (&scratch.cheap, &scratch.min2);
         rows.clear();
         recs.clear();

@@ -336,10 +336,36 @@ impl ErrorModel {
         q.ins.push(f32::INFINITY);
         q.ins
             .extend(q.obs.iter().map(|&o| self.ins[usize::from(o)]));
-        q.start.clear();
-        q.start.resize(n + 1, 0);
+        // Reset what the previous query set: every entry after a query of every character,
+        // else only the entries it touched (the alphabet is several hundred characters, a
+        // query touches a few dozen; resetting all of them was half of a cold search's
+        // preparation).
+        if q.range.len() != n || q.full {
+            q.range.clear();
+            q.range.resize(n, (0, 0));
+            q.slot.clear();
+            q.slot.resize(n, 0);
+            q.cheap.clear();
+            q.cheap.resize(n, f32::INFINITY);
+            q.end2.clear();
+            q.end2.resize(n, f32::INFINITY);
+        } else {
+            for &a in &q.ranged {
+                q.range[usize::from(a)] = (0, 0);
+            }
+            for &a in &q.prepared {
+                let a = usize::from(a);
+                q.slot[a] = 0;
+                q.cheap[a] = f32::INFINITY;
+                q.end2[a] = f32::INFINITY;
+            }
+        }
+        q.ranged.clear();
+        q.prepared.clear();
+        q.full = only.is_none();
         // The rules matching the query, found once (`found`, with the last intended
-        // character of each), then bucketed by that character (a counting sort).
+        // character of each), then bucketed by that character: a counting sort over the
+        // characters met alone, which keeps the order the rules were found in within a bucket.
         q.found.clear();
         for j in 1..=m {
             for b in 1..=2usize.min(j) {
@@ -348,7 +374,6 @@ impl ErrorModel {
                         continue;
                     }
                     let last = r.alpha[usize::from(r.alen) - 1];
-                    q.start[usize::from(last) + 1] += 1;
                     let rule = QRule {
                         first: r.alpha[0],
                         alen: r.alen,
@@ -360,43 +385,40 @@ impl ErrorModel {
                 }
             }
         }
-        for k in 0..n {
-            q.start[k + 1] += q.start[k];
+        for &(last, _) in &q.found {
+            let count = &mut q.range[usize::from(last)].1;
+            if *count == 0 {
+                q.ranged.push(last);
+            }
+            *count += 1;
         }
-        q.cursor.clear();
-        q.cursor.extend_from_slice(&q.start[..n]);
+        let mut at = 0;
+        for &a in &q.ranged {
+            let r = &mut q.range[usize::from(a)];
+            let count = r.1;
+            *r = (at, at);
+            at += count;
+        }
         q.rules.clear();
         q.rules.resize(q.found.len(), QRule::default());
         for &(last, rule) in &q.found {
-            let at = &mut q.cursor[usize::from(last)];
-            q.rules[*at as usize] = rule;
-            *at += 1;
+            let r = &mut q.range[usize::from(last)];
+            q.rules[r.1 as usize] = rule;
+            r.1 += 1;
         }
-        q.slot.clear();
-        q.cheap.clear();
-        q.end2.clear();
         q.sub.clear();
         // Row 0: the characters not listed.
         q.sub.resize(s, f32::INFINITY);
         match only {
             None => {
-                q.slot.extend(1..=n as u32);
-                q.cheap.resize(n, 0.0);
-                q.end2.resize(n, 0.0);
                 for a in 0..n {
+                    q.slot[a] = a as u32 + 1;
                     self.prepare_char(a, q);
                 }
             }
             Some(chars) => {
-                q.slot.resize(n, 0);
-                q.cheap.resize(n, f32::INFINITY);
-                q.end2.resize(n, f32::INFINITY);
                 for &a in chars {
-                    let a = usize::from(a);
-                    if a < n && q.slot[a] == 0 {
-                        q.slot[a] = (q.sub.len() / s) as u32;
-                        self.prepare_char(a, q);
-                    }
+                    self.ensure_prepared(a, q);
                 }
             }
         }
@@ -413,6 +435,7 @@ impl ErrorModel {
         if a < self.width() && q.slot[a] == 0 {
             let s = q.obs.len() + 1;
             q.slot[a] = (q.sub.len() / s) as u32;
+            q.prepared.push(a as u16);
             self.prepare_char(a, q);
         }
     }
@@ -431,7 +454,8 @@ impl ErrorModel {
             c = c.min(x);
         }
         let mut e2 = f32::INFINITY;
-        for r in &q.rules[q.start[a] as usize..q.start[a + 1] as usize] {
+        let (lo, hi) = q.range[a];
+        for r in &q.rules[lo as usize..hi as usize] {
             if r.alen == 1 {
                 c = c.min(r.cost);
             } else {
@@ -496,7 +520,8 @@ impl ErrorModel {
         for j in 1..s {
             cur[j] = min(up[j] + del, up[j - 1] + sub[j]);
         }
-        for r in &q.rules[q.start[a] as usize..q.start[a + 1] as usize] {
+        let (lo, hi) = q.range[a];
+        for r in &q.rules[lo as usize..hi as usize] {
             let (from, to) = (r.from as usize, r.to as usize);
             let v = if r.alen == 1 {
                 up[from] + r.cost
@@ -721,10 +746,16 @@ pub(crate) struct QRule {
 #[derive(Default, Debug)]
 pub(crate) struct Query {
     pub obs: Vec<u16>,
-    /// The rules matching the query, bucketed: bucket `a` (`rules[start[a]..start[a + 1]]`)
+    /// The rules matching the query, bucketed: bucket `a` (`rules[range[a].0..range[a].1]`)
     /// holds the rules whose intended side ends with alphabet index `a`.
     pub rules: Vec<QRule>,
-    pub start: Vec<u32>,
+    pub range: Vec<(u32, u32)>,
+    /// The characters whose `range` this query set.
+    ranged: Vec<u16>,
+    /// The characters whose `slot`, `cheap` and `end2` this query set (when not `full`).
+    pub prepared: Vec<u16>,
+    /// Every character was prepared.
+    pub full: bool,
     /// `sub[slot[a] * (m + 1) + j]`: the cost of reading intended `a` as `obs[j - 1]`
     /// (index 0 unused; slot 0, every cost infinite, is that of the characters not prepared).
     pub sub: Vec<f32>,
@@ -733,7 +764,6 @@ pub(crate) struct Query {
     found: Vec<(u16, QRule)>,
     /// `ins[j]`: the cost of a spurious `obs[j - 1]` (index 0 unused).
     pub ins: Vec<f32>,
-    cursor: Vec<u32>,
     /// Per alphabet index `a`: no DP value of a row for `a` is below the previous row's
     /// minimum plus `cheap[a]`, or the minimum two rows up plus `end2[a]`.
     pub cheap: Vec<f32>,
