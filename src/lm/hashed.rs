@@ -22,7 +22,7 @@ const EMPTY_WORD: u32 = 0xFFFF;
 /// `slots`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(super) struct GroupTables {
-    slots: Vec<u32>,
+    slots: HugeVec,
 }
 
 /// Where one group's table lies in [`GroupTables::slots`]: `start` and `log2(len)`, packed in
@@ -93,7 +93,7 @@ impl GroupTables {
         // Every group owns a disjoint part of `slots`: they are filled in parallel (this runs
         // at every model load).
         let mut parts = Vec::with_capacity(groups.len());
-        let mut rest = slots.as_mut_slice();
+        let mut rest = &mut slots[..];
         for (g, w) in groups.iter().zip(starts.windows(2)) {
             let len = if g.bits() == 0 { 0 } else { 1 << g.bits() };
             let (part, tail) = std::mem::take(&mut rest).split_at_mut(len);
@@ -163,25 +163,64 @@ impl GroupTables {
     }
 }
 
-/// `len` copies of `fill`, on transparent huge pages where the system grants them on request
-/// (Linux in its default `madvise` mode).
-///
-/// The decoder probes these tables at random, a few times per reading of every token: on
-/// 4 KiB pages nearly every probe of a table of tens of megabytes also missed the TLB, and
-/// the page walks were a large part of the decoder's stalls. The advice is asked before the
-/// memory is first written, so its pages are faulted in as huge ones.
-fn huge_vec(len: usize, fill: u32) -> Vec<u32> {
-    let mut v: Vec<u32> = Vec::with_capacity(len);
+/// A table of `u32` that the decoder probes at random (see [`huge_vec`]).
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct HugeVec(aligned_vec::AVec<u32, aligned_vec::RuntimeAlign>);
+
+impl Default for HugeVec {
+    fn default() -> HugeVec {
+        HugeVec(aligned_vec::AVec::new(0))
+    }
+}
+
+impl std::ops::Deref for HugeVec {
+    type Target = [u32];
+    fn deref(&self) -> &[u32] {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for HugeVec {
+    fn deref_mut(&mut self) -> &mut [u32] {
+        &mut self.0
+    }
+}
+
+/// A huge page.
+const HUGE: usize = 2 << 20;
+
+/// `len` copies of `fill`, on huge pages where the kernel grants them: the language model's
+/// tables are probed at random by the decoder (a TLB miss on nearly every probe with 4 KiB
+/// pages). A table of a megabyte or more starts on a 2 MiB boundary and its capacity is a
+/// whole number of huge pages, so every page of it can be one (unaligned, its first and last
+/// few megabytes stayed small pages: a page fault per 4 KiB at load, thousands of them).
+/// The advice is given before the table is written, so the pages are huge from the first
+/// fault on (the decoder's page walks were a large part of its stalls on 4 KiB pages). A
+/// smaller table (test models) is a plain allocation.
+pub(super) fn huge_vec(len: usize, fill: u32) -> HugeVec {
+    let bytes = len.saturating_mul(std::mem::size_of::<u32>());
+    let mut v: aligned_vec::AVec<u32, aligned_vec::RuntimeAlign> = if bytes >= HUGE / 2 {
+        aligned_vec::AVec::with_capacity(
+            HUGE,
+            bytes.next_multiple_of(HUGE) / std::mem::size_of::<u32>(),
+        )
+    } else {
+        aligned_vec::AVec::with_capacity(0, len)
+    };
     #[cfg(target_os = "linux")]
-    advise_huge_pages(v.as_mut_ptr().cast(), len * std::mem::size_of::<u32>());
+    if bytes >= HUGE / 2 {
+        advise_huge_pages(
+            v.as_mut_ptr().cast(),
+            v.capacity() * std::mem::size_of::<u32>(),
+        );
+    }
     v.resize(len, fill);
-    v
+    HugeVec(v)
 }
 
 /// Asks for huge pages over the whole 2 MiB pages inside `bytes` bytes at `ptr`.
 #[cfg(target_os = "linux")]
 fn advise_huge_pages(ptr: *mut u8, bytes: usize) {
-    const HUGE: usize = 2 << 20;
     let start = (ptr as usize).next_multiple_of(HUGE);
     let end = (ptr as usize).saturating_add(bytes) / HUGE * HUGE;
     if end > start {

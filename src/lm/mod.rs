@@ -126,7 +126,7 @@ struct Tables {
     ctx_of: Vec<hashed::Group>,
     ctx: hashed::GroupTables,
     /// For each slot of `ctx`, the trigram group of the context stored there (raw).
-    ctx_tri: Vec<u32>,
+    ctx_tri: hashed::HugeVec,
     /// Trigram groups: `w << 16 | q(ln P(w | u v))`.
     tri: hashed::GroupTables,
 }
@@ -237,7 +237,7 @@ impl NgramLm {
             ctx.map_err(too_large)?,
             tri.map_err(too_large)?,
         );
-        let mut ctx_tri = vec![0; ctx.len()];
+        let mut ctx_tri = hashed::huge_vec(ctx.len(), 0);
         for (u, r) in group_ranges(&self.ctx_start).enumerate() {
             for j in r {
                 if let Some((_, slot)) = ctx.get(ctx_of[u], self.ctx[j] >> 16) {
