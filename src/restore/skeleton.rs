@@ -12,8 +12,7 @@
 //! insertion, deletion or substitution). A hash collision only lets a hopeless merge through
 //! to the search.
 
-use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
-use std::hash::Hasher;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::channel::ErrorModel;
 use crate::text::vietnamese::ascii_base;
@@ -76,8 +75,32 @@ impl Skeletons {
         if buf.len() > self.max_len + 1 {
             return false;
         }
-        self.near.contains(&hash(buf, NONE))
-            || (0..buf.len()).any(|i| self.near.contains(&hash(buf, i)))
+        let n = buf.len();
+        if n >= MAX_FAST {
+            return self.near.contains(&hash(buf, NONE))
+                || (0..n).any(|i| self.near.contains(&hash(buf, i)));
+        }
+        // The hash of every one-letter deletion from the prefix sums of the polynomial:
+        // linear in the key's length, where hashing each deletion afresh was quadratic.
+        let mut pre = [0u64; MAX_FAST];
+        for (i, &c) in buf.iter().enumerate() {
+            pre[i + 1] = pre[i].wrapping_mul(BASE).wrapping_add(u64::from(c as u32));
+        }
+        if self.near.contains(&finish(pre[n], n)) {
+            return true;
+        }
+        // `suf`: the terms of the letters after `i`, at the powers they have in the key;
+        // `pow`: BASE to the number of letters after `i`.
+        let (mut suf, mut pow) = (0u64, 1u64);
+        for i in (0..n).rev() {
+            let deleted = pre[i].wrapping_mul(pow).wrapping_add(suf);
+            if self.near.contains(&finish(deleted, n - 1)) {
+                return true;
+            }
+            suf = suf.wrapping_add(u64::from(buf[i] as u32).wrapping_mul(pow));
+            pow = pow.wrapping_mul(BASE);
+        }
+        false
     }
 
     fn skeleton(&self, word: &str, out: &mut Vec<char>) {
@@ -97,18 +120,35 @@ impl Skeletons {
 /// No character skipped (see [`hash`]).
 const NONE: usize = usize::MAX;
 
-/// Hash of `chars` without the one at `skip` ([`NONE`]: none skipped).
+/// Keys shorter than this many characters have their deletions hashed in linear time.
+const MAX_FAST: usize = 64;
+
+/// The multiplier of the polynomial hash (odd, with well-spread bits).
+const BASE: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// Hash of `chars` without the one at `skip` ([`NONE`]: none skipped): the polynomial
+/// `Σ c·BASE^k` over the letters kept (the last letter at power 0), finished with its length.
+/// A polynomial, so that [`Skeletons::is_near`] can get every deletion's hash from prefix
+/// sums.
 fn hash(chars: &[char], skip: usize) -> u64 {
-    let mut h = FxHasher::default();
+    let mut h = 0u64;
     let mut n = 0;
     for (i, &c) in chars.iter().enumerate() {
         if i != skip {
-            h.write_u32(c as u32);
+            h = h.wrapping_mul(BASE).wrapping_add(u64::from(c as u32));
             n += 1;
         }
     }
-    h.write_usize(n);
-    h.finish()
+    finish(h, n)
+}
+
+/// Mixes the length into the polynomial and spreads its bits (the set hashes the result
+/// again, but its low bits alone would cluster: short keys of letters differ little).
+fn finish(h: u64, n: usize) -> u64 {
+    let mut x = h ^ (n as u64).wrapping_mul(0xD6E8_FEB8_6659_FD93);
+    x ^= x >> 32;
+    x = x.wrapping_mul(0xD6E8_FEB8_6659_FD93);
+    x ^ (x >> 32)
 }
 
 #[cfg(test)]
@@ -128,6 +168,25 @@ mod tests {
         let mut buf = Vec::new();
         for key in ["hiệu", "hieu", "hiu", "hiêu", "hieeu", "cua", "s6", "1ap"] {
             assert!(s.is_near(key, &mut buf), "{key}");
+        }
+    }
+
+    #[test]
+    fn every_deletion_hashes_as_the_string_without_that_letter() {
+        let s = skeletons();
+        let mut buf = Vec::new();
+        for key in ["hieu", "s6", "x", "hieuhieu", "ngươi", "1ap"] {
+            let chars: Vec<char> = key.chars().collect();
+            for i in 0..chars.len() {
+                let mut kept = chars.clone();
+                kept.remove(i);
+                assert_eq!(hash(&chars, i), hash(&kept, NONE), "{key} {i}");
+            }
+            // The fast path agrees with hashing each deletion afresh.
+            s.skeleton(key, &mut buf);
+            let slow = s.near.contains(&hash(&buf, NONE))
+                || (0..buf.len()).any(|i| s.near.contains(&hash(&buf, i)));
+            assert_eq!(s.is_near(key, &mut buf), slow, "{key}");
         }
     }
 
