@@ -10,7 +10,8 @@
 //!
 //! After the first decode of a document, every word token read as one word on the chosen path
 //! has a confidence (the posterior of [`super::TokenReport::confidence`], the one `--mark`
-//! uses, computed only as far as the thresholds below need: `render::path_confidence`). Tokens are grouped by their letters with marks removed and lower-cased (`Quảng`,
+//! uses, computed only as far as the thresholds below need: `render::path_confidence`, and only for
+//! the occurrences that can change a target: see [`plan`]). Tokens are grouped by their letters with marks removed and lower-cased (`Quảng`,
 //! `Quang` and `QUANG` are one group: the clean occurrences teach the damaged ones). A group's
 //! confident occurrences (confidence at least [`Params::doc_confident`]) vote for their
 //! reading; a reading that holds [`Params::doc_share`] of the votes or more is the document's
