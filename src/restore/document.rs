@@ -10,7 +10,8 @@
 //!
 //! After the first decode of a document, every word token read as one word on the chosen path
 //! has a confidence (the posterior of [`super::TokenReport::confidence`], the one `--mark`
-//! uses, computed only as far as the thresholds below need: `render::path_confidence`). Tokens are grouped by their letters with marks removed and lower-cased (`Quảng`,
+//! uses, computed only as far as the thresholds below need: `render::path_confidence`, and only for
+//! the occurrences that can change a target: see [`plan`]). Tokens are grouped by their letters with marks removed and lower-cased (`Quảng`,
 //! `Quang` and `QUANG` are one group: the clean occurrences teach the damaged ones). A group's
 //! confident occurrences (confidence at least [`Params::doc_confident`]) vote for their
 //! reading; a reading that holds [`Params::doc_share`] of the votes or more is the document's
@@ -41,14 +42,21 @@ use std::hash::Hasher;
 use rustc_hash::{FxHashMap, FxHasher};
 
 use super::decode::WordId;
-use super::render::PathEdge;
-use super::Params;
+use super::render::{self, PathEdge, KEPT_UNKNOWN_CONFIDENCE};
+use super::{Params, Restorer};
 use crate::lm::UNK;
 
 /// The group of a word token: its letters with marks removed, lower-cased, hashed (FxHash:
 /// the same on every run and thread).
 pub(crate) fn group_of(token: &str) -> u64 {
     let mut h = FxHasher::default();
+    if token.is_ascii() {
+        // Most OCR tokens: the bytes are their own bases (the same hash as below).
+        for &b in token.as_bytes() {
+            h.write_u8(b.to_ascii_lowercase());
+        }
+        return h.finish();
+    }
     for c in token.chars() {
         let b = crate::text::vietnamese::ascii_base(c);
         if b.is_ascii() {
@@ -62,73 +70,269 @@ pub(crate) fn group_of(token: &str) -> u64 {
     h.finish()
 }
 
-/// A doubtful occurrence seen in the first pass.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Doubt {
-    /// Index of its paragraph among the piece's paragraphs that hold doubts.
+/// One word token of a first decode's path, read as one word: what its confidence needs,
+/// kept so that it is computed only if the token can matter (see [`plan`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Occ {
+    pub group: u64,
+    /// Index of its paragraph among the piece's kept paragraphs ([`Evidence::paths`]).
     pub para: u32,
     /// Its token's index in the paragraph.
     pub tok: u32,
-    pub group: u64,
     /// What the first pass chose (`UNK` when it kept the token as written).
     pub chosen: WordId,
-    /// The single-word readings its lattice offered, and where they sit in
-    /// [`Evidence::offered`].
-    pub offered: (u32, u32),
+    /// The chosen edge's cost.
+    pub cost: f32,
+    /// The path's two words before it (`BOS` before the paragraph) and the `after` (0..=2)
+    /// after it.
+    pub ctx: [WordId; 4],
+    pub after: u8,
+    /// Its confidence is capped at [`KEPT_UNKNOWN_CONFIDENCE`] (a kept unknown word in OCR).
+    pub capped: bool,
+    /// It is capped too if the chosen word is a lone consonant (checked when needed).
+    pub may_cap: bool,
+    /// The other single-word readings of its token, with their edge costs: a range of
+    /// [`Evidence::alts`].
+    pub alts: (u32, u32),
 }
 
 /// What the first pass of one piece of a document saw.
 #[derive(Debug, Default)]
 pub(crate) struct Evidence {
-    /// `(group, word)` of every confident occurrence.
-    pub votes: Vec<(u64, WordId)>,
-    pub doubts: Vec<Doubt>,
-    /// The readings of the doubts (see [`Doubt::offered`]).
-    pub offered: Vec<WordId>,
-    /// Paragraphs of this piece that hold doubts so far (the next one's index).
+    /// Every word token read as one word, in order.
+    pub occs: Vec<Occ>,
+    /// The other readings of the occurrences (see [`Occ::alts`]).
+    pub alts: Vec<(WordId, f32)>,
+    /// The piece's targets, in order of paragraph and token (see [`plan`]).
+    pub targets: Vec<Target>,
+    /// Paragraphs of this piece kept for a second decode so far (the next one's index): those
+    /// with an occurrence that has other readings.
     pub paras: u32,
-    /// The first decode's path of each paragraph that holds doubts: a range of `path`.
+    /// The first decode's path of each kept paragraph: a range of `path`.
     pub paths: Vec<(u32, u32)>,
     pub path: Vec<PathEdge>,
 }
 
 impl Evidence {
-    /// Records one word token of the chosen path, with the single-word readings its lattice
-    /// offered. Returns whether it was a doubt.
-    pub fn record(
-        &mut self,
-        p: &Params,
-        tok: u32,
-        group: u64,
-        chosen: WordId,
-        confidence: f32,
-        offered: impl Iterator<Item = WordId>,
-    ) -> bool {
-        if confidence >= p.doc_confident {
-            if chosen != UNK {
-                self.votes.push((group, chosen));
-            }
-            false
-        } else if confidence < p.doc_doubtful {
-            let from = self.offered.len() as u32;
-            self.offered
-                .extend(offered.filter(|&w| w != chosen && w != UNK));
-            let to = self.offered.len() as u32;
-            if from == to {
-                return false;
-            }
-            self.doubts.push(Doubt {
-                para: self.paras,
-                tok,
-                group,
-                chosen,
-                offered: (from, to),
+    /// Whether `o` could vote: its reading is a word and its confidence can reach
+    /// `confident`.
+    fn could_vote(p: &Params, o: &Occ) -> bool {
+        o.chosen != UNK && !(o.capped && KEPT_UNKNOWN_CONFIDENCE < p.doc_confident)
+    }
+
+    /// The other readings of `o` that are words.
+    fn offered<'a>(&'a self, o: &'a Occ) -> impl Iterator<Item = WordId> + 'a {
+        self.alts[o.alts.0 as usize..o.alts.1 as usize]
+            .iter()
+            .map(|a| a.0)
+            .filter(move |&w| w != o.chosen && w != UNK)
+    }
+}
+
+/// The confidence of occurrence `o` as far as the thresholds need it (see
+/// `render::path_confidence`), with the cap of kept unknown words and lone consonants.
+fn confidence(r: &Restorer, ev: &Evidence, o: &Occ) -> f32 {
+    let p = r.params();
+    let capped =
+        o.capped || (o.may_cap && render::lone_consonant(r.model().lm.vocab().word(o.chosen)));
+    if capped && KEPT_UNKNOWN_CONFIDENCE < p.doc_doubtful.min(p.doc_confident) {
+        // Doubtful whatever the context says.
+        return KEPT_UNKNOWN_CONFIDENCE;
+    }
+    let words = [o.ctx[0], o.ctx[1], o.chosen, o.ctx[2], o.ctx[3]];
+    let alts = &ev.alts[o.alts.0 as usize..o.alts.1 as usize];
+    let c = render::path_confidence(
+        r,
+        alts,
+        (o.chosen, o.cost),
+        &words[..3 + usize::from(o.after)],
+        2,
+        (p.doc_confident, p.doc_doubtful),
+    );
+    if capped {
+        c.min(KEPT_UNKNOWN_CONFIDENCE)
+    } else {
+        c
+    }
+}
+
+/// An occurrence: its piece and its index in the piece's [`Evidence::occs`].
+type OccRef = (u32, u32);
+
+/// Finds every piece's targets (into [`Evidence::targets`]), computing confidences only where
+/// they can change one.
+///
+/// The occurrences are gathered by group. An occurrence can be a target only if it offers a
+/// word that another occurrence of its group chose; a group with no such occurrence is
+/// skipped. In the others, the group's reading is decided from bounds on its votes: each
+/// occurrence whose confidence is not computed yet counts as a vote on the side that makes
+/// the verdict hardest, and confidences are computed only until the verdict holds either way.
+/// Then only the occurrences offering the reading are checked for doubt. The targets are
+/// those of computing every confidence and building the [`Cache`] from all the votes (a test
+/// checks it), and each group is decided on its own, so the result does not depend on the
+/// order or the threads. `parallel` decides groups in parallel.
+pub(crate) fn plan(r: &Restorer, evs: &mut [&mut Evidence], parallel: bool) {
+    for ev in evs.iter_mut() {
+        ev.targets.clear();
+    }
+    let mut index: FxHashMap<u64, u32> = FxHashMap::default();
+    let mut groups: Vec<Vec<OccRef>> = Vec::new();
+    for (k, ev) in evs.iter().enumerate() {
+        for (i, o) in ev.occs.iter().enumerate() {
+            let g = *index.entry(o.group).or_insert_with(|| {
+                groups.push(Vec::new());
+                (groups.len() - 1) as u32
             });
-            true
-        } else {
-            false
+            groups[g as usize].push((k as u32, i as u32));
         }
     }
+    let shared: Vec<&Evidence> = evs.iter().map(|e| &**e).collect();
+    let found: Vec<(OccRef, Target)> = if parallel {
+        use rayon::prelude::*;
+        groups
+            .par_iter()
+            .filter(|g| g.len() > 1)
+            .flat_map_iter(|g| decide(r, &shared, g))
+            .collect()
+    } else {
+        groups
+            .iter()
+            .filter(|g| g.len() > 1)
+            .flat_map(|g| decide(r, &shared, g))
+            .collect()
+    };
+    let mut found = found;
+    found.sort_unstable_by_key(|&((k, i), _)| (k, i));
+    for ((k, _), t) in found {
+        evs[k as usize].targets.push(t);
+    }
+}
+
+/// The targets of one group (see [`plan`]).
+fn decide(r: &Restorer, evs: &[&Evidence], group: &[OccRef]) -> Vec<(OccRef, Target)> {
+    let p = r.params();
+    let occ = |&(k, i): &OccRef| (evs[k as usize], &evs[k as usize].occs[i as usize]);
+    // The words chosen by occurrences that could vote, with their counts.
+    let mut words: Vec<(WordId, u32)> = Vec::new();
+    for o in group.iter().map(|x| occ(x).1) {
+        if Evidence::could_vote(p, o) {
+            match words.iter_mut().find(|w| w.0 == o.chosen) {
+                Some(w) => w.1 += 1,
+                None => words.push((o.chosen, 1)),
+            }
+        }
+    }
+    // The words some occurrence offers that another chose: the only possible readings that
+    // make a target.
+    let mut wanted: Vec<(WordId, u32)> = Vec::new();
+    for x in group {
+        let (ev, o) = occ(x);
+        for w in ev.offered(o) {
+            if let Some(&c) = words.iter().find(|c| c.0 == w) {
+                if !wanted.contains(&c) {
+                    wanted.push(c);
+                }
+            }
+        }
+    }
+    if wanted.is_empty() {
+        return Vec::new();
+    }
+    // Confidences computed so far, by position in `group`.
+    let mut conf = vec![f32::NAN; group.len()];
+    let mut conf_of = |j: usize| {
+        if conf[j].is_nan() {
+            let (ev, o) = occ(&group[j]);
+            conf[j] = confidence(r, ev, o);
+        }
+        conf[j]
+    };
+    let share = p.doc_share;
+    let reading = if share <= 0.5 {
+        // Ties are possible: count every vote, as the cache does.
+        let mut votes = Vec::new();
+        for (j, x) in group.iter().enumerate() {
+            let o = occ(x).1;
+            if Evidence::could_vote(p, o) && conf_of(j) >= p.doc_confident {
+                votes.push((o.group, o.chosen));
+            }
+        }
+        Cache::build(votes.iter(), share)
+            .reading
+            .values()
+            .next()
+            .copied()
+    } else {
+        // Most chosen first: the likeliest reading.
+        wanted.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let passes = |n: u32, rest: u32| n >= 1 && n as f32 >= share * (n + rest) as f32;
+        let mut reading = None;
+        for &(w, n_w) in &wanted {
+            let n_all: u32 = words.iter().map(|c| c.1).sum();
+            // Votes known for and against `w`, and occurrences not yet known on each side.
+            let (mut yes, mut open_w, mut no, mut open_r) = (0u32, n_w, 0u32, n_all - n_w);
+            let sides: Vec<(usize, bool)> = group
+                .iter()
+                .enumerate()
+                .filter(|(_, x)| Evidence::could_vote(p, occ(x).1))
+                .map(|(j, x)| (j, occ(x).1.chosen == w))
+                .collect();
+            // The other side first, then `w`'s, each until the verdict holds.
+            let order = sides
+                .iter()
+                .filter(|s| !s.1)
+                .chain(sides.iter().filter(|s| s.1));
+            let mut verdict = None;
+            for &(j, mine) in order {
+                if passes(yes, no + open_r) {
+                    verdict = Some(true);
+                    break;
+                }
+                if !passes(yes + open_w, no) {
+                    verdict = Some(false);
+                    break;
+                }
+                let voted = conf_of(j) >= p.doc_confident;
+                match (mine, voted) {
+                    (true, true) => yes += 1,
+                    (false, true) => no += 1,
+                    _ => {}
+                }
+                if mine {
+                    open_w -= 1;
+                } else {
+                    open_r -= 1;
+                }
+            }
+            if verdict.unwrap_or_else(|| passes(yes, no)) {
+                reading = Some(w);
+                break;
+            }
+        }
+        reading
+    };
+    let Some(w) = reading else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (j, x) in group.iter().enumerate() {
+        let (ev, o) = occ(x);
+        if o.chosen == w || !ev.offered(o).any(|v| v == w) {
+            continue;
+        }
+        let c = conf_of(j);
+        if c < p.doc_confident && c < p.doc_doubtful {
+            out.push((
+                *x,
+                Target {
+                    para: o.para,
+                    tok: o.tok,
+                    word: w,
+                },
+            ));
+        }
+    }
+    out
 }
 
 /// The document's reading of each group that has one.
@@ -162,28 +366,6 @@ impl Cache {
             .collect();
         Cache { reading }
     }
-
-    /// Whether no group has a reading (then nothing is decoded again).
-    pub fn is_empty(&self) -> bool {
-        self.reading.is_empty()
-    }
-
-    /// The targets among a piece's doubts: `(paragraph, token, document's reading)`, in
-    /// order of paragraph and token.
-    pub fn targets(&self, ev: &Evidence) -> Vec<Target> {
-        ev.doubts
-            .iter()
-            .filter_map(|d| {
-                let &w = self.reading.get(&d.group)?;
-                let offered = &ev.offered[d.offered.0 as usize..d.offered.1 as usize];
-                (w != d.chosen && offered.contains(&w)).then_some(Target {
-                    para: d.para,
-                    tok: d.tok,
-                    word: w,
-                })
-            })
-            .collect()
-    }
 }
 
 /// A doubtful occurrence to decode again with the document's reading favoured.
@@ -214,37 +396,6 @@ mod tests {
         assert_eq!(g, group_of("Quáng"));
         assert_ne!(g, group_of("Quan"));
         assert_eq!(group_of("Đồng"), group_of("dong"));
-    }
-
-    #[test]
-    fn confident_readings_vote_and_doubtful_ones_become_targets() {
-        let p = params();
-        let mut ev = Evidence::default();
-        let (quang, quảng, other) = (10, 11, 12);
-        // Two confident `quảng`, one confident `quang`: two thirds of the votes.
-        ev.record(&p, 0, 7, quảng, 0.99, [quang].into_iter());
-        ev.record(&p, 1, 7, quảng, 0.97, [quang].into_iter());
-        ev.record(&p, 2, 7, quang, 0.99, [quảng].into_iter());
-        ev.paras = 1;
-        // A doubtful `quang` that could be `quảng`: a target; one whose lattice lacks it:
-        // not; a middling one: neither vote nor doubt.
-        assert!(ev.record(&p, 3, 7, quang, 0.4, [quảng, other].into_iter()));
-        assert!(ev.record(&p, 4, 7, quang, 0.4, [other].into_iter()));
-        assert!(!ev.record(&p, 5, 7, quang, 0.85, [quảng].into_iter()));
-        // A doubt with no other reading at all is not kept.
-        assert!(!ev.record(&p, 6, 7, quang, 0.3, std::iter::empty()));
-        assert_eq!(ev.doubts.len(), 2);
-        let c = Cache::build(ev.votes.iter(), 0.6);
-        assert_eq!(
-            c.targets(&ev),
-            [Target {
-                para: 1,
-                tok: 3,
-                word: quảng
-            }]
-        );
-        // Above two thirds, the group has no reading.
-        assert!(Cache::build(ev.votes.iter(), 0.7).targets(&ev).is_empty());
     }
 
     #[test]
@@ -378,12 +529,83 @@ mod tests {
         assert_eq!(a.work(), b.work());
     }
 
+    /// The targets of computing every occurrence's confidence, voting with every confident
+    /// one and building the cache from all the votes: what [`plan`] must find.
+    fn every_confidence(r: &Restorer, evs: &[&Evidence]) -> Vec<Vec<Target>> {
+        let p = r.params();
+        let mut votes = Vec::new();
+        let mut doubts = Vec::new();
+        for (k, ev) in evs.iter().enumerate() {
+            for o in &ev.occs {
+                let c = confidence(r, ev, o);
+                if c >= p.doc_confident {
+                    if o.chosen != UNK {
+                        votes.push((o.group, o.chosen));
+                    }
+                } else if c < p.doc_doubtful && ev.offered(o).next().is_some() {
+                    doubts.push((k, *o));
+                }
+            }
+        }
+        let cache = Cache::build(votes.iter(), p.doc_share);
+        let mut out = vec![Vec::new(); evs.len()];
+        for (k, o) in doubts {
+            if let Some(&w) = cache.reading.get(&o.group) {
+                if w != o.chosen && evs[k].offered(&o).any(|x| x == w) {
+                    out[k].push(Target {
+                        para: o.para,
+                        tok: o.tok,
+                        word: w,
+                    });
+                }
+            }
+        }
+        out
+    }
+
     #[test]
-    fn kept_tokens_do_not_vote() {
-        let p = params();
-        let mut ev = Evidence::default();
-        ev.record(&p, 0, 1, UNK, 1.0, std::iter::empty());
-        assert!(ev.votes.is_empty());
-        assert!(Cache::build(ev.votes.iter(), 0.5).is_empty());
+    fn the_plan_finds_the_targets_of_every_confidence() {
+        use super::super::{Restorer, Session};
+        use crate::model::Model;
+        let (half, rest) = OCR_003.split_at(OCR_003.len() / 2 + 17);
+        let half = &half[..half.rfind('\n').unwrap_or(0)];
+        let mut checked = 0;
+        for (share, confident, doubtful) in [
+            (0.7, 0.9, 0.8),
+            (0.5, 0.9, 0.8),
+            (0.4, 0.9, 0.8),
+            (0.9, 0.6, 0.95),
+            (0.6, 0.4, 0.3),
+        ] {
+            let params = Params {
+                doc_bonus: 2.0,
+                doc_share: share,
+                doc_confident: confident,
+                doc_doubtful: doubtful,
+                ..Params::default()
+            };
+            let r = Restorer::builder(Model::embedded().unwrap())
+                .params(params)
+                .build();
+            let mut s = Session::default();
+            let penalty = r.change_penalty(OCR_003);
+            // One piece, and two pieces of one document.
+            for texts in [vec![OCR_003], vec![half, rest]] {
+                let mut firsts: Vec<_> = texts
+                    .iter()
+                    .map(|t| r.first_pass(t, &mut s, penalty, None, false))
+                    .collect();
+                let want = every_confidence(&r, &firsts.iter().map(|f| &f.ev).collect::<Vec<_>>());
+                for parallel in [false, true] {
+                    let mut evs: Vec<&mut Evidence> =
+                        firsts.iter_mut().map(|f| &mut f.ev).collect();
+                    plan(&r, &mut evs, parallel);
+                    let got: Vec<Vec<Target>> = evs.iter().map(|e| e.targets.clone()).collect();
+                    assert_eq!(got, want, "{share} {confident} {doubtful} {parallel}");
+                    checked += got.iter().map(Vec::len).sum::<usize>();
+                }
+            }
+        }
+        assert!(checked > 100, "{checked}");
     }
 }

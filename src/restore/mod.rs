@@ -425,13 +425,13 @@ impl Restorer {
     ) -> (Restored, Vec<TokenReport>) {
         if reports || text.len() <= PARALLEL_CHUNK_BYTES {
             return self.with_session(|s| {
-                let first = self.first_pass(text, s, penalty, unknown, reports);
-                let cache = self.cache_of([&first]);
-                self.second_pass(text, s, penalty, first, &cache, reports)
+                let mut first = self.first_pass(text, s, penalty, unknown, reports);
+                self.plan(std::slice::from_mut(&mut first), false);
+                self.second_pass(text, s, penalty, first, reports)
             });
         }
         let chunks = paragraph_chunks(text, PARALLEL_CHUNK_BYTES);
-        let firsts: Vec<FirstPass> = chunks
+        let mut firsts: Vec<FirstPass> = chunks
             .par_iter()
             .map(|&(start, end)| {
                 // A part's edges count as the text's only where they are at whitespace.
@@ -441,13 +441,13 @@ impl Restorer {
                 self.with_session(|s| self.first_pass(&text[start..end], s, penalty, part, false))
             })
             .collect();
-        let cache = self.cache_of(&firsts);
+        self.plan(&mut firsts, true);
         let parts: Vec<(usize, Restored)> = chunks
             .par_iter()
             .zip(firsts)
             .map(|(&(start, end), first)| {
                 let r = self.with_session(|s| {
-                    self.second_pass(&text[start..end], s, penalty, first, &cache, false)
+                    self.second_pass(&text[start..end], s, penalty, first, false)
                         .0
                 });
                 (start, r)
@@ -473,18 +473,19 @@ impl Restorer {
     /// Restores `text` with an explicit session (no parallelism inside).
     pub fn restore_with(&self, text: &str, session: &mut Session) -> Restored {
         let penalty = self.change_penalty(text);
-        let first = self.first_pass(text, session, penalty, None, false);
-        let cache = self.cache_of([&first]);
-        self.second_pass(text, session, penalty, first, &cache, false)
-            .0
+        let mut first = self.first_pass(text, session, penalty, None, false);
+        self.plan(std::slice::from_mut(&mut first), false);
+        self.second_pass(text, session, penalty, first, false).0
     }
 
-    /// The document's cache from the votes of all its pieces' first passes.
-    fn cache_of<'a>(&self, firsts: impl IntoIterator<Item = &'a FirstPass>) -> document::Cache {
-        document::Cache::build(
-            firsts.into_iter().flat_map(|f| f.ev.votes.iter()),
-            self.params.doc_share,
-        )
+    /// The targets of all the pieces' first passes (see [`document::plan`]), the groups
+    /// decided in parallel or not: the same result.
+    fn plan(&self, firsts: &mut [FirstPass], parallel: bool) {
+        if self.params.doc_bonus <= 0.0 {
+            return;
+        }
+        let mut evs: Vec<&mut document::Evidence> = firsts.iter_mut().map(|f| &mut f.ev).collect();
+        document::plan(self, &mut evs, parallel);
     }
 
     /// How much a text reads as clean already: the share of its word tokens (letters only)
@@ -646,7 +647,7 @@ impl Restorer {
                 continue;
             }
             let before = Marks::of(&out, &reports);
-            let doubts = ev.doubts.len();
+            let kept = ev.paras;
             render::restore_paragraph(
                 self,
                 text,
@@ -662,7 +663,7 @@ impl Restorer {
                     render::Pass::Plain
                 },
             );
-            if ev.doubts.len() > doubts {
+            if ev.paras > kept {
                 spans.push(ParaSpan {
                     start,
                     end,
@@ -688,15 +689,9 @@ impl Restorer {
         session: &mut Session,
         penalty: f32,
         first: FirstPass,
-        cache: &document::Cache,
         with_reports: bool,
     ) -> (Restored, Vec<TokenReport>) {
-        let targets = if cache.is_empty() {
-            Vec::new()
-        } else {
-            cache.targets(&first.ev)
-        };
-        if targets.is_empty() {
+        if first.ev.targets.is_empty() {
             return (first.out, first.reports);
         }
         let FirstPass {
@@ -710,6 +705,7 @@ impl Restorer {
         // Where the first pass's output has been copied up to.
         let mut at = Marks::default();
         let mut toks: Vec<(u32, decode::WordId)> = Vec::new();
+        let targets = &ev.targets;
         let mut i = 0;
         while i < targets.len() {
             let para = targets[i].para;

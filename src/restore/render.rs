@@ -7,7 +7,7 @@ use crate::text::vietnamese::CasePattern;
 
 use super::candidates::{self, Reading};
 use super::decode::{self, DecodeParams, DecodeScratch, Edge, Lattice, Scorer, WordId};
-use super::document::{group_of, Evidence};
+use super::document::{group_of, Evidence, Occ};
 use super::windows::{decode_windows, WindowScratch};
 use super::{Restored, Restorer, Session};
 
@@ -339,10 +339,9 @@ pub fn restore_paragraph(
     let mut words_on_path = std::mem::take(&mut ps.path_words);
     words_on_path.clear();
     let first_pass = matches!(pass, Pass::First(_));
-    let doubts = match &pass {
-        Pass::First(ev) => ev.doubts.len(),
-        _ => 0,
-    };
+    // Whether the paragraph has a word with other readings: then its path is kept for a
+    // second decode.
+    let mut kept = false;
     if reports.is_some() || first_pass {
         for &ei in &ps.path {
             let e = ps.lattice.edges()[ei as usize];
@@ -408,44 +407,44 @@ pub fn restore_paragraph(
         }
         if let Pass::First(ev) = &mut pass {
             if first.kind == TokenKind::Word && info.n_toks == 1 && e.n_words == 1 {
-                let at = words_before - usize::from(e.n_words);
-                // Computed the same way whether or not the words are reported, so that
-                // `restore_report` writes what `restore` writes.
-                let c = path_confidence(
-                    r,
-                    &ps.lattice,
-                    &e,
-                    &words_on_path,
-                    at,
-                    (p.doc_confident, p.doc_doubtful),
-                );
-                let kept_unknown = info.reading.keep && !looks_like_code(observed);
-                let lone = !info.reading.keep
-                    && e.words[0] != UNK
-                    && lone_consonant(vocab.word(e.words[0]));
-                let c = if !clean && (kept_unknown || lone) {
-                    c.min(KEPT_UNKNOWN_CONFIDENCE)
-                } else {
-                    c
-                };
-                let group = group_of(observed);
+                // What the confidence needs, kept: it is computed later, and only if the
+                // document's other occurrences of the word make it matter.
+                let at = words_before - 1;
+                let before = |i: usize| at.checked_sub(i).map_or(decode::BOS, |j| words_on_path[j]);
+                let after = |i: usize| words_on_path.get(at + i).copied().unwrap_or(decode::BOS);
+                let from = ev.alts.len() as u32;
                 let edges = ps.lattice.edges();
-                let from = edges.partition_point(|x| x.from < e.from);
-                let offered = edges[from..]
-                    .iter()
-                    .take_while(|x| x.from == e.from)
-                    .filter(|x| x.to == e.to && x.n_words == 1)
-                    .map(|x| x.words[0]);
-                ev.record(p, info.tok, group, e.words[0], c, offered);
+                let lo = edges.partition_point(|x| x.from < e.from);
+                ev.alts.extend(
+                    edges[lo..]
+                        .iter()
+                        .take_while(|x| x.from == e.from)
+                        .filter(|x| x.to == e.to && x.n_words == 1 && x.words != e.words)
+                        .map(|x| (x.words[0], x.cost)),
+                );
+                let to = ev.alts.len() as u32;
+                kept |= from != to;
+                ev.occs.push(Occ {
+                    group: group_of(observed),
+                    para: ev.paras,
+                    tok: info.tok,
+                    chosen: e.words[0],
+                    cost: e.cost,
+                    ctx: [before(2), before(1), after(1), after(2)],
+                    after: (words_on_path.len() - at - 1).min(2) as u8,
+                    capped: !clean && info.reading.keep && !looks_like_code(observed),
+                    may_cap: !clean && !info.reading.keep && e.words[0] != UNK,
+                    alts: (from, to),
+                });
             }
         }
         cursor = last.end;
     }
     out.text.push_str(&para[cursor..]);
     ps.path_words = words_on_path;
-    // A paragraph with doubts keeps its path for the second decode.
+    // A paragraph that may hold doubts keeps its path for the second decode.
     if let Pass::First(ev) = pass {
-        if ev.doubts.len() > doubts {
+        if kept {
             let from = ev.path.len() as u32;
             ev.path.extend(ps.path.iter().map(|&ei| {
                 let e = ps.lattice.edges()[ei as usize];
@@ -500,43 +499,35 @@ fn favour(lattice: &mut Lattice, infos: &[EdgeInfo], targets: &[(u32, WordId)], 
 /// the best bounds, the most likely first, and only while the verdict is open; the rest count
 /// at their bound while that can settle the verdict, else not at all. Most words are settled
 /// by the bound; exact scoring of every alternative of every word cost a fifth of the decode.
-fn path_confidence(
+pub(crate) fn path_confidence(
     r: &Restorer,
-    lattice: &Lattice,
-    chosen: &Edge,
+    alternatives: &[(WordId, f32)],
+    (chosen, chosen_cost): (WordId, f32),
     path_words: &[WordId],
     at: usize,
     (confident, doubtful): (f32, f32),
 ) -> f32 {
     let lm = &r.model().lm;
     let lm_weight = r.params().lm_weight;
-    let edges = lattice.edges();
-    let first = edges.partition_point(|e| e.from < chosen.from);
     const MAX_ALTS: usize = 32;
     let mut words = [0 as WordId; MAX_ALTS + 1];
     let mut costs = [0f32; MAX_ALTS];
     let mut n = 0;
-    for e in edges[first..]
-        .iter()
-        .take_while(|e| e.from == chosen.from)
-        .filter(|e| e.to == chosen.to && e.n_words == 1 && e.words != chosen.words)
-        .take(MAX_ALTS)
-    {
-        words[n] = e.words[0];
-        costs[n] = e.cost;
+    for &(w, c) in alternatives.iter().take(MAX_ALTS) {
+        words[n] = w;
+        costs[n] = c;
         n += 1;
     }
     if n == 0 {
         return 1.0;
     }
     // The left trigrams of the alternatives and of the chosen word (last), in one context.
-    words[n] = chosen.words[0];
+    words[n] = chosen;
     let prev = |i: usize| at.checked_sub(i).map_or(decode::BOS, |j| path_words[j]);
     let ctx = lm.context(prev(2), prev(1));
     let mut lp = [0f32; MAX_ALTS + 1];
     lm.logprobs_in(&ctx, &words[..=n], &mut lp[..=n]);
-    let mine =
-        chosen.cost - lm_weight * (lp[n] + right_logprob(lm, chosen.words[0], path_words, at));
+    let mine = chosen_cost - lm_weight * (lp[n] + right_logprob(lm, chosen, path_words, at));
     // Each alternative's cost without its two right trigrams: a lower bound on its cost,
     // so exp(mine − bound) bounds its share of z (confidence = 1 / (1 + z)) from above.
     let mut low = [0f32; MAX_ALTS];
@@ -647,7 +638,7 @@ pub(crate) const KEPT_UNKNOWN_CONFIDENCE: f32 = 0.5;
 /// OCR mostly a syllable whose vowel was lost (`X&` = Xã, `B4` = Bố, `s` = số); in clean
 /// text a list label (`điểm c`), which is why the cap applies to OCR only. On dev 003, 16 of
 /// the 19 written were wrong, most with a confidence above 0.8.
-fn lone_consonant(word: &str) -> bool {
+pub(crate) fn lone_consonant(word: &str) -> bool {
     let mut chars = word.chars();
     match (chars.next(), chars.next()) {
         (Some(c), None) => {
