@@ -6,7 +6,7 @@
 use regex::{Captures, Regex};
 
 use super::fold::{lower_starts_with, Folded};
-use super::line_runs::LineRuns;
+use super::line_runs::{lines, LineRuns, Need};
 
 /// A date found in the text (offsets into the restored text).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -108,8 +108,8 @@ impl Dates {
     ) -> (Vec<FoundDate>, Vec<(usize, usize)>) {
         let t = folded.text.as_str();
         let runs = LineRuns::new(t);
-        let long = runs.captures(&self.long);
-        let numeric = runs.captures(&self.numeric);
+        let long = runs.captures_needing(&self.long, Need::NgSpaceDigit);
+        let numeric = runs.captures_needing(&self.numeric, Need::DigitSepDigit);
         let impossible = impossible_of(folded, &long, &numeric);
         let mut found: Vec<(usize, usize, String)> = Vec::new(); // folded start, end, iso
         let taken = |found: &[(usize, usize, String)], s: usize, e: usize| {
@@ -128,14 +128,17 @@ impl Dates {
         // A long date broken across a line end (the text layer wraps the paragraph there):
         // `Nghị định số 59/2024/NĐ-CP ngày 25 tháng 5 năm` / `2024 của Chính phủ`.
         let mut line_start = 0;
-        for line in t.split('\n') {
+        for line in lines(t) {
             let next_start = line_start + line.len() + 1;
             let end = line.trim_end();
-            let lower_end = end.get(end.len().saturating_sub(5)..).unwrap_or("");
+            let lower_end = end
+                .get(end.len().saturating_sub(5)..)
+                .unwrap_or("")
+                .as_bytes();
             let open = end.ends_with(|c: char| c.is_ascii_digit())
-                || ["thang", "nam", "ngay"].iter().any(|k| {
-                    lower_end.eq_ignore_ascii_case(k) || lower_end.to_ascii_lowercase().ends_with(k)
-                });
+                || ["thang", "nam", "ngay"]
+                    .iter()
+                    .any(|k| ends_with_ignore_ascii_case(lower_end, k.as_bytes()));
             if open && next_start < t.len() {
                 let mut from = end.len().saturating_sub(40);
                 while !end.is_char_boundary(from) {
@@ -188,7 +191,7 @@ impl Dates {
             }
         }
         // `ngày  /7/2025`: the day left blank.
-        for c in runs.captures(&self.blank_day) {
+        for c in runs.captures_needing(&self.blank_day, Need::DigitSlashDigit) {
             let m = c.get(0).map_or(0..0, |m| m.range());
             if let (Ok(mo), Some(y)) = (c[1].parse(), parse_year(&c[2])) {
                 if let Some(iso) = iso(None, mo, Some(y)) {
@@ -205,7 +208,7 @@ impl Dates {
                 Some((*s, y, m))
             })
             .collect();
-        for c in runs.captures(&self.glued) {
+        for c in runs.captures_needing(&self.glued, Need::DigitSlashDigit) {
             let m = c.get(0).map_or(0..0, |m| m.range());
             if taken(&found, m.start, m.end) || t[m.end..].starts_with('/') {
                 continue;
@@ -243,7 +246,7 @@ impl Dates {
             }
         }
         // tháng 11/2025, tháng 11 năm 2025; bare `tháng 11` takes the year of a date on its line.
-        for c in runs.captures(&self.month_year) {
+        for c in runs.captures_needing(&self.month_year, Need::NgSpaceDigit) {
             let m = c.get(0).map_or(0..0, |m| m.range());
             if taken(&found, m.start, m.end) {
                 continue;
@@ -268,7 +271,7 @@ impl Dates {
         }
         // Day/month with the year given later in the sentence: `từ ngày 27/10 đến ngày 03/11/2025`.
         let lower = t.to_ascii_lowercase();
-        for c in runs.captures(&self.day_month) {
+        for c in runs.captures_needing(&self.day_month, Need::DigitSlashDigit) {
             let m = c.get(0).map_or(0..0, |m| m.range());
             if taken(&found, m.start, m.end) {
                 continue;
@@ -325,10 +328,29 @@ impl Dates {
         let runs = LineRuns::new(&folded.text);
         impossible_of(
             folded,
-            &runs.captures(&self.long),
-            &runs.captures(&self.numeric),
+            &runs.captures_needing(&self.long, Need::NgSpaceDigit),
+            &runs.captures_needing(&self.numeric, Need::DigitSepDigit),
         )
     }
+
+    /// Each pattern searched by [`LineRuns`], with what its matches need of an ASCII line.
+    #[cfg(test)]
+    fn searched(&self) -> [(&Regex, Need); 6] {
+        [
+            (&self.long, Need::NgSpaceDigit),
+            (&self.numeric, Need::DigitSepDigit),
+            (&self.month_year, Need::NgSpaceDigit),
+            (&self.day_month, Need::DigitSlashDigit),
+            (&self.blank_day, Need::DigitSlashDigit),
+            (&self.glued, Need::DigitSlashDigit),
+        ]
+    }
+}
+
+/// Does `s` end with `suffix`, ASCII case ignored (as `s.to_ascii_lowercase().ends_with(suffix)`
+/// for a lower-case suffix, without the copy)?
+fn ends_with_ignore_ascii_case(s: &[u8], suffix: &[u8]) -> bool {
+    s.len() >= suffix.len() && s[s.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
 }
 
 /// [`Dates::impossible`] from the matches of the long and the numeric date patterns.
@@ -446,6 +468,40 @@ mod tests {
                 ["ngày 18 tháng 02 năm 2025" => "2025-02-18"],
             "ngày 31 tháng \n02 năm 2025" => [],
             "trong 30 ngày\nkể từ ngày 01/7/2025" => ["01/7/2025" => "2025-07-01"],
+        }
+    }
+
+    proptest::proptest! {
+        /// Each date pattern finds in the runs of the lines that meet its [`Need`] what it
+        /// finds in the whole text.
+        #[test]
+        fn the_runs_of_each_pattern_hold_all_its_matches(
+            text in "([0-9]{1,4}|[/.\\- \t\n,]|ngay|Ng[aà]y|thang|TH[AÁ]NG|nam|N[aă]m|O|Q|[a-zß¢…“é١５]){0,60}"
+        ) {
+            let d = Dates::new();
+            let runs = LineRuns::new(&text);
+            for (re, need) in d.searched() {
+                let whole: Vec<_> = re.find_iter(&text).map(|m| m.range()).collect();
+                let got: Vec<_> = runs
+                    .captures_needing(re, need)
+                    .iter()
+                    .filter_map(|c| c.get(0).map(|m| m.range()))
+                    .collect();
+                proptest::prop_assert_eq!(got, whole, "{}", re);
+            }
+        }
+    }
+
+    #[test]
+    fn open_line_ends_are_read_without_copies() {
+        for s in ["", "m", "NAM", "ThAnG", "xnam", "ngay ", "ngày", "5 năm"] {
+            for k in ["thang", "nam", "ngay"] {
+                assert_eq!(
+                    ends_with_ignore_ascii_case(s.as_bytes(), k.as_bytes()),
+                    s.eq_ignore_ascii_case(k) || s.to_ascii_lowercase().ends_with(k),
+                    "{s:?} {k:?}"
+                );
+            }
         }
     }
 

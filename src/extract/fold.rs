@@ -19,9 +19,18 @@ pub fn fold_char(c: char) -> Option<char> {
         _ if c.is_ascii() => return Some(c),
         _ => {}
     }
+    fold_non_ascii(tables(), c)
+}
+
+/// The fold tables, built on first use.
+fn tables() -> &'static (Block, Block) {
+    TABLES.get_or_init(|| (block(LATIN), block(VIETNAMESE)))
+}
+
+/// [`fold_char`] of a char that is not ASCII, nor `đ`, `Đ`, `Ð`, with the tables at hand.
+fn fold_non_ascii(tables: &(Block, Block), c: char) -> Option<char> {
     // Every Vietnamese letter is in one of two small blocks: their folds are looked up, where
     // a canonical decomposition searches Unicode's tables (a third of folding a text).
-    let tables = TABLES.get_or_init(|| (block(LATIN), block(VIETNAMESE)));
     for (range, table) in [(LATIN, &tables.0), (VIETNAMESE, &tables.1)] {
         if range.contains(&u32::from(c)) {
             return table[(u32::from(c) - range.start()) as usize];
@@ -88,23 +97,32 @@ impl Folded {
     pub fn new(src: &str) -> Folded {
         let mut text = String::with_capacity(src.len());
         let mut offs = Vec::with_capacity(src.len() + 1);
+        let tables = tables();
+        let bytes = src.as_bytes();
         let mut i = 0;
-        while i < src.len() {
-            // ASCII folds to itself: a run of it is copied at once (most of a restored text).
-            let run = src.as_bytes()[i..]
-                .iter()
-                .position(|b| !b.is_ascii())
-                .map_or(src.len(), |k| i + k);
-            text.push_str(&src[i..run]);
-            offs.extend(i..run);
-            let Some(c) = src[run..].chars().next() else {
+        // One char at a time: in Vietnamese, runs of ASCII are a few bytes long, too short to
+        // be worth copying as slices.
+        while let Some(&b) = bytes.get(i) {
+            if b.is_ascii() {
+                // ASCII folds to itself.
+                text.push(char::from(b));
+                offs.push(i);
+                i += 1;
+                continue;
+            }
+            let Some(c) = src[i..].chars().next() else {
                 break;
             };
-            if let Some(f) = fold_char(c) {
+            let f = match c {
+                'đ' => Some('d'),
+                'Đ' | 'Ð' => Some('D'),
+                _ => fold_non_ascii(tables, c),
+            };
+            if let Some(f) = f {
                 text.push(f);
-                offs.resize(text.len(), run);
+                offs.resize(text.len(), i);
             }
-            i = run + c.len_utf8();
+            i += c.len_utf8();
         }
         offs.push(src.len());
         Folded { text, offs }
@@ -138,6 +156,23 @@ mod tests {
             None,
             "a lone combining mark folds to nothing"
         );
+    }
+
+    proptest::proptest! {
+        /// Folding char by char gives the text and offsets of folding each char alone.
+        #[test]
+        fn folds_as_char_by_char(src in r"([a-zA-Z0-9 .\n]|[ếạđĐÐ¢…“ỹ]|\x{301}|\PC){0,40}") {
+            let f = Folded::new(&src);
+            let text: String = src.chars().filter_map(fold_char).collect();
+            let offs: Vec<usize> = src
+                .char_indices()
+                .filter_map(|(i, c)| fold_char(c).map(|f| (i, f.len_utf8())))
+                .flat_map(|(i, n)| std::iter::repeat_n(i, n))
+                .chain([src.len()])
+                .collect();
+            proptest::prop_assert_eq!(&f.text, &text);
+            proptest::prop_assert_eq!(&f.offs, &offs);
+        }
     }
 
     #[test]

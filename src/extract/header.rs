@@ -10,6 +10,7 @@ use super::agencies::{Agencies, FoundAgency};
 use super::dates;
 use super::doc::DocTypes;
 use super::fold::{fold_str, lower_starts_with, Folded};
+use super::line_runs::lines as lines_of;
 use super::symbols::Symbols;
 use crate::record::{Header, Signer};
 
@@ -72,6 +73,8 @@ struct OwnSymbol {
 /// One line of the restored text and its folded form (the same line of the folded text).
 struct Line<'a> {
     start: usize,
+    /// The offset of `folded` in the folded text.
+    fstart: usize,
     text: &'a str,
     folded: &'a str,
     /// The same line of the input (the OCR'd text), or `text` itself.
@@ -167,6 +170,36 @@ impl HeaderRules {
         }
     }
 
+    /// The lines from `from` on that hold the words of an attestation block (`XÁC THỰC` or
+    /// `XÁC NHẬN`, and `VĂN BẢN HỢP NHẤT`), in order. The lines are searched as one haystack:
+    /// no word holds a line break, so the matches are those of each line searched alone.
+    fn attestation_lines(&self, folded: &str, lines: &[Line], from: usize) -> Vec<usize> {
+        let (Some(first), Some(last)) = (lines.get(from), lines.last()) else {
+            return Vec::new();
+        };
+        let (start, end) = (first.fstart, last.fstart + last.folded.len());
+        let mut out = Vec::new();
+        let mut line = None;
+        let mut seen = [false; ATTESTATION.len()];
+        let attests = |seen: &[bool; ATTESTATION.len()]| (seen[0] || seen[1]) && seen[2];
+        for m in self.attestation.find_iter(&folded[start..end]) {
+            let at = start + m.start();
+            let i = lines.partition_point(|l| l.fstart <= at) - 1;
+            if line != Some(i) {
+                if let Some(prev) = line.filter(|_| attests(&seen)) {
+                    out.push(prev);
+                }
+                line = Some(i);
+                seen = [false; ATTESTATION.len()];
+            }
+            seen[m.pattern().as_usize()] = true;
+        }
+        if let Some(prev) = line.filter(|_| attests(&seen)) {
+            out.push(prev);
+        }
+        out
+    }
+
     /// `found` are the agencies of the whole text (`agencies.find(folded, restored)`).
     pub fn extract(
         &self,
@@ -194,17 +227,19 @@ impl HeaderRules {
         symbols: &Symbols,
     ) -> (Header, HeaderZones) {
         let mut lines = Vec::new();
-        let mut pos = 0;
-        let mut originals = original.split('\n');
+        let (mut pos, mut fpos) = (0, 0);
+        let mut originals = lines_of(original);
         // Folding keeps every line break and maps no other char to one, so the lines pair up.
-        for (text, folded) in restored.split('\n').zip(folded.text.split('\n')) {
+        for (text, folded) in lines_of(restored).zip(lines_of(&folded.text)) {
             lines.push(Line {
                 start: pos,
+                fstart: fpos,
                 text,
                 folded,
                 original: originals.next().unwrap_or(text),
             });
             pos += text.len() + 1;
+            fpos += folded.len() + 1;
         }
         let mut h = Header::default();
         let mut zones = HeaderZones::default();
@@ -228,19 +263,10 @@ impl HeaderRules {
             .max(top);
         // Its attestation block (`XÁC THỰC VĂN BẢN HỢP NHẤT`, the number line just above it)
         // may also stand mid-file, before the appended footnotes and gazette pages.
-        let attested: Vec<usize> = lines
-            .iter()
-            .enumerate()
-            .skip(top)
-            .take(tail.saturating_sub(top))
-            .filter(|(_, l)| {
-                let mut seen = [false; ATTESTATION.len()];
-                for m in self.attestation.find_iter(l.folded) {
-                    seen[m.pattern().as_usize()] = true;
-                }
-                (seen[0] || seen[1]) && seen[2]
-            })
-            .flat_map(|(i, _)| i.saturating_sub(6)..(i + 3).min(tail))
+        let attested: Vec<usize> = self
+            .attestation_lines(&folded.text, &lines[..tail], top)
+            .into_iter()
+            .flat_map(|i| i.saturating_sub(6)..(i + 3).min(tail))
             .collect();
         'lines: for i in (0..top).chain(attested).chain(tail..lines.len()) {
             let l = &lines[i];
@@ -714,10 +740,12 @@ impl HeaderRules {
     /// gap (blank lines, `(Đã ký)`, `[daky]`). The document's own block comes before its
     /// appendices, whose forms leave the name blank (`(Ký, ghi rõ họ tên)`), so they give none.
     fn signature_blocks(&self, lines: &[Line]) -> Vec<(usize, Signer)> {
+        // Most lines have a lower-case letter within a few chars: that is tested first, and the
+        // chars are counted only up to the bound.
         let caps_line = |l: &Line| {
             let t = without_sign_mark(l.text);
-            (3..=90).contains(&t.chars().count())
-                && !t.chars().any(char::is_lowercase)
+            !t.chars().any(char::is_lowercase)
+                && (3..=90).contains(&t.chars().take(91).count())
                 && t.chars().filter(|c| c.is_alphabetic()).count() >= 3
         };
         let position = |folded: &str| {
@@ -1105,6 +1133,32 @@ fn recipients(lines: &[Line], sign: Option<usize>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The attestation lines found in one search are those found line by line.
+        #[test]
+        fn attestation_lines_as_searched_line_by_line(
+            text in "(XAC THUC|xac nhan|Van ban hop nhat|VAN BAN|HOP NHAT|\n|x| |é){0,24}",
+            from in 0usize..6,
+        ) {
+            let rules = HeaderRules::new();
+            let (mut lines, mut fpos) = (Vec::new(), 0);
+            for t in text.split('\n') {
+                lines.push(Line { start: fpos, fstart: fpos, text: t, folded: t, original: t });
+                fpos += t.len() + 1;
+            }
+            let want: Vec<usize> = (from..lines.len())
+                .filter(|&i| {
+                    let mut seen = [false; ATTESTATION.len()];
+                    for m in rules.attestation.find_iter(lines[i].folded) {
+                        seen[m.pattern().as_usize()] = true;
+                    }
+                    (seen[0] || seen[1]) && seen[2]
+                })
+                .collect();
+            proptest::prop_assert_eq!(rules.attestation_lines(&text, &lines, from), want);
+        }
+    }
 
     fn header(text: &str) -> Header {
         let types = DocTypes::new();

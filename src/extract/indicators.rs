@@ -317,6 +317,8 @@ impl Indicators {
             qualifier: qualifier(&lower[..n.start]),
         };
         let mut end;
+        // The words before the figure, when a rule below has read them already.
+        let mut label = None;
         let j = skip_ws(t, n.end, 0);
         if t[j..].starts_with('%') {
             // P% — maybe followed by its ratio: 2,09% (03/143 TTHC)
@@ -392,16 +394,24 @@ impl Indicators {
                 let close = t[n.end..].trim_start_matches([' ', '\t']);
                 let ends_clause =
                     close.is_empty() || close.starts_with(['.', ';', ',', '\n', ')', '(']);
-                let colon = t[..n.start].trim_end().ends_with(':');
-                let lab = label_before(restored, folded, n.start, floor);
-                let lab_f = fold_str(&lab).to_lowercase();
-                let counted = lab_f.starts_with("so ")
-                    || lab_f.starts_with("tong so")
-                    || lab_f.starts_with("tong cong");
                 let year_like = !n.text.contains(['.', ',']) && (1900.0..=2100.0).contains(&v);
-                if !ends_clause || year_like || !(counted || colon) {
+                // The label is read only for a figure that ends its clause (most do not), and
+                // kept: it is the indicator's label too.
+                if !ends_clause || year_like {
                     return None;
                 }
+                let colon = t[..n.start].trim_end().ends_with(':');
+                let lab = label_before(restored, folded, n.start, floor);
+                if !colon {
+                    let lab_f = fold_str(&lab).to_lowercase();
+                    let counted = lab_f.starts_with("so ")
+                        || lab_f.starts_with("tong so")
+                        || lab_f.starts_with("tong cong");
+                    if !counted {
+                        return None;
+                    }
+                }
+                label = Some(lab);
                 ind.value = Some(v);
                 end = n.end;
                 if let Some((p, pe)) = self.attached_percent(t, lower, end) {
@@ -410,7 +420,7 @@ impl Indicators {
                 }
             }
         }
-        let label = label_before(restored, folded, n.start, floor);
+        let label = label.unwrap_or_else(|| label_before(restored, folded, n.start, floor));
         ind.label = if label.is_empty() {
             label_after(restored, folded, end)
         } else {

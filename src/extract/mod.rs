@@ -132,7 +132,7 @@ impl Extractor {
             original,
             map,
             line_starts: std::iter::once(0)
-                .chain(original.match_indices('\n').map(|(i, _)| i + 1))
+                .chain(memchr::memchr_iter(b'\n', original.as_bytes()).map(|i| i + 1))
                 .collect(),
         };
         let folded = fold::Folded::new(restored);

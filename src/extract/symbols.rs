@@ -28,9 +28,67 @@ pub struct FoundSymbol {
 /// Known codes and the symbol parser.
 #[derive(Clone, Debug)]
 pub struct Symbols {
-    types: Vec<String>,
-    /// (code, is a Party body)
-    issuers: Vec<(String, bool)>,
+    types: Codes,
+    issuers: Codes,
+    /// For each issuer code, whether a Party body has it.
+    party: Vec<bool>,
+}
+
+/// A table of known codes, in table order, grouped by their length in chars: a code matches a
+/// segment as printed only with as many glyphs, or one fewer (a stray leading glyph), so each
+/// look-up (there is one per symbol segment, and one per split of a segment) compares a few
+/// codes instead of the whole table.
+#[derive(Clone, Debug)]
+struct Codes {
+    codes: Vec<String>,
+    /// `by_len[n]`: the indices of the codes of `n` chars, in table order.
+    by_len: Vec<Vec<u16>>,
+}
+
+impl Codes {
+    fn new(codes: Vec<String>) -> Codes {
+        let mut by_len: Vec<Vec<u16>> = Vec::new();
+        for (i, c) in codes.iter().enumerate() {
+            let n = c.chars().count();
+            if by_len.len() <= n {
+                by_len.resize(n + 1, Vec::new());
+            }
+            by_len[n].push(u16::try_from(i).expect("a small table"));
+        }
+        Codes { codes, by_len }
+    }
+
+    fn of_len(&self, n: usize) -> impl Iterator<Item = usize> + '_ {
+        self.by_len
+            .get(n)
+            .into_iter()
+            .flatten()
+            .map(|&i| usize::from(i))
+    }
+
+    /// The index of the first code equal to `seen`, else of the first that matches it glyph
+    /// by glyph ([`glyphs_match`]), one stray leading glyph (`IBCDTW`) tolerated on codes of
+    /// four chars or more: the same as scanning the whole table in order with each test (a
+    /// unit test compares them).
+    fn lookup(&self, seen: &str) -> Option<usize> {
+        let n = seen.chars().count();
+        if let Some(i) = self.of_len(n).find(|&i| self.codes[i] == seen) {
+            return Some(i);
+        }
+        // `glyphs_match(code, seen)` needs a code of `n` chars; the stray-glyph reading, a code
+        // of `n - 1` chars, four at least. The first in table order of either is the answer.
+        let whole = self.of_len(n).find(|&i| glyphs_match(&self.codes[i], seen));
+        let stray = match seen.strip_prefix(['I', 'l', '1', '|']) {
+            Some(rest) if n > 4 => self
+                .of_len(n - 1)
+                .find(|&i| glyphs_match(&self.codes[i], rest)),
+            _ => None,
+        };
+        match (whole, stray) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
 }
 
 /// Can glyph `seen` be an OCR reading of `canon`?
@@ -60,15 +118,6 @@ fn glyphs_match(canon: &str, seen: &str) -> bool {
         .chars()
         .all(|a| s.next().is_some_and(|b| confusable(a, b)))
         && s.next().is_none()
-}
-
-/// Called for every known code at every symbol segment, so it compares chars in place.
-fn code_matches(canon: &str, seen: &str) -> bool {
-    // One stray leading glyph (`IBCDTW`) is tolerated on longer codes.
-    glyphs_match(canon, seen)
-        || seen
-            .strip_prefix(['I', 'l', '1', '|'])
-            .is_some_and(|rest| canon.chars().nth(3).is_some() && glyphs_match(canon, rest))
 }
 
 /// A plausible code never seen before: upper-case letters (Đ allowed), digits, `&`.
@@ -138,7 +187,7 @@ enum Sep {
 impl Symbols {
     pub fn new(doc_types: &DocTypes) -> Symbols {
         let types = doc_types.types.iter().map(|t| t.code.clone()).collect();
-        let issuers = SYMBOL_CODES
+        let issuers: Vec<(String, bool)> = SYMBOL_CODES
             .lines()
             .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
             .filter_map(|l| {
@@ -148,28 +197,38 @@ impl Symbols {
                 Some((code, party))
             })
             .collect();
-        Symbols { types, issuers }
-    }
-
-    fn lookup<'a>(list: impl Iterator<Item = &'a String> + Clone, seen: &str) -> Option<&'a str> {
-        list.clone()
-            .find(|c| c.as_str() == seen)
-            .or_else(|| list.clone().find(|c| code_matches(c, seen)))
-            .map(|s| s.as_str())
+        let party = issuers
+            .iter()
+            .map(|(c, _)| issuers.iter().any(|(k, p)| k == c && *p))
+            .collect();
+        Symbols {
+            types: Codes::new(types),
+            issuers: Codes::new(issuers.into_iter().map(|(c, _)| c).collect()),
+            party,
+        }
     }
 
     /// The type code `seen` stands for.
     pub fn repair_type(&self, seen: &str) -> Option<String> {
-        Self::lookup(self.types.iter(), seen).map(str::to_string)
+        self.repair_type_str(seen).map(str::to_string)
+    }
+
+    fn repair_type_str(&self, seen: &str) -> Option<&str> {
+        self.types
+            .lookup(seen)
+            .map(|i| self.types.codes[i].as_str())
     }
 
     /// The issuer code `seen` stands for, and whether it is a Party body.
     fn repair_issuer(&self, seen: &str) -> Option<(String, bool)> {
-        if let Some(c) = Self::lookup(self.issuers.iter().map(|(c, _)| c), seen) {
-            let party = self.issuers.iter().any(|(k, p)| k == c && *p);
-            return Some((c.to_string(), party));
-        }
-        None
+        self.repair_issuer_str(seen)
+            .map(|(c, party)| (c.to_string(), party))
+    }
+
+    fn repair_issuer_str(&self, seen: &str) -> Option<(&str, bool)> {
+        self.issuers
+            .lookup(seen)
+            .map(|i| (self.issuers.codes[i].as_str(), self.party[i]))
     }
 
     /// Appends `-CODE` for each leading segment that is an issuer or unit code (`UBND-KGVX`);
@@ -211,21 +270,25 @@ impl Symbols {
 
     /// `KHBCHTW` → (`KH`, `BCĐTW`): a type code glued to a known issuer.
     fn decompose(&self, seen: &str) -> Option<(String, String, bool)> {
-        let idx: Vec<usize> = seen.char_indices().map(|(i, _)| i).skip(1).collect();
-        for &i in &idx {
+        self.decompose_str(seen)
+            .map(|(t, iss, party)| (t.to_string(), iss.to_string(), party))
+    }
+
+    fn decompose_str(&self, seen: &str) -> Option<(&str, &str, bool)> {
+        seen.char_indices().skip(1).find_map(|(i, _)| {
             let (a, b) = seen.split_at(i);
-            if let (Some(t), Some((iss, party))) = (self.repair_type(a), self.repair_issuer(b)) {
-                return Some((t, iss, party));
-            }
-        }
-        None
+            // The issuer is looked up only for a type: both must be known.
+            let t = self.repair_type_str(a)?;
+            let (iss, party) = self.repair_issuer_str(b)?;
+            Some((t, iss, party))
+        })
     }
 
     /// Is `seen` a known code, possibly damaged, or a type code glued to an issuer?
     fn known(&self, seen: &str) -> bool {
-        self.repair_type(seen).is_some()
-            || self.repair_issuer(seen).is_some()
-            || self.decompose(seen).is_some()
+        self.repair_type_str(seen).is_some()
+            || self.repair_issuer_str(seen).is_some()
+            || self.decompose_str(seen).is_some()
     }
 
     /// Builds the official form from the parts of a symbol.
@@ -494,6 +557,56 @@ fn read_sep(b: &[u8], mut i: usize, after_year: bool) -> Option<(Sep, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The look-up as it was: the whole table scanned for an equal code, then for a match.
+    fn lookup_scan(codes: &[String], seen: &str) -> Option<usize> {
+        let code_matches = |canon: &str| {
+            glyphs_match(canon, seen)
+                || seen
+                    .strip_prefix(['I', 'l', '1', '|'])
+                    .is_some_and(|rest| canon.chars().nth(3).is_some() && glyphs_match(canon, rest))
+        };
+        codes
+            .iter()
+            .position(|c| c == seen)
+            .or_else(|| codes.iter().position(|c| code_matches(c)))
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn grouped_lookup_is_the_table_scan(
+            seen in "[Il1|]?(Q|Đ|D|0|O|B|8|H|P|b|T|I|S|5|C|N|U|K|V|X|G|y|r|T|L|&|đ|Ð){0,9}"
+        ) {
+            let s = Symbols::new(&DocTypes::new());
+            for table in [&s.types, &s.issuers] {
+                proptest::prop_assert_eq!(table.lookup(&seen), lookup_scan(&table.codes, &seen));
+            }
+        }
+    }
+
+    #[test]
+    fn grouped_lookup_of_every_code_and_its_damage() {
+        let s = Symbols::new(&DocTypes::new());
+        for table in [&s.types, &s.issuers] {
+            for c in &table.codes {
+                for seen in [
+                    c.clone(),
+                    format!("I{c}"),
+                    format!("l{c}"),
+                    c.replace('Đ', "D"),
+                    c.replace('Q', "0"),
+                    format!("1{}", c.replace('B', "8")),
+                    c.chars().skip(1).collect(),
+                ] {
+                    assert_eq!(
+                        table.lookup(&seen),
+                        lookup_scan(&table.codes, &seen),
+                        "{seen}"
+                    );
+                }
+            }
+        }
+    }
 
     macro_rules! t {
         ($($input:expr => $want:expr),* $(,)?) => {{
