@@ -287,7 +287,7 @@ impl NgramLm {
     /// Natural log of `P(w3 | ctx)`. `ctx` must come from this model's
     /// [`context`](Self::context) (one from another model gives meaningless scores, but no
     /// panic).
-    #[inline]
+    #[inline(always)]
     pub fn logprob_in(&self, ctx: &LmContext, w3: WordId) -> f32 {
         let w = self.clamp(w3);
         if let Some((q, _)) = self.tables.tri.get(ctx.tri, w as u32) {
