@@ -19,6 +19,7 @@ use crate::record::{
     MAX_ITEMS,
 };
 use crate::restore::{Params, Restored, Restorer};
+use crate::text::tokenize::Token;
 
 /// The restorer and the extractor, built once from a model: what turns OCR text into clean
 /// text and a [`Record`].
@@ -373,6 +374,7 @@ impl Engine {
         // neither reads nor decodes it again.
         let (mut n_chunks, mut only) = (0usize, None::<DecodedChunk>);
         let mut unknowns: Vec<Unknowns> = Vec::new();
+        let mut tokens: Option<Vec<Token>> = None;
         {
             let mut chunks = ChunkReader::new(&mut reader, chunk);
             while let Some(c) = chunks.next_chunk()? {
@@ -382,15 +384,20 @@ impl Engine {
                 // A small chunk is done in line: a `join` called from outside the pool (a
                 // batch worker) hands the work to another thread and back, which cost a batch
                 // of small documents more than the work itself.
-                let measure = || decode_chunk(&c, opts).map(|d| (self.parallel_counts(&d.text), d));
+                // The first chunk's tokens are kept for its restoration when it is the only
+                // one (most documents): it is then not tokenized a second time.
+                let keep = n_chunks == 0;
+                let measure =
+                    || decode_chunk(&c, opts).map(|d| (self.parallel_scan(&d.text, keep), d));
                 let decoded = if c.bytes.len() <= COUNT_PIECE {
                     hasher.update(&c.bytes);
                     measure()
                 } else {
                     rayon::join(|| hasher.update(&c.bytes), measure).1
                 };
-                let ((k, unknown), d) = decoded?;
+                let ((k, unknown, kept), d) = decoded?;
                 unknowns.push(unknown);
+                tokens = if n_chunks == 0 { kept } else { None };
                 if first_nul_at.is_none() {
                     first_nul_at = d.first_nul.map(|s| s.start + c.offset as usize);
                 }
@@ -464,9 +471,12 @@ impl Engine {
                 .as_ref()
                 .and_then(|_| unknowns.get_mut(n_restored))
                 .and_then(Option::take);
+            let pre = if n_chunks == 1 { tokens.take() } else { None };
             let restore_next = || {
                 next.as_ref()
-                    .map(|n| self.guarded_restore(&n.text, penalty, unknown.as_deref()))
+                    .map(|n| {
+                        self.guarded_restore(&n.text, penalty, unknown.as_deref(), pre.as_deref())
+                    })
                     .transpose()
             };
             let extract_pending = || {
@@ -543,17 +553,40 @@ impl Engine {
     ///
     /// Beside the counts: where the words that are not lexicon words as written start, when
     /// they are few enough to be worth keeping for the second pass (see [`Unknowns`]).
+    #[cfg(test)]
     fn parallel_counts(&self, text: &str) -> (crate::restore::CleanCounts, Unknowns) {
+        let (counts, unknown, _) = self.parallel_scan(text, false);
+        (counts, unknown)
+    }
+
+    /// [`Engine::parallel_counts`], with the text's tokens too when `keep` (so that restoring
+    /// it does not tokenize it again).
+    fn parallel_scan(
+        &self,
+        text: &str,
+        keep: bool,
+    ) -> (crate::restore::CleanCounts, Unknowns, Option<Vec<Token>>) {
         if text.len() > u32::MAX as usize {
-            return (self.restorer.cleanliness_counts(text), None);
+            return (self.restorer.cleanliness_counts(text), None, None);
         }
         let scan = |a: usize, b: usize| {
             let mut unknown = Vec::new();
-            let k = self.restorer.cleanliness_scan(&text[a..b], &mut unknown);
+            let mut tokens = Vec::new();
+            let k = self.restorer.cleanliness_scan(
+                &text[a..b],
+                &mut unknown,
+                keep.then_some(&mut tokens),
+            );
             unknown.iter_mut().for_each(|u| *u += a as u32);
-            (k, unknown)
+            if a > 0 {
+                for t in &mut tokens {
+                    t.start += a;
+                    t.end += a;
+                }
+            }
+            (k, unknown, tokens)
         };
-        let (counts, unknown) = if text.len() <= COUNT_PIECE {
+        let (counts, unknown, tokens) = if text.len() <= COUNT_PIECE {
             scan(0, text.len())
         } else {
             let pieces: Vec<_> = count_pieces(text, COUNT_PIECE)
@@ -562,14 +595,16 @@ impl Engine {
                 .collect();
             let mut counts = crate::restore::CleanCounts::default();
             let mut unknown = Vec::new();
-            for (k, u) in pieces {
+            let mut tokens = Vec::with_capacity(pieces.iter().map(|p| p.2.len()).sum());
+            for (k, u, t) in pieces {
                 counts += k;
                 unknown.extend_from_slice(&u);
+                tokens.extend_from_slice(&t);
             }
-            (counts, unknown)
+            (counts, unknown, tokens)
         };
         let sparse = unknown.len() * SPARSE_UNKNOWN <= counts.words;
-        (counts, sparse.then_some(unknown))
+        (counts, sparse.then_some(unknown), keep.then_some(tokens))
     }
 }
 
@@ -658,10 +693,12 @@ impl Engine {
         text: &str,
         penalty: f32,
         unknown: Option<&[u32]>,
+        tokens: Option<&[Token]>,
     ) -> Result<Restored, DocError> {
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match unknown {
-            Some(u) => self.restorer.restore_known(text, penalty, u),
-            None => self.restorer.restore_with_penalty(text, penalty),
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match (unknown, tokens) {
+            (u, Some(t)) => self.restorer.restore_scanned(text, penalty, u, t),
+            (Some(u), None) => self.restorer.restore_known(text, penalty, u),
+            (None, None) => self.restorer.restore_with_penalty(text, penalty),
         }))
         .map_err(|_| DocError::Internal("the restorer failed on this text".to_string()))
     }

@@ -26,6 +26,7 @@ use rayon::prelude::*;
 use crate::channel::SkeletonIndex;
 use crate::model::Model;
 use crate::offsets::OffsetMap;
+use crate::text::tokenize::Token;
 
 pub use candidates::Reading;
 pub use render::TokenReport;
@@ -408,8 +409,23 @@ impl Restorer {
         self.restore_parts(text, penalty, Some(Unknown::new(unknown)))
     }
 
+    /// [`Restorer::restore_with_penalty`] given what [`Restorer::cleanliness_scan`] left:
+    /// where the unknown words start (see [`Restorer::restore_known`]) and the text's tokens,
+    /// which its paragraphs then take instead of being tokenized again. The same output.
+    pub(crate) fn restore_scanned(
+        &self,
+        text: &str,
+        penalty: f32,
+        unknown: Option<&[u32]>,
+        tokens: &[Token],
+    ) -> Restored {
+        let pre = Pretokens { tokens, base: 0 };
+        self.restore_doc(text, penalty, unknown.map(Unknown::new), Some(pre), false)
+            .0
+    }
+
     fn restore_parts(&self, text: &str, penalty: f32, unknown: Option<Unknown<'_>>) -> Restored {
-        self.restore_doc(text, penalty, unknown, false).0
+        self.restore_doc(text, penalty, unknown, None, false).0
     }
 
     /// Restores a whole text: the first pass of every piece (in parallel when the text is
@@ -421,11 +437,12 @@ impl Restorer {
         text: &str,
         penalty: f32,
         unknown: Option<Unknown<'_>>,
+        pre: Option<Pretokens<'_>>,
         reports: bool,
     ) -> (Restored, Vec<TokenReport>) {
         if reports || text.len() <= PARALLEL_CHUNK_BYTES {
             return self.with_session(|s| {
-                let mut first = self.first_pass(text, s, penalty, unknown, reports);
+                let mut first = self.first_pass(text, s, penalty, unknown, pre, reports);
                 self.plan(std::slice::from_mut(&mut first), false);
                 self.second_pass(text, s, penalty, first, reports)
             });
@@ -435,10 +452,12 @@ impl Restorer {
             .par_iter()
             .map(|&(start, end)| {
                 // A part's edges count as the text's only where they are at whitespace.
-                let part = unknown
-                    .filter(|_| at_whitespace(text, start, end))
-                    .map(|u| u.shifted(start));
-                self.with_session(|s| self.first_pass(&text[start..end], s, penalty, part, false))
+                let edges = at_whitespace(text, start, end);
+                let part = unknown.filter(|_| edges).map(|u| u.shifted(start));
+                let tokens = pre.filter(|_| edges).map(|p| p.shifted(start));
+                self.with_session(|s| {
+                    self.first_pass(&text[start..end], s, penalty, part, tokens, false)
+                })
             })
             .collect();
         self.plan(&mut firsts, true);
@@ -473,7 +492,7 @@ impl Restorer {
     /// Restores `text` with an explicit session (no parallelism inside).
     pub fn restore_with(&self, text: &str, session: &mut Session) -> Restored {
         let penalty = self.change_penalty(text);
-        let mut first = self.first_pass(text, session, penalty, None, false);
+        let mut first = self.first_pass(text, session, penalty, None, None, false);
         self.plan(std::slice::from_mut(&mut first), false);
         self.second_pass(text, session, penalty, first, false).0
     }
@@ -506,13 +525,30 @@ impl Restorer {
     /// that is not a lexicon word as written starts, in text order: what
     /// [`Restorer::restore_known`] needs to pass the other paragraphs of clean text through
     /// without tokenizing them a second time. `text` must be shorter than 4 GiB.
-    pub(crate) fn cleanliness_scan(&self, text: &str, unknown: &mut Vec<u32>) -> CleanCounts {
-        self.scan(text, Some(unknown))
+    /// With `tokens`, the text's tokens are left there (for [`Restorer::restore_scanned`]).
+    pub(crate) fn cleanliness_scan(
+        &self,
+        text: &str,
+        unknown: &mut Vec<u32>,
+        tokens: Option<&mut Vec<Token>>,
+    ) -> CleanCounts {
+        match tokens {
+            Some(t) => self.scan_into(text, Some(unknown), t),
+            None => self.scan(text, Some(unknown)),
+        }
     }
 
-    fn scan(&self, text: &str, mut unknown: Option<&mut Vec<u32>>) -> CleanCounts {
-        let mut tokens = Vec::new();
-        crate::text::tokenize::tokenize(text, &mut tokens);
+    fn scan(&self, text: &str, unknown: Option<&mut Vec<u32>>) -> CleanCounts {
+        self.scan_into(text, unknown, &mut Vec::new())
+    }
+
+    fn scan_into(
+        &self,
+        text: &str,
+        mut unknown: Option<&mut Vec<u32>>,
+        tokens: &mut Vec<Token>,
+    ) -> CleanCounts {
+        crate::text::tokenize::tokenize(text, tokens);
         let mut counts = CleanCounts::default();
         let mut key = String::new();
         for t in tokens
@@ -627,6 +663,7 @@ impl Restorer {
         session: &mut Session,
         penalty: f32,
         unknown: Option<Unknown<'_>>,
+        pre: Option<Pretokens<'_>>,
         with_reports: bool,
     ) -> FirstPass {
         let mut out = self.start(text, session);
@@ -662,6 +699,7 @@ impl Restorer {
                 } else {
                     render::Pass::Plain
                 },
+                pre.filter(|_| at_whitespace(text, start, end)),
             );
             if ev.paras > kept {
                 spans.push(ParaSpan {
@@ -729,6 +767,7 @@ impl Restorer {
                     let (a, b) = ev.paths[para as usize];
                     &ev.path[a as usize..b as usize]
                 }),
+                None,
             );
             at = span.after;
         }
@@ -740,7 +779,7 @@ impl Restorer {
     /// Restores `text` and reports every word token: what was read, what was chosen, the
     /// alternatives and a confidence (for `sohoa clean --mark` and reviewers' tools).
     pub fn restore_report(&self, text: &str) -> (Restored, Vec<TokenReport>) {
-        self.restore_doc(text, self.change_penalty(text), None, true)
+        self.restore_doc(text, self.change_penalty(text), None, None, true)
     }
 
     fn with_session<R>(&self, f: impl FnOnce(&mut Session) -> R) -> R {
@@ -942,6 +981,38 @@ impl<'a> Unknown<'a> {
         let (a, b) = (self.base + start, self.base + end);
         let i = self.starts.partition_point(|&s| (s as usize) < a);
         self.starts.get(i).is_none_or(|&s| s as usize >= b)
+    }
+}
+
+/// The tokens of a whole text (from [`Restorer::cleanliness_scan`], offsets into that text),
+/// seen from a piece of it beginning at `base`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Pretokens<'a> {
+    tokens: &'a [Token],
+    base: usize,
+}
+
+impl<'a> Pretokens<'a> {
+    /// The same tokens seen from `at` bytes further into the text.
+    fn shifted(self, at: usize) -> Pretokens<'a> {
+        Pretokens {
+            base: self.base + at,
+            ..self
+        }
+    }
+
+    /// The tokens of the piece's `start..end` into `out`, offsets into that range: what
+    /// tokenizing it would give when it begins and ends at whitespace (no token spans it).
+    pub(crate) fn paragraph(&self, start: usize, end: usize, out: &mut Vec<Token>) {
+        let (a, b) = (self.base + start, self.base + end);
+        let i = self.tokens.partition_point(|t| t.start < a);
+        let j = i + self.tokens[i..].partition_point(|t| t.start < b);
+        out.clear();
+        out.extend(self.tokens[i..j].iter().map(|t| Token {
+            start: t.start - a,
+            end: t.end - a,
+            ..*t
+        }));
     }
 }
 

@@ -145,12 +145,18 @@ pub fn restore_paragraph(
     mut reports: Option<&mut Vec<TokenReport>>,
     change_penalty: f32,
     mut pass: Pass<'_>,
+    pre: Option<super::Pretokens<'_>>,
 ) {
     let para = &text[start..end];
     let Session {
         cands, para: ps, ..
     } = session;
-    tokenize(para, &mut ps.tokens);
+    match pre {
+        // The paragraph's tokens from the cleanliness scan, which tokenized the whole text
+        // (the same tokens: the paragraph begins and ends at whitespace, which no token spans).
+        Some(p) => p.paragraph(start, end, &mut ps.tokens),
+        None => tokenize(para, &mut ps.tokens),
+    }
     // In clean text (the change penalty at its full weight) a word that is a lexicon word as
     // written is left as it is: its one reading is itself, with no search and no merge. A
     // clean document's own rare words and unmarked forms are right far more often than a
