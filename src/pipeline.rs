@@ -822,7 +822,7 @@ mod tests {
         let clean = include_str!("../fixtures/001_372855f636130f4e.txt").repeat(3) + " Zxqv ";
         assert!(clean.len() > COUNT_PIECE);
         let mut whole = Vec::new();
-        e.restorer.cleanliness_scan(&clean, &mut whole);
+        e.restorer.cleanliness_scan(&clean, &mut whole, None);
         assert!(!whole.is_empty());
         assert_eq!(e.parallel_counts(&clean).1, Some(whole));
     }

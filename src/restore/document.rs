@@ -593,7 +593,7 @@ mod tests {
             for texts in [vec![OCR_003], vec![half, rest]] {
                 let mut firsts: Vec<_> = texts
                     .iter()
-                    .map(|t| r.first_pass(t, &mut s, penalty, None, false))
+                    .map(|t| r.first_pass(t, &mut s, penalty, None, None, false))
                     .collect();
                 let want = every_confidence(&r, &firsts.iter().map(|f| &f.ev).collect::<Vec<_>>());
                 for parallel in [false, true] {

@@ -1113,15 +1113,22 @@ mod tests {
             "một".repeat(6000)
         );
         assert!(long.len() > PARALLEL_CHUNK_BYTES);
-        for text in [clean, mixed.as_str(), long.as_str(), "", "Zxq\n"] {
-            let mut unknown = Vec::new();
-            let counts = r.cleanliness_scan(text, &mut unknown);
+        // OCR, with CRLF line ends, and a URL glued to its line's end.
+        let ocr = include_str!("../../fixtures/003_4c818c38c2080030.txt")
+            .replace('\n', "\r\n")
+            .replace("UBND", "UBND http://x.vn/a?b=1");
+        for text in [clean, mixed.as_str(), long.as_str(), &ocr, "", "Zxq\n"] {
+            let (mut unknown, mut tokens) = (Vec::new(), Vec::new());
+            let counts = r.cleanliness_scan(text, &mut unknown, Some(&mut tokens));
             assert_eq!(counts, r.cleanliness_counts(text));
             for penalty in [r.params().change_weight, 0.0] {
+                let plain = r.restore_with_penalty(text, penalty);
+                assert_eq!(r.restore_known(text, penalty, &unknown), plain, "{penalty}");
+                // The paragraphs given the scan's tokens, not tokenized again.
+                assert_eq!(r.restore_scanned(text, penalty, None, &tokens), plain);
                 assert_eq!(
-                    r.restore_known(text, penalty, &unknown),
-                    r.restore_with_penalty(text, penalty),
-                    "{penalty}"
+                    r.restore_scanned(text, penalty, Some(&unknown), &tokens),
+                    plain
                 );
             }
         }
