@@ -158,18 +158,23 @@ mod tests {
         );
     }
 
+    /// What `Folded::offs` must be: each folded byte maps to the start of the char it came
+    /// from (folding each char alone), and the end maps to the end.
+    fn offsets_char_by_char(src: &str) -> Vec<usize> {
+        src.char_indices()
+            .filter_map(|(i, c)| fold_char(c).map(|f| (i, f.len_utf8())))
+            .flat_map(|(i, n)| std::iter::repeat_n(i, n))
+            .chain([src.len()])
+            .collect()
+    }
+
     proptest::proptest! {
         /// Folding char by char gives the text and offsets of folding each char alone.
         #[test]
         fn folds_as_char_by_char(src in r"([a-zA-Z0-9 .\n]|[ếạđĐÐ¢…“ỹ]|\x{301}|\PC){0,40}") {
             let f = Folded::new(&src);
             let text: String = src.chars().filter_map(fold_char).collect();
-            let offs: Vec<usize> = src
-                .char_indices()
-                .filter_map(|(i, c)| fold_char(c).map(|f| (i, f.len_utf8())))
-                .flat_map(|(i, n)| std::iter::repeat_n(i, n))
-                .chain([src.len()])
-                .collect();
+            let offs = offsets_char_by_char(&src);
             proptest::prop_assert_eq!(&f.text, &text);
             proptest::prop_assert_eq!(&f.offs, &offs);
         }
@@ -192,13 +197,7 @@ mod tests {
         let f = Folded::new(src);
         assert_eq!(f.text, "So 1: ¢ Da");
         // Every folded byte maps to the start of the char it came from.
-        let want: Vec<usize> = src
-            .char_indices()
-            .filter_map(|(i, c)| fold_char(c).map(|f| (i, f.len_utf8())))
-            .flat_map(|(i, n)| std::iter::repeat_n(i, n))
-            .chain([src.len()])
-            .collect();
-        assert_eq!(f.offs, want);
+        assert_eq!(f.offs, offsets_char_by_char(src));
     }
 
     #[test]
