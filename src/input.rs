@@ -345,21 +345,7 @@ fn nfc_mapped<'a>(text: Cow<'a, str>, map: &mut OffsetMap) -> Cow<'a, str> {
             chars.next();
         }
         out.push_str(&text[copied..start]);
-        let src = &text[start..end];
-        piece.clear();
-        piece.extend(src.nfc());
-        if piece == src {
-            out.push_str(src);
-        } else {
-            let r_start = out.len();
-            out.push_str(&piece);
-            map.push(Segment {
-                o_start: start,
-                o_end: end,
-                r_start,
-                r_end: out.len(),
-            });
-        }
+        push_nfc_piece(&text, start..end, &mut piece, &mut out, map);
         copied = end;
     }
     out.push_str(&text[copied..]);
@@ -367,6 +353,32 @@ fn nfc_mapped<'a>(text: Cow<'a, str>, map: &mut OffsetMap) -> Cow<'a, str> {
         text
     } else {
         Cow::Owned(out)
+    }
+}
+
+/// Appends `text[range]` in NFC to `out` (`piece` is scratch), recording it in `map` when
+/// normalising changed it.
+fn push_nfc_piece(
+    text: &str,
+    range: std::ops::Range<usize>,
+    piece: &mut String,
+    out: &mut String,
+    map: &mut OffsetMap,
+) {
+    let src = &text[range.clone()];
+    piece.clear();
+    piece.extend(src.nfc());
+    if piece == src {
+        out.push_str(src);
+    } else {
+        let r_start = out.len();
+        out.push_str(piece);
+        map.push(Segment {
+            o_start: range.start,
+            o_end: range.end,
+            r_start,
+            r_end: out.len(),
+        });
     }
 }
 
@@ -420,21 +432,7 @@ mod tests {
             .map(|(i, _)| i)
             .chain(std::iter::once(text.len()));
         for end in bounds {
-            let src = &text[start..end];
-            piece.clear();
-            piece.extend(src.nfc());
-            if piece == src {
-                out.push_str(src);
-            } else {
-                let r_start = out.len();
-                out.push_str(&piece);
-                map.push(Segment {
-                    o_start: start,
-                    o_end: end,
-                    r_start,
-                    r_end: out.len(),
-                });
-            }
+            push_nfc_piece(&text, start..end, &mut piece, &mut out, map);
             start = end;
         }
         if map.segments().is_empty() {
