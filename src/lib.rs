@@ -53,6 +53,7 @@ pub mod chunked;
 pub mod eval;
 #[doc(hidden)]
 pub mod extract;
+pub mod forms;
 mod fsutil;
 #[doc(hidden)]
 pub mod input;

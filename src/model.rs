@@ -1,27 +1,46 @@
 //! The model: everything the restorer knows, as stored on disk.
 //!
-//! Three files in `dictionaries/`, rebuilt by `sohoa train` from `../shared`:
+//! Four files in `dictionaries/`, rebuilt by `sohoa train` from `../shared`:
 //! - `lm.bin` — the syllable trigram language model (binary, magic + version checked);
 //! - `channel.tsv` — the learned OCR error model (human-reviewable weights);
-//! - `lexicon.tsv` — the words a token may be restored to.
+//! - `lexicon.tsv` — the words a token may be restored to;
+//! - `forms.bin` — the readings of the commonest OCR forms, computed in advance (optional: a
+//!   speed-up only, see the `restore::forms` module).
 //!
 //! The default model is compiled into the binary ([`Model::embedded`]), so sohoa works with no
-//! set-up; `--model DIR` loads another folder with the same three files.
+//! set-up; `--model DIR` loads another folder with the same files (`forms.bin` may be left out).
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use crate::channel::{ChannelError, ErrorModel};
+use crate::forms::{Forms, FormsError};
 use crate::lexicon::{Lexicon, LexiconError};
 use crate::lm::{LmError, NgramLm};
+
+/// `bytes` as a forms table; an empty file stands for none.
+fn parse_forms(what: &str, bytes: Cow<'static, [u8]>) -> Result<Option<Forms>, ModelError> {
+    if bytes.is_empty() {
+        return Ok(None);
+    }
+    Forms::parse(bytes)
+        .map(Some)
+        .map_err(|source| ModelError::Forms {
+            what: format!("{what}/{FORMS_FILE}"),
+            source,
+        })
+}
 
 /// File names inside a model folder.
 pub const LM_FILE: &str = "lm.bin";
 pub const CHANNEL_FILE: &str = "channel.tsv";
 pub const LEXICON_FILE: &str = "lexicon.tsv";
+pub const FORMS_FILE: &str = "forms.bin";
 
 static EMBEDDED_LM: &[u8] = include_bytes!("../dictionaries/lm.bin");
 static EMBEDDED_CHANNEL: &str = include_str!("../dictionaries/channel.tsv");
 static EMBEDDED_LEXICON: &str = include_str!("../dictionaries/lexicon.tsv");
+static EMBEDDED_FORMS: &[u8] = include_bytes!("../dictionaries/forms.bin");
 
 /// Why a model could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +72,15 @@ pub enum ModelError {
         #[source]
         source: ChannelError,
     },
+    /// `forms.bin` is not a forms table of this model's vocabulary.
+    #[error("forms table {what}: {source}")]
+    Forms {
+        /// Which file.
+        what: String,
+        /// Why.
+        #[source]
+        source: FormsError,
+    },
     /// `lexicon.tsv` is not a valid lexicon.
     #[error("lexicon {what}: {source}")]
     Lexicon {
@@ -69,6 +97,9 @@ pub struct Model {
     pub lm: NgramLm,
     pub channel: ErrorModel,
     pub lexicon: Lexicon,
+    /// The precomputed readings of common OCR forms, if the model has them (used only by a
+    /// restorer of the model and knobs they were computed for).
+    pub forms: Option<Forms>,
     /// Where the model came from, for [`Model::fingerprint`].
     pub origin: Origin,
 }
@@ -93,13 +124,17 @@ impl Model {
             EMBEDDED_CHANNEL,
             EMBEDDED_LEXICON,
         )
-        .map(|m| Model {
-            origin: Origin::Embedded,
-            ..m
+        .and_then(|m| {
+            let forms = parse_forms("(embedded)", Cow::Borrowed(EMBEDDED_FORMS))?;
+            Ok(Model {
+                origin: Origin::Embedded,
+                forms,
+                ..m
+            })
         })
     }
 
-    /// Loads the three model files from a folder.
+    /// Loads the model files from a folder (`forms.bin` only if it is there).
     pub fn from_dir(dir: &Path) -> Result<Model, ModelError> {
         let read = |name: &str| {
             let path = dir.join(name);
@@ -116,9 +151,18 @@ impl Model {
         };
         let channel = text(channel, CHANNEL_FILE)?;
         let lexicon = text(lexicon, LEXICON_FILE)?;
-        Model::from_parts(&dir.display().to_string(), &lm, &channel, &lexicon).map(|m| Model {
+        let what = dir.display().to_string();
+        let model = Model::from_parts(&what, &lm, &channel, &lexicon)?;
+        let path = dir.join(FORMS_FILE);
+        let forms = match std::fs::read(&path) {
+            Ok(bytes) => parse_forms(&what, Cow::Owned(bytes))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(source) => return Err(ModelError::Io { path, source }),
+        };
+        Ok(Model {
             origin: Origin::Dir(dir.to_path_buf()),
-            ..m
+            forms,
+            ..model
         })
     }
 
@@ -167,15 +211,20 @@ impl Model {
                 what: format!("{what}/{LEXICON_FILE}"),
                 source,
             })?,
+            forms: None,
             origin: Origin::Memory,
         })
     }
 
-    /// Writes the three files into `dir`.
+    /// Writes the model files into `dir` (`forms.bin` only if the model has a table).
     pub fn write_dir(&self, dir: &Path) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
         crate::fsutil::write_atomic(&dir.join(LM_FILE), &self.lm.to_bytes())?;
         crate::fsutil::write_atomic(&dir.join(CHANNEL_FILE), self.channel.to_tsv().as_bytes())?;
-        crate::fsutil::write_atomic(&dir.join(LEXICON_FILE), self.lexicon.to_tsv().as_bytes())
+        crate::fsutil::write_atomic(&dir.join(LEXICON_FILE), self.lexicon.to_tsv().as_bytes())?;
+        if let Some(forms) = &self.forms {
+            crate::fsutil::write_atomic(&dir.join(FORMS_FILE), forms.bytes())?;
+        }
+        Ok(())
     }
 }

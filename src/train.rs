@@ -5,7 +5,9 @@
 //!   side of a held-out parallel pair (so the synthetic OCR evaluation never sees its own text);
 //! - error model: the parallel pairs whose clean side is not held out;
 //! - lexicon: selected from the language model's vocabulary with `lexicon/syllables.tsv` and
-//!   `lexicon/abbreviations.tsv`.
+//!   `lexicon/abbreviations.tsv`;
+//! - forms table: the readings of the commonest OCR forms of the lexicon's words, computed
+//!   with the model just built (see [`crate::restore::forms`]).
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -16,6 +18,7 @@ use crate::channel::ErrorModel;
 use crate::lexicon::Lexicon;
 use crate::lm;
 use crate::model::Model;
+use crate::restore::{forms, Restorer};
 use crate::split::is_held_out;
 
 /// Why training failed.
@@ -31,6 +34,8 @@ pub enum TrainError {
     NoCorpus(PathBuf),
     #[error("language model: {0}")]
     Lm(#[from] lm::LmError),
+    #[error("forms table: {0}")]
+    Forms(#[from] crate::forms::FormsError),
     #[error("building the held-out filter: {0}")]
     Filter(#[from] aho_corasick::BuildError),
 }
@@ -159,12 +164,37 @@ pub fn train_with(
         .collect();
     let lexicon = Lexicon::select(&counts, &syllables, &abbreviations);
     log(&format!("lexicon: {} words", lexicon.len()));
-    Ok(Model {
+    let model = Model {
         lm,
         channel,
         lexicon,
+        forms: None,
         origin: crate::model::Origin::Memory,
-    })
+    };
+    with_forms(model, log)
+}
+
+/// `model` with its table of common OCR forms (see [`forms`]), computed for the default
+/// knobs.
+pub fn with_forms(model: Model, log: &mut dyn FnMut(&str)) -> Result<Model, TrainError> {
+    let keys = forms::predict(&model, forms::FORMS);
+    log(&format!("forms: reading {} common OCR forms", keys.len()));
+    let restorer = Restorer::builder(model).build();
+    let bytes = forms::build(&restorer, &keys);
+    let mut model = restorer.into_model();
+    match bytes {
+        Some(bytes) => {
+            let table = crate::forms::Forms::parse(bytes.into())?;
+            log(&format!(
+                "forms: {} forms, {} bytes",
+                table.len(),
+                table.bytes().len()
+            ));
+            model.forms = Some(table);
+        }
+        None => log("forms: none (the vocabulary does not fit 16-bit ids)"),
+    }
+    Ok(model)
 }
 
 fn read_syllables(path: &Path) -> Result<Vec<(String, u32)>, TrainError> {

@@ -541,6 +541,15 @@ impl ErrorModel {
         row_min
     }
 
+    /// The cost of copying `c` correctly: learned, or the default for a character training
+    /// never showed.
+    pub fn identity_cost(&self, c: char) -> f32 {
+        self.identity
+            .get(&c)
+            .copied()
+            .unwrap_or(self.defaults.identity)
+    }
+
     /// The learned rules as `(intended, observed, cost)`.
     pub fn rules(&self) -> impl Iterator<Item = (&str, &str, f32)> + '_ {
         self.rules

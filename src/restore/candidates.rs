@@ -275,7 +275,13 @@ pub fn readings<'a>(r: &Restorer, token: &str, s: &'a mut Scratch) -> &'a [Readi
             None => {
                 let mut key = std::mem::take(&mut s.key);
                 key_of(token, &mut key);
-                let list = compute(r, &key, s);
+                // A common OCR form's readings were computed by `sohoa train` (see
+                // [`super::forms`]): the same list, without the search.
+                let vocab = r.model().lm.vocab().len();
+                let list = match r.forms().and_then(|f| super::forms::lookup(f, &key, vocab)) {
+                    Some(found) => found,
+                    None => compute(r, &key, s),
+                };
                 s.key = key;
                 r.shared.put(token, &list);
                 list
@@ -311,7 +317,8 @@ pub fn merged(r: &Restorer, a: &str, b: &str, s: &mut Scratch, out: &mut Vec<Rea
     (s.key, s.key2) = (key, kb);
 }
 
-fn compute(r: &Restorer, key: &str, s: &mut Scratch) -> Arc<[Reading]> {
+/// The readings of the lexicon key `key`, searched (what [`readings`] caches).
+pub(super) fn compute(r: &Restorer, key: &str, s: &mut Scratch) -> Arc<[Reading]> {
     let p = *r.params();
     let vocab = r.model().lm.vocab();
     let mut work = std::mem::take(&mut s.work);

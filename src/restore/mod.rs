@@ -14,6 +14,7 @@
 pub mod candidates;
 pub mod decode;
 mod document;
+pub mod forms;
 mod render;
 mod skeleton;
 mod windows;
@@ -219,6 +220,7 @@ impl RestorerBuilder {
             params: self.params,
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             shared: candidates::Shared::default(),
+            forms_fit: std::sync::OnceLock::new(),
         }
     }
 }
@@ -238,6 +240,9 @@ pub struct Restorer {
     id: u64,
     /// Readings cached for all threads (see [`candidates::Shared`]).
     shared: candidates::Shared,
+    /// Whether the model's forms table was computed for this model and these knobs
+    /// (checked on first use: clean text never needs it).
+    forms_fit: std::sync::OnceLock<bool>,
 }
 
 /// The result of restoring a text.
@@ -387,6 +392,21 @@ impl Restorer {
     /// The knobs in use.
     pub fn params(&self) -> &Params {
         &self.params
+    }
+
+    /// The model back, for writing it (`sohoa train`).
+    pub fn into_model(self) -> Model {
+        self.model
+    }
+
+    /// The model's forms table, if it was computed for this model and these knobs (see
+    /// [`forms`]).
+    pub fn forms(&self) -> Option<&crate::forms::Forms> {
+        let table = self.model.forms.as_ref()?;
+        let embedded = self.model.origin == crate::model::Origin::Embedded;
+        self.forms_fit
+            .get_or_init(|| forms::fits(table, self, embedded))
+            .then_some(table)
     }
 
     /// Restores `text`. Large texts are split into paragraph groups decoded in parallel;
@@ -1306,8 +1326,14 @@ mod tests {
         ];
         let mut per_byte = Vec::new();
         // A restorer of its own: the shared static one may hold readings other tests put in
-        // its cross-thread cache, which would make this test's work depend on theirs.
-        let r = Restorer::builder(Model::embedded().unwrap()).build();
+        // its cross-thread cache, which would make this test's work depend on theirs. Without
+        // the forms table: it is the searches' work that is bounded here, and the table would
+        // spare real OCR most of them, not the junk.
+        let model = Model {
+            forms: None,
+            ..Model::embedded().unwrap()
+        };
+        let r = Restorer::builder(model).build();
         for (what, text) in &cases {
             let mut session = Session::default();
             let out = r.restore_with(text, &mut session);
