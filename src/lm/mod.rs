@@ -412,6 +412,21 @@ mod tests {
         Ok(())
     }
 
+    #[test]
+    fn after_the_open_history_words_are_scored_without_context() {
+        // The decoder's history for a text that begins inside a sentence: nothing follows a
+        // sentence end, so the first word gets its unigram, the second its bigram.
+        use crate::restore::decode::OPEN;
+        let lm = toy_model();
+        let v = lm.vocab();
+        let (nhan, dan, tinh) = (v.id_or_unk("nhân"), v.id_or_unk("dân"), v.id_or_unk("tỉnh"));
+        for w in [nhan, dan, tinh, UNK, NUM] {
+            assert_eq!(lm.logprob(OPEN, OPEN, w), lm.logprob_unigram(w));
+            assert_eq!(lm.logprob(OPEN, nhan, w), lm.logprob_bigram(nhan, w));
+        }
+        assert_ne!(lm.logprob(OPEN, OPEN, nhan), lm.logprob(BOS, BOS, nhan));
+    }
+
     /// A corpus where every paragraph is a line; the model is small enough to sum over.
     const TOY: &str = "Ủy ban nhân dân tỉnh Quảng Ngãi\n\
         ủy ban nhân dân xã Tây Trà\n\

@@ -17,6 +17,11 @@ pub type WordId = u32;
 /// Sentence start and end, as in the language model.
 pub const BOS: WordId = 0;
 pub const EOS: WordId = 1;
+/// The history of a lattice that does not start a sentence (see [`DecodeParams::open_start`]):
+/// no n-gram follows the sentence end, so after it the first word is scored by its unigram
+/// probability and the second by its bigram after the first, as if the words before were
+/// unknown.
+pub const OPEN: WordId = EOS;
 
 /// What the decoder needs from a language model: natural-log `P(w3 | w1 w2)`, with a fast
 /// path for scoring many `w3` after the same two words (the decoder's inner loop: one state,
@@ -177,6 +182,11 @@ pub struct DecodeParams {
     pub beam: usize,
     /// States costing more than the position's best by this much are dropped (−ln units).
     pub beam_width: f32,
+    /// The lattice does not start a sentence: its first words are scored after [`OPEN`]
+    /// instead of the sentence start.
+    pub open_start: bool,
+    /// The lattice does not end a sentence: no sentence end is scored after its last word.
+    pub open_end: bool,
 }
 
 /// Finds the best path; writes the chosen edge indices (into `lattice.edges()`) to `out`, in
@@ -195,7 +205,15 @@ pub fn decode<S: Scorer + ?Sized>(
     if n == 0 {
         return;
     }
-    let beam = params.beam.clamp(1, MAX_BEAM);
+    // The knobs as locals, read once (the struct is passed in memory).
+    let DecodeParams {
+        lm_weight,
+        beam,
+        beam_width,
+        open_start,
+        open_end,
+    } = params;
+    let beam = beam.clamp(1, MAX_BEAM);
     if scratch.pending.len() < n + 1 {
         scratch.pending.resize_with(n + 1, Vec::new);
     }
@@ -205,9 +223,10 @@ pub fn decode<S: Scorer + ?Sized>(
     scratch.best_at.clear();
     scratch.best_at.resize(n + 1, f32::INFINITY);
     scratch.arena.clear();
+    let start = if open_start { OPEN } else { BOS };
     scratch.pending[0].push(State {
-        w1: BOS,
-        w2: BOS,
+        w1: start,
+        w2: start,
         cost: 0.0,
         back: u32::MAX,
         edge: u32::MAX,
@@ -221,13 +240,7 @@ pub fn decode<S: Scorer + ?Sized>(
         // misses overlap).
         let mut pushed = std::mem::take(&mut scratch.pending[p]);
         let mut here = std::mem::take(&mut scratch.sorted);
-        shortlist(
-            &pushed,
-            &mut scratch.keys,
-            &mut here,
-            beam,
-            params.beam_width,
-        );
+        shortlist(&pushed, &mut scratch.keys, &mut here, beam, beam_width);
         pushed.clear();
         scratch.pending[p] = pushed;
         let base = scratch.arena.len();
@@ -278,7 +291,7 @@ pub fn decode<S: Scorer + ?Sized>(
             scratch.live.clear();
             scratch.words.clear();
             for (k, e) in leaving.iter().enumerate() {
-                if s.cost + e.cost <= scratch.best_at[e.to as usize] + params.beam_width {
+                if s.cost + e.cost <= scratch.best_at[e.to as usize] + beam_width {
                     scratch.live.push(k as u32);
                     if e.n_words > 0 {
                         scratch.words.push(e.words[0]);
@@ -297,19 +310,19 @@ pub fn decode<S: Scorer + ?Sized>(
                     0 => (s.w1, s.w2),
                     1 => {
                         let lp = scores.next().copied().unwrap_or(0.0);
-                        cost -= params.lm_weight * lp;
+                        cost -= lm_weight * lp;
                         (s.w2, e.words[0])
                     }
                     _ => {
                         let [a, b] = e.words;
                         let lp = scores.next().copied().unwrap_or(0.0);
-                        cost -= params.lm_weight * (lp + lm.logprob(s.w2, a, b));
+                        cost -= lm_weight * (lp + lm.logprob(s.w2, a, b));
                         (a, b)
                     }
                 };
                 let to = e.to as usize;
                 let best = scratch.best_at[to];
-                if cost > best + params.beam_width {
+                if cost > best + beam_width {
                     // `shortlist` would drop it: the position's best only gets cheaper.
                     continue;
                 }
@@ -327,7 +340,9 @@ pub fn decode<S: Scorer + ?Sized>(
         }
     }
 
-    // Close the paragraph with </s> and pick the best final state.
+    // Close the paragraph with </s> (scored at no weight when the lattice ends inside a
+    // sentence) and pick the best final state.
+    let close_weight = if open_end { 0.0 } else { lm_weight };
     let mut best: Option<(f32, usize)> = None;
     let finals = std::mem::take(&mut scratch.pending[n]);
     let base = scratch.arena.len();
@@ -335,7 +350,7 @@ pub fn decode<S: Scorer + ?Sized>(
     scratch.pending[n] = finals;
     for i in base..scratch.arena.len() {
         let s = scratch.arena[i];
-        let c = s.cost - params.lm_weight * lm.logprob(s.w1, s.w2, EOS);
+        let c = s.cost - close_weight * lm.logprob(s.w1, s.w2, EOS);
         if best.is_none_or(|(bc, bi)| c < bc || (c == bc && i < bi)) {
             best = Some((c, i));
         }
@@ -432,6 +447,8 @@ mod tests {
             lm_weight: 1.0,
             beam,
             beam_width,
+            open_start: false,
+            open_end: false,
         };
         decode(l, lm, params, &mut DecodeScratch::default(), &mut out);
         out.iter().map(|&e| l.edges()[e as usize].payload).collect()

@@ -1414,6 +1414,22 @@ mod tests {
     }
 
     #[test]
+    fn a_line_begun_inside_a_sentence_is_not_read_as_a_sentence_start() {
+        // Lines of a hard-wrapped report sent alone: their first word is no sentence's first
+        // word, and their last no sentence's last (`chtre` kept as written, `Xà` before).
+        let r = restorer();
+        for (input, want) in [
+            ("chtre, vién chure cua tinh", "chức, viên chức của tỉnh"),
+            (
+                "28 | Xa Son Ha 08/BC-UBND ngay 16/7/2025",
+                "28 | Xã Sơn Hà 08/BC-UBND ngày 16/7/2025",
+            ),
+        ] {
+            assert_eq!(r.restore(input).text, want, "{input}");
+        }
+    }
+
+    #[test]
     fn clean_counts_add_up_and_cap_unmarked_words() {
         let r = restorer();
         let (a, b) = ("Ban hành kế hoạch", "bao cao so");

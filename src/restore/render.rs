@@ -60,6 +60,9 @@ pub struct ParagraphScratch {
     path_words: Vec<WordId>,
     /// Edges held out of a reported second decode, with their costs (see [`Pass::Second`]).
     blocked: Vec<(u32, f32)>,
+    /// The history before the paragraph's first word: [`decode::BOS`], or [`decode::OPEN`]
+    /// when it begins inside a sentence (see [`begins_inside`]).
+    start: WordId,
 }
 
 /// What the document pass (see [`super::document`]) asks of one paragraph's decode.
@@ -176,6 +179,11 @@ pub fn restore_paragraph(
     let n = ps.tokens.len();
     let vocab = r.model().lm.vocab();
     let marks_lost = marks_lost(para, &ps.tokens);
+    ps.start = if begins_inside(para, &ps.tokens) {
+        decode::OPEN
+    } else {
+        decode::BOS
+    };
     ps.lattice.reset(n);
     ps.infos.clear();
     let fixed = match pass {
@@ -321,6 +329,8 @@ pub fn restore_paragraph(
             lm_weight: p.lm_weight,
             beam: p.beam,
             beam_width: p.beam_width,
+            open_start: ps.start == decode::OPEN,
+            open_end: ends_inside(para),
         },
         &mut ps.decode,
         &mut ps.windows,
@@ -416,7 +426,7 @@ pub fn restore_paragraph(
                 // What the confidence needs, kept: it is computed later, and only if the
                 // document's other occurrences of the word make it matter.
                 let at = words_before - 1;
-                let before = |i: usize| at.checked_sub(i).map_or(decode::BOS, |j| words_on_path[j]);
+                let before = |i: usize| at.checked_sub(i).map_or(ps.start, |j| words_on_path[j]);
                 let after = |i: usize| words_on_path.get(at + i).copied().unwrap_or(decode::BOS);
                 let from = ev.alts.len() as u32;
                 let edges = ps.lattice.edges();
@@ -602,18 +612,18 @@ fn right_logprob(lm: &crate::lm::NgramLm, w: WordId, path_words: &[WordId], at: 
 
 /// A word's cost at `path_words[at]` given the rest of the path: the channel and every
 /// trigram the word is part of, on both sides (the path's next two words, or the paragraph's
-/// end).
+/// end), the paragraph's history `start` before its first word.
 fn local_cost(
     lm: &crate::lm::NgramLm,
     lm_weight: f32,
     w: WordId,
     cost: f32,
-    path_words: &[WordId],
+    (start, path_words): (WordId, &[WordId]),
     at: usize,
 ) -> f32 {
     let ctx = |i: isize| -> WordId {
         if i < 0 {
-            decode::BOS
+            start
         } else {
             path_words.get(i as usize).copied().unwrap_or(decode::BOS)
         }
@@ -704,6 +714,36 @@ const MARKS_LOST_COST: f32 = 0.3;
 
 /// Whether `para` has at least [`MARKS_LOST_MIN_WORDS`] word tokens and not one marked
 /// letter in them.
+/// Whether paragraph `para` (its `tokens`) begins inside a sentence, not at its start as the
+/// language model's paragraphs do (`<s> <s> w1 …`): a line of a hard-wrapped text sent alone
+/// (a `pipe` request, a line cut from a page) whose first token, at its very start, begins
+/// with a lowercase letter or a digit (`chtre, vién chure`, `27 | Xa Son Ha`), unless it is a
+/// list label (`a)`, `đ.`, `1.`), which opens an item. Decoded from [`decode::OPEN`], its
+/// first word is not made a sentence's first word.
+fn begins_inside(para: &str, tokens: &[Token]) -> bool {
+    let Some(first) = tokens.first() else {
+        return false;
+    };
+    let lead = para.len() - para.trim_start().len();
+    first.start == lead
+        && first
+            .text(para)
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_lowercase() || c.is_ascii_digit())
+        && !matches!(para[first.end..].chars().next(), Some(')' | '.'))
+}
+
+/// Whether paragraph `para` stops inside a sentence: it ends on a lowercase letter, a comma
+/// or a hyphen (the line of a hard-wrapped text), so no sentence end is scored after its last
+/// word.
+fn ends_inside(para: &str) -> bool {
+    para.trim_end()
+        .chars()
+        .next_back()
+        .is_some_and(|c| c.is_lowercase() || matches!(c, ',' | '-'))
+}
+
 fn marks_lost(para: &str, tokens: &[Token]) -> bool {
     let mut words = 0;
     for t in tokens.iter().filter(|t| t.kind == TokenKind::Word) {
@@ -783,7 +823,8 @@ fn score_alternatives(
     let lm = &r.model().lm;
     let p = r.params();
     let vocab = lm.vocab();
-    let local = |w: WordId, cost: f32| local_cost(lm, p.lm_weight, w, cost, path_words, at);
+    let local =
+        |w: WordId, cost: f32| local_cost(lm, p.lm_weight, w, cost, (ps.start, path_words), at);
     let mine = local(chosen.words[0], chosen.cost);
     let mut alts: Vec<(f32, String)> = Vec::new();
     // Edges are in order of `from`: look only at those leaving the chosen one's position
@@ -809,6 +850,28 @@ fn score_alternatives(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_begun_or_ended_inside_a_sentence() {
+        for (para, begins, ends) in [
+            ("chtre, vién chure cua tinh", true, true),
+            ("  27 | Xa Son Ha 08/BC-UBND ngay 16/7/2025", true, false),
+            ("1a 26.082 tai khoan, dam bao nhu", true, true),
+            ("đ) Các cơ quan, đơn vị", false, true),
+            ("1. Phạm vi điều chỉnh", false, true),
+            ("a. Về thủ tục hành chính:", false, false),
+            ("Ủy ban nhân dân tỉnh Quảng Ngãi.", false, false),
+            ("- các xã, phường,", false, true),
+            ("QUYẾT ĐỊNH", false, false),
+            ("Kính gửi: Bộ Tài chính -", false, true),
+            ("", false, false),
+        ] {
+            let mut tokens = Vec::new();
+            tokenize(para, &mut tokens);
+            assert_eq!(begins_inside(para, &tokens), begins, "{para:?}");
+            assert_eq!(ends_inside(para), ends, "{para:?}");
+        }
+    }
 
     #[test]
     fn lone_consonants_are_single_non_vowel_letters() {

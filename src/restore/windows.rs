@@ -8,9 +8,10 @@
 //! (those two words), so the choices before and after them are independent. Each stretch of
 //! tokens with a choice is therefore decoded on its own, with the two fixed words before it as
 //! its context and the two after it (or the paragraph's end) as its close. The words of the
-//! context are scored from a sentence start instead of their real history, and the close
-//! ends with a sentence end: both add the same cost to every path of the window, so the best
-//! path is the one the whole lattice gives.
+//! context are scored from the lattice's own start (a sentence start, or `decode::OPEN`)
+//! instead of their real history, and the close ends as the lattice does (with a sentence end
+//! unless it ends inside one): both add the same cost to every path of the window, so the
+//! best path is the one the whole lattice gives.
 
 use super::decode::{self, DecodeParams, DecodeScratch, Edge, Lattice, Scorer};
 
@@ -223,11 +224,13 @@ mod tests {
         l
     }
 
-    fn paths(spec: &[(u8, u8)], beam: usize) -> (Vec<u32>, Vec<u32>) {
+    fn paths(spec: &[(u8, u8)], beam: usize, open: (bool, bool)) -> (Vec<u32>, Vec<u32>) {
         let params = DecodeParams {
             lm_weight: 1.0,
             beam,
             beam_width: 12.0,
+            open_start: open.0,
+            open_end: open.1,
         };
         let (mut whole, mut windowed) = (Vec::new(), Vec::new());
         let mut scratch = DecodeScratch::default();
@@ -257,11 +260,13 @@ mod tests {
         fn windows_give_the_whole_lattice_s_best_path(
             spec in proptest::collection::vec((0u8..24, 0u8..40), 0..40),
             beam in 1usize..6,
+            open in (any::<bool>(), any::<bool>()),
         ) {
-            // Kinds 5..24 are fixed words: most positions, as in clean text.
+            // Kinds 5..24 are fixed words: most positions, as in clean text. A lattice that
+            // begins or ends inside a sentence gives its windows the same open edges.
             let spec: Vec<(u8, u8)> =
                 spec.iter().map(|&(k, s)| (if k >= 8 { 5 } else { k }, s)).collect();
-            let (whole, windowed) = paths(&spec, beam);
+            let (whole, windowed) = paths(&spec, beam, open);
             prop_assert_eq!(whole, windowed);
         }
     }
@@ -284,6 +289,8 @@ mod tests {
             lm_weight: 1.0,
             beam: 4,
             beam_width: 10.0,
+            open_start: false,
+            open_end: false,
         };
         let mut out = vec![7];
         let (mut scratch, mut ws) = (DecodeScratch::default(), WindowScratch::default());
