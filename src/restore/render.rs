@@ -712,8 +712,6 @@ const MARKS_LOST_MIN_WORDS: usize = 3;
 /// the one to choose (`web cua Bo de co them` is `web của Bộ để có thêm`).
 const MARKS_LOST_COST: f32 = 0.3;
 
-/// Whether `para` has at least [`MARKS_LOST_MIN_WORDS`] word tokens and not one marked
-/// letter in them.
 /// Whether paragraph `para` (its `tokens`) begins inside a sentence, not at its start as the
 /// language model's paragraphs do (`<s> <s> w1 …`): a line of a hard-wrapped text sent alone
 /// (a `pipe` request, a line cut from a page) whose first token, at its very start, begins
@@ -744,6 +742,8 @@ fn ends_inside(para: &str) -> bool {
         .is_some_and(|c| c.is_lowercase() || matches!(c, ',' | '-'))
 }
 
+/// Whether `para` has at least [`MARKS_LOST_MIN_WORDS`] word tokens and not one marked
+/// letter in them.
 fn marks_lost(para: &str, tokens: &[Token]) -> bool {
     let mut words = 0;
     for t in tokens.iter().filter(|t| t.kind == TokenKind::Word) {
