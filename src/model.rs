@@ -118,13 +118,12 @@ pub enum Origin {
 impl Model {
     /// The model compiled into the binary.
     pub fn embedded() -> Result<Model, ModelError> {
-        Model::from_parts(
-            "(embedded)",
-            EMBEDDED_LM,
-            EMBEDDED_CHANNEL,
-            EMBEDDED_LEXICON,
-        )
-        .and_then(|m| {
+        let what = "(embedded)";
+        let lm = NgramLm::from_embedded_bytes(EMBEDDED_LM).map_err(|source| ModelError::Lm {
+            what: format!("{what}/{LM_FILE}"),
+            source,
+        })?;
+        Model::with_lm(what, lm, EMBEDDED_CHANNEL, EMBEDDED_LEXICON).and_then(|m| {
             let forms = parse_forms("(embedded)", Cow::Borrowed(EMBEDDED_FORMS))?;
             Ok(Model {
                 origin: Origin::Embedded,
@@ -198,11 +197,17 @@ impl Model {
         channel: &str,
         lexicon: &str,
     ) -> Result<Model, ModelError> {
+        let lm = NgramLm::from_bytes(lm).map_err(|source| ModelError::Lm {
+            what: format!("{what}/{LM_FILE}"),
+            source,
+        })?;
+        Model::with_lm(what, lm, channel, lexicon)
+    }
+
+    /// [`Model::from_parts`] with the language model already read.
+    fn with_lm(what: &str, lm: NgramLm, channel: &str, lexicon: &str) -> Result<Model, ModelError> {
         Ok(Model {
-            lm: NgramLm::from_bytes(lm).map_err(|source| ModelError::Lm {
-                what: format!("{what}/{LM_FILE}"),
-                source,
-            })?,
+            lm,
             channel: ErrorModel::from_tsv(channel).map_err(|source| ModelError::Channel {
                 what: format!("{what}/{CHANNEL_FILE}"),
                 source,
@@ -226,5 +231,20 @@ impl Model {
             crate::fsutil::write_atomic(&dir.join(FORMS_FILE), forms.bytes())?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The embedded language model passes every check a model file gets, those its load
+    /// skips included ([`NgramLm::from_embedded_bytes`]), and loads the same either way.
+    #[test]
+    fn the_embedded_language_model_passes_every_check() {
+        let full = NgramLm::from_bytes(EMBEDDED_LM).expect("the embedded model is valid");
+        let fast = NgramLm::from_embedded_bytes(EMBEDDED_LM).unwrap();
+        assert_eq!(full.to_bytes(), fast.to_bytes());
+        assert_eq!(fast.to_bytes(), EMBEDDED_LM);
     }
 }
