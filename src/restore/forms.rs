@@ -33,7 +33,7 @@ use sha2::{Digest, Sha256};
 
 use super::candidates::{self, Reading, Scratch};
 use super::Restorer;
-use crate::forms::{Forms, KNOBS, RECORD};
+use crate::forms::{u16_at, u32_at, Forms, KNOBS, RECORD};
 use crate::model::Model;
 use crate::text::tokenize::{tokenize, TokenKind};
 
@@ -62,10 +62,7 @@ pub fn lookup(table: &Forms, key: &str, vocab: usize) -> Option<Arc<[Reading]>> 
 }
 
 fn decode(b: &[u8], vocab: usize) -> Option<Reading> {
-    let words = [
-        u32::from(u16::from_le_bytes([b[0], b[1]])),
-        u32::from(u16::from_le_bytes([b[2], b[3]])),
-    ];
+    let words = [u32::from(u16_at(b, 0)), u32::from(u16_at(b, 2))];
     let n = b[9] & 3;
     let known = |w: u32| (w as usize) < vocab;
     let ok = match n {
@@ -75,7 +72,7 @@ fn decode(b: &[u8], vocab: usize) -> Option<Reading> {
     };
     ok.then(|| Reading {
         words,
-        cost: f32::from_bits(u32::from_le_bytes([b[4], b[5], b[6], b[7]])),
+        cost: f32::from_bits(u32_at(b, 4)),
         split: u16::from(b[8]),
         n,
         keep: b[9] & 4 != 0,
@@ -190,9 +187,7 @@ fn forms_of(
     let mut at: Vec<BTreeMap<String, f32>> = vec![BTreeMap::new(); n + 1];
     at[0].insert(String::new(), 0.0);
     for i in 0..n {
-        let mut here: Vec<(String, f32)> = std::mem::take(&mut at[i]).into_iter().collect();
-        here.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
-        here.truncate(FORM_BEAM);
+        let here = cheapest(std::mem::take(&mut at[i]));
         for (form, cost) in &here {
             let c = &word[bounds[i]..bounds[i + 1]];
             let mut push = |j: usize, out: &str, step: f32| {
@@ -228,14 +223,20 @@ fn forms_of(
             // Keep memory bounded before the next position's expansion.
             let next = &mut at[i + 1];
             if next.len() > 4 * FORM_BEAM {
-                let mut v: Vec<(String, f32)> = std::mem::take(next).into_iter().collect();
-                v.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
-                v.truncate(FORM_BEAM);
-                *next = v.into_iter().collect();
+                *next = cheapest(std::mem::take(next)).into_iter().collect();
             }
         }
     }
     std::mem::take(&mut at[n]).into_iter().collect()
+}
+
+/// The [`FORM_BEAM`] cheapest of `forms`, cheapest first (ties by text, so that the beam
+/// does not depend on the map's order).
+fn cheapest(forms: BTreeMap<String, f32>) -> Vec<(String, f32)> {
+    let mut v: Vec<(String, f32)> = forms.into_iter().collect();
+    v.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+    v.truncate(FORM_BEAM);
+    v
 }
 
 /// The table of `keys` for restorer `r`: each key's readings computed with a fresh scratch,
