@@ -25,6 +25,14 @@ pub struct FoundSymbol {
     pub type_code: Option<String>,
 }
 
+/// The symbol parser of the built-in code tables, built on first use (for the restorer,
+/// which has no extractor).
+pub fn builtin() -> &'static Symbols {
+    static SYMBOLS: std::sync::LazyLock<Symbols> =
+        std::sync::LazyLock::new(|| Symbols::new(&DocTypes::new()));
+    &SYMBOLS
+}
+
 /// Known codes and the symbol parser.
 #[derive(Clone, Debug)]
 pub struct Symbols {
@@ -370,6 +378,60 @@ impl Symbols {
         out
     }
 
+    /// The symbols of `text` printed with misread code glyphs: those whose official form
+    /// differs from the printed text only in letters and digits of its codes, glyph for glyph
+    /// (`02-KH/BCDTW` → `02-KH/BCĐTW`, `20/2020/0D-TTg` → `20/2020/QĐ-TTg`). The number, the
+    /// separators and the length stay as printed, so the restorer can write the official form
+    /// in place of the printed one without moving anything else; a symbol read with a glyph
+    /// too many or a separator changed (`02/KHBCHTW`, `02- KH/IBCDTW`) is left to the
+    /// extractor. Only a number followed by a code ([`code_follows`]) is parsed, in a window
+    /// of [`MISREAD_WINDOW`] bytes: the text is not folded whole (dates are no symbols).
+    pub fn misread(&self, text: &str) -> Vec<FoundSymbol> {
+        let b = text.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            // A number's first digit, at a boundary (a byte of a non-ASCII letter is none).
+            if !b[i].is_ascii_digit() || (i > 0 && (b[i - 1] >= 0x80 || !boundary_before(b[i - 1])))
+            {
+                i += 1;
+                continue;
+            }
+            let mut j = i;
+            while j < b.len() && b[j].is_ascii_digit() {
+                j += 1;
+            }
+            if !code_follows(b, j) {
+                i = j;
+                continue;
+            }
+            let mut end = (i + MISREAD_WINDOW).min(b.len());
+            while !text.is_char_boundary(end) {
+                end += 1;
+            }
+            let w = &text[i..end];
+            let Some(sym) = self.parse_at(&Folded::new(w), w, 0) else {
+                i = j;
+                continue;
+            };
+            let printed = &w[sym.start..sym.end];
+            if printed != sym.symbol
+                && printed.chars().count() == sym.symbol.chars().count()
+                && printed.chars().zip(sym.symbol.chars()).all(|(a, b)| {
+                    a == b || (a.is_alphanumeric() && b.is_alphanumeric() && !b.is_ascii_digit())
+                })
+            {
+                out.push(FoundSymbol {
+                    start: i + sym.start,
+                    end: i + sym.end,
+                    ..sym
+                });
+            }
+            i = (i + sym.end).max(j);
+        }
+        out
+    }
+
     /// Numbers of more than five digits printed as a symbol's (`1234567/QĐ-UBND`): no document
     /// register runs that far, so they are not read as symbols, but a reviewer should see them
     /// (an OCR'd pair of numbers glued together, a typo). Restored ranges.
@@ -505,6 +567,31 @@ impl Symbols {
         let n = self.normalize(&with)?;
         Some(n[1..].to_string())
     }
+}
+
+/// Bytes of text a symbol may span from its number (`123/2024/NQLT-UBTVQH15-ĐCTUBTWMTTQVN` is 36).
+const MISREAD_WINDOW: usize = 96;
+
+/// Whether a code follows the number that ends at `j`: `/` or `-`, perhaps a year and `/`,
+/// then a capital (`Đ` is 0xC4 0x90 in UTF-8), perhaps after digits read for letters
+/// (`1044/0D`, `20/2020/0D-TTg`), but not a date (`19/6/2025`).
+fn code_follows(b: &[u8], j: usize) -> bool {
+    if !matches!(b.get(j), Some(b'/' | b'-')) {
+        return false;
+    }
+    let mut k = j + 1;
+    while b.get(k).is_some_and(u8::is_ascii_digit) {
+        k += 1;
+    }
+    if k > j + 1 && b.get(k) == Some(&b'/') {
+        k += 1;
+        // The type code may begin with a digit read for a letter (`2020/0D-TTg`).
+        while b.get(k).is_some_and(u8::is_ascii_digit) {
+            k += 1;
+        }
+    }
+    b.get(k)
+        .is_some_and(|&c| c.is_ascii_uppercase() || c == 0xC4)
 }
 
 fn boundary_before(c: u8) -> bool {
@@ -705,6 +792,28 @@ mod tests {
             "51/2024/QH" => None,
             "51/2024/QH99" => None,
         }
+    }
+
+    #[test]
+    fn misread_codes_are_found_glyph_for_glyph() {
+        let s = builtin();
+        let text = "Kế hoạch số 02-KH/BCDTW ngày 19/6/2025; 1044/0D-UBND, 1055/QP-UBND và 12/BC-UBND; 20/2020/0D-TTg";
+        let got: Vec<(&str, String)> = s
+            .misread(text)
+            .into_iter()
+            .map(|m| (&text[m.start..m.end], m.symbol))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("02-KH/BCDTW", "02-KH/BCĐTW".to_string()),
+                ("1044/0D-UBND", "1044/QĐ-UBND".to_string()),
+                ("1055/QP-UBND", "1055/QĐ-UBND".to_string()),
+                ("20/2020/0D-TTg", "20/2020/QĐ-TTg".to_string()),
+            ]
+        );
+        // A glyph too many, a separator moved: not in place.
+        assert!(s.misread("số 02/KHBCHTW và 02- KH/IBCDTW").is_empty());
     }
 
     #[test]

@@ -1285,6 +1285,29 @@ mod tests {
         assert_eq!(end, input.len());
     }
 
+    #[test]
+    fn misread_symbol_codes_are_written_in_their_official_form() {
+        let input = "thuc hién Ké hoach s6 02-KH/BCDTW ngay 19/6/2025 va Quyét dinh 1044/0D-UBND\n";
+        let (out, reports) = restorer().restore_report(input);
+        assert!(
+            out.text.contains("02-KH/BCĐTW ngày 19/6/2025"),
+            "{}",
+            out.text
+        );
+        assert!(out.text.contains("1044/QĐ-UBND"), "{}", out.text);
+        // The offsets still map back: the code to the printed code, the end to the end.
+        let at = out.text.find("BCĐTW").unwrap();
+        let o = out.map.to_original(at);
+        assert_eq!(&input[o..o + 5], "BCDTW");
+        assert_eq!(out.map.to_original(out.text.len()), input.len());
+        // The report says what was written, with no alternatives to doubt it.
+        let rep = reports.iter().find(|r| r.observed == "BCDTW").unwrap();
+        assert_eq!((rep.chosen.as_str(), rep.confidence), ("BCĐTW", 1.0));
+        // A date is no symbol, a code already official stays as it is.
+        let clean = "Quyết định số 118/2025/NĐ-CP ngày 19/6/2025 của Chính phủ\n";
+        assert_eq!(restorer().restore(clean).text, clean);
+    }
+
     /// A deterministic xorshift stream of `len` characters drawn from `alphabet`, with a space
     /// after every `word` characters (`usize::MAX`: none).
     fn noise(seed: u64, len: usize, alphabet: &[u8], word: usize) -> String {

@@ -1,5 +1,6 @@
 //! From a paragraph's tokens to its lattice, and from the decoded path back to text.
 
+use crate::extract::symbols::{self, FoundSymbol};
 use crate::lm::{NUM, UNK};
 use crate::offsets::Segment;
 use crate::text::tokenize::{tokenize, Token, TokenKind};
@@ -63,6 +64,8 @@ pub struct ParagraphScratch {
     /// The history before the paragraph's first word: [`decode::BOS`], or [`decode::OPEN`]
     /// when it begins inside a sentence (see [`begins_inside`]).
     start: WordId,
+    /// The paragraph's symbols printed with misread codes (see [`symbols::Symbols::misread`]).
+    misread: Vec<FoundSymbol>,
 }
 
 /// What the document pass (see [`super::document`]) asks of one paragraph's decode.
@@ -364,6 +367,7 @@ pub fn restore_paragraph(
             words_on_path.extend_from_slice(&e.words[..usize::from(e.n_words)]);
         }
     }
+    ps.misread = symbols::builtin().misread(para);
     let mut words_before = 0;
     for &ei in &ps.path {
         let e = ps.lattice.edges()[ei as usize];
@@ -375,7 +379,18 @@ pub fn restore_paragraph(
         let o_end = start + last.end;
         let r_start = out.text.len();
         let observed = &para[first.start..last.end];
-        if info.reading.keep || (info.reading.same && info.n_toks == 1) {
+        let official = official_code(&ps.misread, para, first.start, last.end);
+        if let Some(code) = &official {
+            // A code of a symbol whose official form is known: that form, whatever the
+            // decoder read (a symbol's parts are codes, not words).
+            out.text.push_str(code);
+            out.map.push(Segment {
+                o_start,
+                o_end,
+                r_start,
+                r_end: out.text.len(),
+            });
+        } else if info.reading.keep || (info.reading.same && info.n_toks == 1) {
             out.text.push_str(observed);
         } else {
             if first.glued {
@@ -412,7 +427,9 @@ pub fn restore_paragraph(
             let rep_idx = reps.len() - 1;
             let at = words_before - usize::from(e.n_words);
             let rep = &mut reps[rep_idx];
-            score_alternatives(r, ps, &e, info, first.text(para), &words_on_path, at, rep);
+            if official.is_none() {
+                score_alternatives(r, ps, &e, info, first.text(para), &words_on_path, at, rep);
+            }
             // On OCR (not clean text), two written forms are doubtful whatever the context
             // says: a token kept as written though it is no word, and a lone consonant.
             let kept_unknown =
@@ -671,6 +688,17 @@ pub(crate) fn lone_consonant(word: &str) -> bool {
 /// Whether a token is written like a code or an abbreviation: two or more characters and no
 /// lower-case letter (`KGVX`, `VNPT`, `SKHCN`, `4G`); such a token kept as written is mostly
 /// right.
+/// The official form of the tokens `para[start..end]` when they lie inside one of the
+/// `misread` symbols and are printed otherwise (the symbol has as many chars as printed,
+/// so the chars at the same places).
+fn official_code(misread: &[FoundSymbol], para: &str, start: usize, end: usize) -> Option<String> {
+    let sym = misread.iter().find(|m| m.start <= start && end <= m.end)?;
+    let skip = para[sym.start..start].chars().count();
+    let take = para[start..end].chars().count();
+    let code: String = sym.symbol.chars().skip(skip).take(take).collect();
+    (code != para[start..end]).then_some(code)
+}
+
 fn looks_like_code(token: &str) -> bool {
     token.chars().nth(1).is_some() && !token.chars().any(char::is_lowercase)
 }
