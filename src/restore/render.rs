@@ -277,10 +277,15 @@ pub fn restore_paragraph(
                     out.passed_through.push(start + tok.start..start + tok.end);
                 }
                 let observed = tok.text(para);
+                let lone_penalty = r.params().lone_penalty;
                 for rd in candidates::readings(r, observed, cands) {
                     let mut rd = *rd;
                     if marks_lost && marks_only(vocab, &rd, observed, &mut ps.key) {
                         rd.cost *= MARKS_LOST_COST;
+                    }
+                    if !rd.same && !rd.keep && rd.n == 1 && lone_consonant(vocab.word(rd.words[0]))
+                    {
+                        rd.cost += lone_penalty;
                     }
                     push(&mut ps.lattice, &mut ps.infos, t, 1, rd);
                 }
