@@ -211,6 +211,9 @@ impl RestorerBuilder {
         for &(id, _) in &words {
             known[id as usize] = true;
         }
+        let lone = (0..vocab.len() as u32)
+            .map(|id| render::lone_consonant(vocab.word(id)))
+            .collect();
         let index = SkeletonIndex::build_with_priors(
             &self.model.channel,
             words.iter().map(|&(id, w)| (id, w, priors[id as usize])),
@@ -224,6 +227,7 @@ impl RestorerBuilder {
             skeletons,
             priors,
             known,
+            lone,
             params: self.params,
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             shared: candidates::Shared::default(),
@@ -242,6 +246,9 @@ pub struct Restorer {
     priors: Vec<f32>,
     /// Whether each vocabulary word is a lexicon word (for [`Restorer::cleanliness`]).
     known: Vec<bool>,
+    /// Whether each vocabulary word is a lone consonant (see [`Params::lone_penalty`]),
+    /// looked up for every reading of every token.
+    lone: Vec<bool>,
     params: Params,
     /// Distinguishes restorers in the per-thread session cache.
     id: u64,
@@ -608,6 +615,12 @@ impl Restorer {
     pub fn penalty_of_counts(&self, counts: CleanCounts) -> f32 {
         let t = ((counts.cleanliness() - CLEAN_LOW) / (CLEAN_HIGH - CLEAN_LOW)).clamp(0.0, 1.0);
         self.params.change_weight * t
+    }
+
+    /// Whether word `id` is a lone consonant (`x`, `s`, `b`).
+    #[inline]
+    pub(crate) fn is_lone(&self, id: crate::lm::WordId) -> bool {
+        self.lone.get(id as usize).copied().unwrap_or(false)
     }
 
     /// Whether word token `w` is a lexicon word exactly as written (letters only, marks

@@ -283,8 +283,7 @@ pub fn restore_paragraph(
                     if marks_lost && marks_only(vocab, &rd, observed, &mut ps.key) {
                         rd.cost *= MARKS_LOST_COST;
                     }
-                    if !rd.same && !rd.keep && rd.n == 1 && lone_consonant(vocab.word(rd.words[0]))
-                    {
+                    if !rd.same && !rd.keep && rd.n == 1 && r.is_lone(rd.words[0]) {
                         rd.cost += lone_penalty;
                     }
                     push(&mut ps.lattice, &mut ps.infos, t, 1, rd);
