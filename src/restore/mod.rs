@@ -1295,6 +1295,20 @@ mod tests {
     }
 
     #[test]
+    fn a_kept_word_the_model_knows_and_a_list_label_as_read_are_not_capped() {
+        let input = "Theo quy dinh tai diem b khoan 2 Dieu 5, nha mang Viettel cung cap dich vu.";
+        let (_, reports) = restorer().restore_report(input);
+        for w in ["Viettel", "b"] {
+            let r = reports.iter().find(|r| r.observed == w);
+            let (chosen, c) = r
+                .map(|r| (r.chosen.as_str(), r.confidence))
+                .unwrap_or_default();
+            assert_eq!(chosen, w);
+            assert!(c > render::KEPT_UNKNOWN_CONFIDENCE, "{w}: {c}");
+        }
+    }
+
+    #[test]
     fn restored_offsets_map_back_to_the_original_token() {
         let input = "Ban Chi dao ctia tinh\n";
         let out = restorer().restore(input);
