@@ -814,6 +814,26 @@ mod tests {
         );
         // A glyph too many, a separator moved: not in place.
         assert!(s.misread("số 02/KHBCHTW và 02- KH/IBCDTW").is_empty());
+        // Nothing to parse, or the text ending inside a symbol or a multi-byte letter.
+        for text in [
+            "",
+            "12",
+            "12/",
+            "12/2025/",
+            "5-",
+            "12/Đ",
+            "1/ĐĐĐĐ",
+            "số 7/0",
+        ] {
+            assert!(s.misread(text).is_empty(), "{text:?}");
+        }
+        // A window ending inside a multi-byte letter moves to its end.
+        let long = format!("1/0D-{}", "Đ".repeat(MISREAD_WINDOW));
+        let found = s.misread(&long);
+        assert!(
+            found.iter().all(|m| long.is_char_boundary(m.end)),
+            "{found:?}"
+        );
     }
 
     #[test]

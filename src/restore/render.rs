@@ -702,9 +702,6 @@ pub(crate) fn lone_consonant(word: &str) -> bool {
     }
 }
 
-/// Whether a token is written like a code or an abbreviation: two or more characters and no
-/// lower-case letter (`KGVX`, `VNPT`, `SKHCN`, `4G`); such a token kept as written is mostly
-/// right.
 /// The official form of the tokens `para[start..end]` when they lie inside one of the
 /// `misread` symbols and are printed otherwise (the symbol has as many chars as printed,
 /// so the chars at the same places).
@@ -716,6 +713,9 @@ fn official_code(misread: &[FoundSymbol], para: &str, start: usize, end: usize) 
     (code != para[start..end]).then_some(code)
 }
 
+/// Whether a token is written like a code or an abbreviation: two or more characters and no
+/// lower-case letter (`KGVX`, `VNPT`, `SKHCN`, `4G`); such a token kept as written is mostly
+/// right.
 fn looks_like_code(token: &str) -> bool {
     token.chars().nth(1).is_some() && !token.chars().any(char::is_lowercase)
 }
