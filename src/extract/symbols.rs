@@ -432,6 +432,46 @@ impl Symbols {
         out
     }
 
+    /// The known code that a token printed on its own stands for when OCR read its `Đ` as a
+    /// look-alike capital (`BCDTW` = BCĐTW, `CBS` = CĐS, `HDND` = HĐND): an issuer or type
+    /// code of the same length whose other glyphs are the token's own, the only one that fits,
+    /// and the token no code itself. Outside a symbol there is no grammar to vouch for a
+    /// reading, so only the `Đ` class the brief names (D, P, B, O) is taken, and only for
+    /// tokens of three capitals or more: `DA`, `HD` are codes of their own, and two letters
+    /// say too little.
+    pub fn misread_code(&self, token: &str) -> Option<&str> {
+        let n = token.len();
+        if n < 3 || !token.bytes().all(|b| b.is_ascii_uppercase()) {
+            return None;
+        }
+        let tables = [&self.issuers, &self.types];
+        if tables
+            .iter()
+            .any(|t| t.of_len(n).any(|i| t.codes[i] == token))
+        {
+            return None;
+        }
+        let fits = |code: &str| {
+            let mut seen = token.bytes();
+            let mut changed = false;
+            let all = code.chars().all(|c| match seen.next() {
+                Some(b) if c.is_ascii() => b == c as u8,
+                Some(b'D' | b'P' | b'B' | b'O') if c == 'Đ' => {
+                    changed = true;
+                    true
+                }
+                _ => false,
+            });
+            all && changed && seen.next().is_none()
+        };
+        let mut found = tables
+            .iter()
+            .flat_map(|t| t.of_len(n).map(|i| t.codes[i].as_str()))
+            .filter(|c| fits(c));
+        let first = found.next()?;
+        found.all(|c| c == first).then_some(first)
+    }
+
     /// Numbers of more than five digits printed as a symbol's (`1234567/QĐ-UBND`): no document
     /// register runs that far, so they are not read as symbols, but a reviewer should see them
     /// (an OCR'd pair of numbers glued together, a typo). Restored ranges.
@@ -834,6 +874,28 @@ mod tests {
             found.iter().all(|m| long.is_char_boundary(m.end)),
             "{found:?}"
         );
+    }
+
+    #[test]
+    fn codes_printed_alone_with_a_look_alike_of_d_stroke() {
+        let s = builtin();
+        for (seen, code) in [
+            ("BCDTW", Some("BCĐTW")),
+            ("CBS", Some("CĐS")),
+            ("HDND", Some("HĐND")),
+            ("SGDDT", Some("SGDĐT")),
+            ("BKHPT", Some("BKHĐT")),
+            // Codes themselves, other glyphs changed, too short, lower case, no code.
+            ("BCĐTW", None),
+            ("UBND", None),
+            ("BCDTX", None),
+            ("QD", None),
+            ("Cbs", None),
+            ("ABCDEF", None),
+            ("", None),
+        ] {
+            assert_eq!(s.misread_code(seen), code, "{seen}");
+        }
     }
 
     #[test]

@@ -1342,6 +1342,21 @@ mod tests {
         assert_eq!(restorer().restore(clean).text, clean);
     }
 
+    #[test]
+    fn codes_printed_alone_with_a_misread_d_stroke_are_written_officially() {
+        let input = "Ban Chi dao Trung uong (BCDTW) da ban hanh Ké hoach ung dung CBS\n";
+        let (out, reports) = restorer().restore_report(input);
+        assert!(out.text.contains("(BCĐTW)"), "{}", out.text);
+        assert!(out.text.contains("CĐS"), "{}", out.text);
+        let rep = reports.iter().find(|r| r.observed == "CBS").unwrap();
+        assert_eq!((rep.chosen.as_str(), rep.confidence), ("CĐS", 1.0));
+        let o = out.map.to_original(out.text.find("CĐS").unwrap());
+        assert_eq!(&input[o..o + 3], "CBS");
+        // Clean text is not OCR: its codes are what they say.
+        let clean = "Đài CBS của Hoa Kỳ đưa tin.\n";
+        assert_eq!(restorer().restore(clean).text, clean);
+    }
+
     /// A deterministic xorshift stream of `len` characters drawn from `alphabet`, with a space
     /// after every `word` characters (`usize::MAX`: none).
     fn noise(seed: u64, len: usize, alphabet: &[u8], word: usize) -> String {

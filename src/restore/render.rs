@@ -372,6 +372,10 @@ pub fn restore_paragraph(
         }
     }
     ps.misread = symbols::builtin().misread(para);
+    let damaged = ps.path.iter().any(|&ei| {
+        let rd = ps.infos[ps.lattice.edges()[ei as usize].payload as usize].reading;
+        !rd.same && !rd.keep
+    });
     let mut words_before = 0;
     for &ei in &ps.path {
         let e = ps.lattice.edges()[ei as usize];
@@ -383,7 +387,20 @@ pub fn restore_paragraph(
         let o_end = start + last.end;
         let r_start = out.text.len();
         let observed = &para[first.start..last.end];
-        let official = official_code(&ps.misread, para, first.start, last.end);
+        let official = official_code(&ps.misread, para, first.start, last.end).or_else(|| {
+            // A code printed alone and kept as written, unknown to the language model, whose
+            // Đ OCR read as a look-alike: its official form, on OCR only, in a paragraph
+            // the restorer found damaged elsewhere (`Đài CBS` in a clean line is CBS).
+            (!clean
+                && damaged
+                && info.n_toks == 1
+                && first.kind == TokenKind::Word
+                && info.reading.keep
+                && info.reading.words[0] == UNK)
+                .then(|| symbols::builtin().misread_code(observed))
+                .flatten()
+                .map(str::to_string)
+        });
         if let Some(code) = &official {
             // A code of a symbol whose official form is known: that form, whatever the
             // decoder read (a symbol's parts are codes, not words).
