@@ -36,6 +36,7 @@
 //! [`Params::doc_share`]: super::Params::doc_share
 //! [`Params::doc_doubtful`]: super::Params::doc_doubtful
 //! [`Params::doc_bonus`]: super::Params::doc_bonus
+//! [`Params::doc_votes`]: super::Params::doc_votes
 
 use std::hash::Hasher;
 
@@ -376,6 +377,48 @@ pub(crate) struct Target {
     pub word: WordId,
 }
 
+/// Confidences of at least this much vote for their reading in [`weigh_by_document`].
+const VOTE_CONFIDENT: f32 = 0.9;
+
+/// Weighs each reported word's confidence by what the rest of its document says (`--mark`):
+/// the confident occurrences (at least [`VOTE_CONFIDENT`]) of the same letters without marks
+/// vote for their reading, and a word's confidence, taken as the odds of its reading in its
+/// own context, is multiplied by the odds its group's other votes give that reading
+/// (`(v + 1) / (n + 2)`, Laplace's rule over `n` votes of which `v` agree), once the group
+/// has `min_votes` other votes ([`Params::doc_votes`], 3). A doubt the document settles (`xa` read `xã` where ten
+/// clean `xã` stand) is no longer flagged; a reading the document contradicts (`tính` where
+/// the document reads `tỉnh` confidently) is flagged more surely. The restored text does not
+/// change: this is the evidence of the document pass (`doc_bonus`), used for the confidence.
+pub(crate) fn weigh_by_document(reports: &mut [render::TokenReport], min_votes: u32, share: f32) {
+    let key = |r: &render::TokenReport| (group_of(&r.chosen), r.chosen.to_lowercase());
+    let mut votes: FxHashMap<(u64, String), u32> = FxHashMap::default();
+    let mut totals: FxHashMap<u64, u32> = FxHashMap::default();
+    for r in reports.iter().filter(|r| r.confidence >= VOTE_CONFIDENT) {
+        let k = key(r);
+        *totals.entry(k.0).or_default() += 1;
+        *votes.entry(k).or_default() += 1;
+    }
+    // The most votes one reading of each group has.
+    let mut top: FxHashMap<u64, u32> = FxHashMap::default();
+    for (&(g, _), &v) in &votes {
+        let t = top.entry(g).or_default();
+        *t = (*t).max(v);
+    }
+    for r in reports.iter_mut().filter(|r| r.confidence < 1.0) {
+        let k = key(r);
+        let own = u32::from(r.confidence >= VOTE_CONFIDENT);
+        let n = totals.get(&k.0).copied().unwrap_or(0) - own;
+        let t = top.get(&k.0).copied().unwrap_or(0);
+        if n < min_votes || (t as f32) < share * (n + own) as f32 {
+            continue;
+        }
+        let v = votes.get(&k).copied().unwrap_or(0) - own;
+        let prior = (v as f32 + 1.0) / (n as f32 + 2.0);
+        let c = r.confidence;
+        r.confidence = c * prior / (c * prior + (1.0 - c) * (1.0 - prior));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -607,5 +650,52 @@ mod tests {
             }
         }
         assert!(checked > 100, "{checked}");
+    }
+
+    fn report(observed: &str, chosen: &str, confidence: f32) -> render::TokenReport {
+        render::TokenReport {
+            start: 0,
+            end: 0,
+            r_start: 0,
+            r_end: 0,
+            observed: observed.to_string(),
+            chosen: chosen.to_string(),
+            alternatives: Vec::new(),
+            confidence,
+        }
+    }
+
+    #[test]
+    fn the_document_weighs_reported_confidences() {
+        let mut reps = vec![
+            report("xa", "xã", 0.6),
+            report("tinh", "tính", 0.7),
+            report("co", "cơ", 0.7),
+            report("Ngai", "Ngãi", 0.6),
+        ];
+        reps.extend((0..4).map(|_| report("xã", "xã", 0.99)));
+        reps.extend((0..4).map(|_| report("tinh", "tỉnh", 0.95)));
+        // Split votes (`có`, `cô`) are no document's reading; two votes are too few.
+        reps.extend((0..2).map(|_| report("co", "có", 0.95)));
+        reps.extend((0..2).map(|_| report("co", "cô", 0.95)));
+        reps.extend((0..2).map(|_| report("Ngãi", "Ngãi", 0.99)));
+        let before: Vec<f32> = reps.iter().map(|r| r.confidence).collect();
+        weigh_by_document(&mut reps, 3, 0.7);
+        // Four votes for `xã`: odds 0.6/0.4 × 5/1.
+        assert!(
+            (reps[0].confidence - 3.0 / 3.4).abs() < 1e-5,
+            "{}",
+            reps[0].confidence
+        );
+        // Four votes for `tỉnh`, none for `tính`: odds 0.7/0.3 × 1/5.
+        assert!(
+            (reps[1].confidence - 0.7 / 2.2).abs() < 1e-5,
+            "{}",
+            reps[1].confidence
+        );
+        assert_eq!(reps[2].confidence, before[2]);
+        assert_eq!(reps[3].confidence, before[3]);
+        // A confident vote is weighed by the others only (three more of its own: 0.99 up).
+        assert!(reps[4].confidence > 0.99);
     }
 }

@@ -90,6 +90,10 @@ pub struct Params {
     pub doc_doubtful: f32,
     /// Share of a word's confident readings that one reading must hold to be the document's.
     pub doc_share: f32,
+    /// Fewest confident other occurrences of a word that weigh its reported confidence
+    /// ([`document::weigh_by_document`]; `--mark` only, the text is the same). 0 turns the
+    /// weighing off.
+    pub doc_votes: u32,
 }
 
 impl Default for Params {
@@ -119,6 +123,7 @@ impl Default for Params {
             doc_confident: 0.9,
             doc_doubtful: 0.8,
             doc_share: 0.7,
+            doc_votes: 3,
         }
     }
 }
@@ -158,6 +163,7 @@ impl Params {
             "doc_confident" => self.doc_confident = num()?,
             "doc_doubtful" => self.doc_doubtful = num()?,
             "doc_share" => self.doc_share = num()?,
+            "doc_votes" => self.doc_votes = num()? as u32,
             other => return Err(format!("unknown knob {other:?}")),
         }
         Ok(())
@@ -819,7 +825,12 @@ impl Restorer {
     /// Restores `text` and reports every word token: what was read, what was chosen, the
     /// alternatives and a confidence (for `sohoa clean --mark` and reviewers' tools).
     pub fn restore_report(&self, text: &str) -> (Restored, Vec<TokenReport>) {
-        self.restore_doc(text, self.change_penalty(text), None, None, true)
+        let (out, mut reports) =
+            self.restore_doc(text, self.change_penalty(text), None, None, true);
+        if self.params.doc_votes > 0 {
+            document::weigh_by_document(&mut reports, self.params.doc_votes, self.params.doc_share);
+        }
+        (out, reports)
     }
 
     fn with_session<R>(&self, f: impl FnOnce(&mut Session) -> R) -> R {
