@@ -36,7 +36,6 @@
 //! [`Params::doc_share`]: super::Params::doc_share
 //! [`Params::doc_doubtful`]: super::Params::doc_doubtful
 //! [`Params::doc_bonus`]: super::Params::doc_bonus
-//! [`Params::doc_votes`]: super::Params::doc_votes
 
 use std::hash::Hasher;
 
@@ -380,15 +379,17 @@ pub(crate) struct Target {
 /// Confidences of at least this much vote for their reading in [`weigh_by_document`].
 const VOTE_CONFIDENT: f32 = 0.9;
 
-/// Weighs each reported word's confidence by what the rest of its document says (`--mark`):
-/// the confident occurrences (at least [`VOTE_CONFIDENT`]) of the same letters without marks
-/// vote for their reading, and a word's confidence, taken as the odds of its reading in its
-/// own context, is multiplied by the odds its group's other votes give that reading
-/// (`(v + 1) / (n + 2)`, Laplace's rule over `n` votes of which `v` agree), once the group
-/// has `min_votes` other votes ([`Params::doc_votes`], 3). A doubt the document settles (`xa` read `xã` where ten
-/// clean `xã` stand) is no longer flagged; a reading the document contradicts (`tính` where
-/// the document reads `tỉnh` confidently) is flagged more surely. The restored text does not
-/// change: this is the evidence of the document pass (`doc_bonus`), used for the confidence.
+/// Weighs each reported word's confidence by what the rest of its document says (`--mark`).
+/// Words are grouped by their chosen reading's letters without marks; those of confidence at
+/// least [`VOTE_CONFIDENT`] vote for their reading. Once a word's group has `min_votes` other
+/// votes ([`Params::doc_votes`], 3) and one reading holds `share` of them
+/// ([`Params::doc_share`]), the word's confidence, taken as the odds of its reading in its
+/// own context, is multiplied by the odds the other votes give that reading (`(v + 1) /
+/// (n + 2)`, Laplace's rule over `n` votes of which `v` agree). A doubt the document settles
+/// (`xa` read `xã` where ten clean `xã` stand) is no longer flagged; a reading the document
+/// contradicts (`tính` where it reads `tỉnh` confidently) is flagged more surely; a group
+/// whose votes are split (`có`, `cô`, `cơ`) says nothing. The restored text does not change:
+/// this is the document pass's evidence (`doc_bonus`), used for the confidence alone.
 pub(crate) fn weigh_by_document(reports: &mut [render::TokenReport], min_votes: u32, share: f32) {
     let key = |r: &render::TokenReport| (group_of(&r.chosen), r.chosen.to_lowercase());
     let mut votes: FxHashMap<(u64, String), u32> = FxHashMap::default();

@@ -88,10 +88,11 @@ pub struct Params {
     pub doc_confident: f32,
     /// Confidence below which a word is doubtful (`--mark` flags below 0.8).
     pub doc_doubtful: f32,
-    /// Share of a word's confident readings that one reading must hold to be the document's.
+    /// Share of a word's confident readings that one reading must hold to be the document's
+    /// (for the document pass and for the weighing of `--mark` confidences).
     pub doc_share: f32,
     /// Fewest confident other occurrences of a word that weigh its reported confidence
-    /// ([`document::weigh_by_document`]; `--mark` only, the text is the same). 0 turns the
+    /// (`restore::document`; `--mark` only, the text is the same). 0 turns the
     /// weighing off.
     pub doc_votes: u32,
 }
