@@ -121,6 +121,11 @@ fn confusable(canon: char, seen: char) -> bool {
 
 /// Does every glyph of `seen` read a glyph of `canon`, with none left over on either side?
 fn glyphs_match(canon: &str, seen: &str) -> bool {
+    glyphs_match_by(canon, seen, confusable)
+}
+
+/// [`glyphs_match`] with another class of confusable glyphs.
+fn glyphs_match_by(canon: &str, seen: &str, confusable: impl Fn(char, char) -> bool) -> bool {
     let mut s = seen.chars();
     canon
         .chars()
@@ -451,18 +456,11 @@ impl Symbols {
         {
             return None;
         }
+        // Not the code itself (above), so at least one Đ was read as a look-alike.
         let fits = |code: &str| {
-            let mut seen = token.bytes();
-            let mut changed = false;
-            let all = code.chars().all(|c| match seen.next() {
-                Some(b) if c.is_ascii() => b == c as u8,
-                Some(b'D' | b'P' | b'B' | b'O') if c == 'Đ' => {
-                    changed = true;
-                    true
-                }
-                _ => false,
-            });
-            all && changed && seen.next().is_none()
+            glyphs_match_by(code, token, |c, seen| {
+                c == seen || (c == 'Đ' && matches!(seen, 'D' | 'P' | 'B' | 'O'))
+            })
         };
         let mut found = tables
             .iter()
@@ -896,6 +894,8 @@ mod tests {
         ] {
             assert_eq!(s.misread_code(seen), code, "{seen}");
         }
+        // A megabyte of capitals is no code, and is not compared with any.
+        assert_eq!(s.misread_code(&"D".repeat(1 << 20)), None);
     }
 
     #[test]

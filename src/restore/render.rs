@@ -372,10 +372,6 @@ pub fn restore_paragraph(
         }
     }
     ps.misread = symbols::builtin().misread(para);
-    let damaged = ps.path.iter().any(|&ei| {
-        let rd = ps.infos[ps.lattice.edges()[ei as usize].payload as usize].reading;
-        !rd.same && !rd.keep
-    });
     let mut words_before = 0;
     for &ei in &ps.path {
         let e = ps.lattice.edges()[ei as usize];
@@ -388,18 +384,12 @@ pub fn restore_paragraph(
         let r_start = out.text.len();
         let observed = &para[first.start..last.end];
         let official = official_code(&ps.misread, para, first.start, last.end).or_else(|| {
-            // A code printed alone and kept as written, unknown to the language model, whose
-            // Đ OCR read as a look-alike: its official form, on OCR only, in a paragraph
-            // the restorer found damaged elsewhere (`Đài CBS` in a clean line is CBS).
-            (!clean
-                && damaged
+            let alone = !clean
                 && info.n_toks == 1
                 && first.kind == TokenKind::Word
                 && info.reading.keep
-                && info.reading.words[0] == UNK)
-                .then(|| symbols::builtin().misread_code(observed))
-                .flatten()
-                .map(str::to_string)
+                && info.reading.words[0] == UNK;
+            alone.then(|| code_alone(ps, observed)).flatten()
         });
         if let Some(code) = &official {
             // A code of a symbol whose official form is known: that form, whatever the
@@ -728,6 +718,19 @@ fn official_code(misread: &[FoundSymbol], para: &str, start: usize, end: usize) 
     let take = para[start..end].chars().count();
     let code: String = sym.symbol.chars().skip(skip).take(take).collect();
     (code != para[start..end]).then_some(code)
+}
+
+/// The official form of a code printed alone and kept as written, unknown to the language
+/// model, whose Đ OCR read as a look-alike ([`symbols::Symbols::misread_code`]): only in a
+/// paragraph the restorer changed elsewhere, which is OCR (`Đài CBS` in a clean line is CBS).
+/// The paragraph's path is looked at only for a token that matches a code, which is rare.
+fn code_alone(ps: &ParagraphScratch, observed: &str) -> Option<String> {
+    let code = symbols::builtin().misread_code(observed)?;
+    let damaged = ps.path.iter().any(|&ei| {
+        let rd = ps.infos[ps.lattice.edges()[ei as usize].payload as usize].reading;
+        !rd.same && !rd.keep
+    });
+    damaged.then(|| code.to_string())
 }
 
 /// Whether a token is written like a code or an abbreviation: two or more characters and no
