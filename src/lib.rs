@@ -49,6 +49,7 @@ pub mod batch;
 pub mod channel;
 #[doc(hidden)]
 pub mod chunked;
+pub mod domain;
 #[doc(hidden)]
 pub mod eval;
 #[doc(hidden)]

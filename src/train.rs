@@ -90,6 +90,9 @@ pub struct General {
     pub dir: PathBuf,
     /// The general model's weight in the mixture ([`lm::mix`]); the legal model has the rest.
     pub weight: f64,
+    /// With a weight, a second mixture of the same two models, for documents in general
+    /// Vietnamese: `lm_general.bin` ([`crate::model::GeneralDocs`]).
+    pub document_weight: Option<f64>,
 }
 
 /// Rebuilds the model from `shared` (the `../shared` folder). `extra_lm` are further clean
@@ -136,6 +139,7 @@ pub fn train_with(
     corpus.extend(extra_lm.iter().cloned());
     log(&format!("language model: {} files", corpus.len()));
     let mut lm = lm::train_from_files(&corpus, &skip)?;
+    let mut general_docs = None;
     if let Some(g) = general {
         let files = list(&g.dir, |n| n.ends_with(".txt"))?;
         if files.is_empty() {
@@ -149,7 +153,25 @@ pub fn train_with(
             general_lm.info().tokens,
             g.weight
         ));
-        lm = lm::mix(&lm, &general_lm, g.weight)?;
+        let mixed = lm::mix(&lm, &general_lm, g.weight)?;
+        if let Some(w) = g.document_weight {
+            let doc = lm::mix_onto(&lm, &general_lm, w, &mixed)?;
+            log(&format!(
+                "general documents: the same texts mixed at weight {w}, {} bigrams, {} trigrams",
+                doc.info().ngrams[1],
+                doc.info().ngrams[2]
+            ));
+            let domain = crate::domain::DomainTable::build(&mixed, &doc);
+            log(&format!(
+                "general documents: {} skeletons told apart",
+                domain.len()
+            ));
+            general_docs = Some(crate::model::GeneralDocs {
+                lm: doc.to_bytes().into(),
+                domain,
+            });
+        }
+        lm = mixed;
     }
     let [words, bigrams, trigrams] = lm.info().ngrams;
     log(&format!(
@@ -173,6 +195,7 @@ pub fn train_with(
         channel,
         lexicon,
         forms: None,
+        general: general_docs,
         origin: crate::model::Origin::Memory,
     };
     with_forms(model, log)

@@ -124,6 +124,10 @@ pub enum Command {
         /// The general model's weight in the mixture with the legal one (0..1).
         #[arg(long, default_value_t = 0.1, value_name = "W")]
         general_weight: f64,
+        /// Also write lm_general.bin: the same two models mixed at this weight, for documents
+        /// whose words are general Vietnamese rather than legal prose.
+        #[arg(long, value_name = "W", requires = "general")]
+        general_document_weight: Option<f64>,
     },
     /// Measure accuracy against gold data (speed: `cargo bench`, see the README's Performance).
     #[command(subcommand)]

@@ -53,10 +53,12 @@ pub fn dispatch(cli: &Cli) -> Result<i32> {
             extra,
             general,
             general_weight,
+            general_document_weight,
         } => {
             let general = general.as_ref().map(|dir| sohoa::train::General {
                 dir: dir.clone(),
                 weight: *general_weight,
+                document_weight: *general_document_weight,
             });
             train(shared, out, extra, general.as_ref())
         }
@@ -446,6 +448,14 @@ fn report_as(
         secs,
         input.len() as f64 / 1e6 / secs.max(1e-9)
     )?;
+    if let (false, Some((sum, n, general))) = (per_line, engine.restorer.domain_of(input)) {
+        writeln!(
+            out,
+            "language model: {} (the words lean {:+.3} nats each to general Vietnamese)",
+            if general { "general" } else { "legal" },
+            sum / n.max(1) as f64
+        )?;
+    }
     for (line, from, got, want) in score.examples.iter().take(errors) {
         writeln!(out, "  line {line}: {from:?} -> {got:?} for {want:?}")?;
     }

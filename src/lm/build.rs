@@ -643,6 +643,28 @@ fn word_ids(words: &[String]) -> HashMap<&str, WordId> {
 /// count_b × (λ / (1 − λ)) × (tokens_a / tokens_b)`: the occurrences the mixture implies in a
 /// text of model a's size, so the lexicon's word priors follow the mixture too.
 pub fn mix(a: &NgramLm, b: &NgramLm, weight_b: f64) -> Result<NgramLm, LmError> {
+    mix_on(a, b, weight_b, None)
+}
+
+/// [`mix`] over the vocabulary of `like` (its words, ids and counts), not the union's: words
+/// outside it fall to `<unk>`. Two mixtures of the same texts at different weights then share
+/// every word id and count, so the lexicon, priors and forms table derived from one serve
+/// the other (see `model::GeneralDocs`).
+pub fn mix_onto(
+    a: &NgramLm,
+    b: &NgramLm,
+    weight_b: f64,
+    like: &NgramLm,
+) -> Result<NgramLm, LmError> {
+    mix_on(a, b, weight_b, Some(&like.vocab))
+}
+
+fn mix_on(
+    a: &NgramLm,
+    b: &NgramLm,
+    weight_b: f64,
+    like: Option<&Vocab>,
+) -> Result<NgramLm, LmError> {
     let lam = weight_b.clamp(0.0, 1.0);
     let (wa, wb) = ((1.0 - lam).ln(), lam.ln());
     let count_scale = if lam >= 1.0 {
@@ -662,9 +684,16 @@ pub fn mix(a: &NgramLm, b: &NgramLm, weight_b: f64) -> Result<NgramLm, LmError> 
         *counts.entry(b.vocab.word(id)).or_default() +=
             (b.vocab.count(id) as f64 * count_scale).round() as u64;
     }
-    let mut kept: Vec<(&str, u64)> = counts.into_iter().collect();
-    kept.sort_unstable_by(|x, y| y.1.cmp(&x.1).then_with(|| x.0.cmp(y.0)));
-    kept.truncate(MAX_VOCAB - SPECIALS.len());
+    let mut kept: Vec<(&str, u64)> = match like {
+        Some(v) => (SPECIALS.len()..v.len())
+            .map(|id| (v.word(id as WordId), v.count(id as WordId)))
+            .collect(),
+        None => counts.into_iter().collect(),
+    };
+    if like.is_none() {
+        kept.sort_unstable_by(|x, y| y.1.cmp(&x.1).then_with(|| x.0.cmp(y.0)));
+        kept.truncate(MAX_VOCAB - SPECIALS.len());
+    }
     let words: Vec<&str> = SPECIALS
         .iter()
         .copied()
@@ -676,7 +705,10 @@ pub fn mix(a: &NgramLm, b: &NgramLm, weight_b: f64) -> Result<NgramLm, LmError> 
     let mut raw1: Vec<u64> = std::iter::repeat_n(0, SPECIALS.len())
         .chain(kept.iter().map(|(_, c)| *c))
         .collect();
-    raw1[BOS as usize] = a.vocab.count(BOS) + b.vocab.count(BOS);
+    match like {
+        Some(v) => (0..SPECIALS.len()).for_each(|i| raw1[i] = v.count(i as WordId)),
+        None => raw1[BOS as usize] = a.vocab.count(BOS) + b.vocab.count(BOS),
+    }
     // A model's `<unk>` mass is shared by the words it lacks: the mixed vocabulary's words
     // outside its own, and the mixture's `<unk>` (the words neither kept) gets the rest. The
     // share of one is 1/(D + 1), D = the word types the model left out (at least those).

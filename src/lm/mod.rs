@@ -25,7 +25,7 @@ mod format;
 mod hashed;
 mod vocab;
 
-pub use build::{mix, train_from_files, LmBuilder, Paragraphs};
+pub use build::{mix, mix_onto, train_from_files, LmBuilder, Paragraphs};
 pub use vocab::Vocab;
 
 use crate::text::tokenize::{tokenize, Token, TokenKind};

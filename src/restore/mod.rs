@@ -80,7 +80,7 @@ pub struct Params {
     /// loses a whole vowel and its marks, so such a reading is mostly wrong (on dev 003, 16 of
     /// 19). A lone consonant read as such (a list label, `điểm b`) pays nothing.
     pub lone_penalty: f32,
-    /// The document pass (see [`document`]): how much dearer the other readings of a doubtful
+    /// The document pass (see `restore::document`): how much dearer the other readings of a doubtful
     /// word are made, in its second decode, than the reading the document gives that word
     /// where it is confident. 0 turns the pass off.
     pub doc_bonus: f32,
@@ -95,6 +95,10 @@ pub struct Params {
     /// (`restore::document`; `--mark` only, the text is the same). 0 turns the
     /// weighing off.
     pub doc_votes: u32,
+    /// How far a document's words must lean to general Vietnamese, in nats per word, for it to
+    /// get the model's general-domain language model (see [`crate::domain`]); `inf` keeps every
+    /// document on the legal one.
+    pub general_lean: f32,
 }
 
 impl Default for Params {
@@ -125,6 +129,7 @@ impl Default for Params {
             doc_doubtful: 0.8,
             doc_share: 0.7,
             doc_votes: 3,
+            general_lean: crate::domain::GENERAL_LEAN,
         }
     }
 }
@@ -165,6 +170,7 @@ impl Params {
             "doc_doubtful" => self.doc_doubtful = num()?,
             "doc_share" => self.doc_share = num()?,
             "doc_votes" => self.doc_votes = num()? as u32,
+            "general_lean" => self.general_lean = num()?,
             other => return Err(format!("unknown knob {other:?}")),
         }
         Ok(())
@@ -239,6 +245,7 @@ impl RestorerBuilder {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             shared: candidates::Shared::default(),
             forms_fit: std::sync::OnceLock::new(),
+            general: std::sync::OnceLock::new(),
         }
     }
 }
@@ -264,6 +271,9 @@ pub struct Restorer {
     /// Whether the model's forms table was computed for this model and these knobs
     /// (checked on first use: clean text never needs it).
     forms_fit: std::sync::OnceLock<bool>,
+    /// This restorer with the model's general-domain language model, for documents in general
+    /// Vietnamese (see [`crate::domain`]); made when the first one comes.
+    general: std::sync::OnceLock<Option<Box<Restorer>>>,
 }
 
 /// The result of restoring a text.
@@ -481,6 +491,10 @@ impl Restorer {
         pre: Option<Pretokens<'_>>,
         reports: bool,
     ) -> (Restored, Vec<TokenReport>) {
+        let r = self.for_text(text, penalty);
+        if !std::ptr::eq(r, self) {
+            return r.restore_doc(text, penalty, unknown, pre, reports);
+        }
         if reports || text.len() <= PARALLEL_CHUNK_BYTES {
             return self.with_session(|s| {
                 let mut first = self.first_pass(text, s, penalty, unknown, pre, reports);
@@ -533,9 +547,66 @@ impl Restorer {
     /// Restores `text` with an explicit session (no parallelism inside).
     pub fn restore_with(&self, text: &str, session: &mut Session) -> Restored {
         let penalty = self.change_penalty(text);
+        let r = self.for_text(text, penalty);
+        if !std::ptr::eq(r, self) {
+            return r.restore_with(text, session);
+        }
         let mut first = self.first_pass(text, session, penalty, None, None, false);
         self.plan(std::slice::from_mut(&mut first), false);
         self.second_pass(text, session, penalty, first, false).0
+    }
+
+    /// The restorer for `text`: this one, or its twin with the general-domain language model
+    /// if the model has one and `text` is not clean and reads as general Vietnamese (see
+    /// [`crate::domain`]). A text judged clean is mostly copied as it is: it needs neither.
+    fn for_text(&self, text: &str, penalty: f32) -> &Restorer {
+        match &self.model.general {
+            Some(g)
+                if !self.is_clean_penalty(penalty)
+                    && g.domain.is_general(text, self.params.general_lean) =>
+            {
+                self.general_twin().unwrap_or(self)
+            }
+            _ => self,
+        }
+    }
+
+    /// How far `text`'s words lean to general Vietnamese (nats in all, and the words counted;
+    /// see [`crate::domain`]), and whether a restore of it gets the general-domain language
+    /// model. `None` if the model has none.
+    pub fn domain_of(&self, text: &str) -> Option<(f64, usize, bool)> {
+        let g = self.model.general.as_ref()?;
+        let (sum, n) = g.domain.evidence(text);
+        let general = !std::ptr::eq(self.for_text(text, self.change_penalty(text)), self);
+        Some((sum, n, general))
+    }
+
+    /// This restorer over the model's general-domain language model (the same id: the two
+    /// share every reading, so they share the per-thread caches too). `None` if the model has
+    /// none, or its bytes do not read (a folder's are checked at load, the embedded ones by a
+    /// test).
+    fn general_twin(&self) -> Option<&Restorer> {
+        self.general
+            .get_or_init(|| {
+                let g = self.model.general.as_ref()?;
+                let lm = match &g.lm {
+                    std::borrow::Cow::Borrowed(b) => crate::lm::NgramLm::from_embedded_bytes(b),
+                    std::borrow::Cow::Owned(b) => crate::lm::NgramLm::from_bytes(b),
+                }
+                .ok()?;
+                let model = Model {
+                    lm,
+                    channel: self.model.channel.clone(),
+                    lexicon: self.model.lexicon.clone(),
+                    forms: self.model.forms.clone(),
+                    general: None,
+                    origin: self.model.origin.clone(),
+                };
+                let mut twin = Restorer::builder(model).params(self.params).build();
+                twin.id = self.id;
+                Some(Box::new(twin))
+            })
+            .as_deref()
     }
 
     /// The targets of all the pieces' first passes (see [`document::plan`]), the groups
@@ -1560,5 +1631,59 @@ mod tests {
     fn clean_text_passes_through_byte_for_byte() {
         let input = "Ủy ban nhân dân tỉnh Quảng Ngãi ban hành Kế hoạch số 12/KH-UBND.\n";
         assert_eq!(restorer().restore(input).text, input);
+    }
+
+    /// Narrative with its marks lost reads as general Vietnamese and gets the general-domain
+    /// model, which restores what the legal one cannot (`mẹ tôi`, `bảo rằng mai`); a report
+    /// line, and a line too short to tell, stay with the legal one.
+    #[test]
+    fn a_document_in_general_vietnamese_gets_the_general_language_model() {
+        let r = restorer();
+        let story = "Sang nay me toi di cho mua rau va ca. Troi mua nen em be o nha choi voi con \
+                     meo.\nChieu ve, ca nha ngoi an com va noi chuyen vui ve. Anh ay bao rang mai \
+                     se ve que tham ong ba.\n";
+        let (lean, words, general) = r.domain_of(story).expect("the embedded model has one");
+        assert!(general && words > 30 && lean > 0.0, "{lean} over {words}");
+        let out = r.restore(story).text;
+        assert!(
+            out.contains("mẹ tôi đi chợ") && out.contains("bảo rằng mai"),
+            "{out}"
+        );
+        let legal_only = Restorer::builder(Model::embedded().unwrap())
+            .params(Params {
+                general_lean: f32::INFINITY,
+                ..Params::default()
+            })
+            .build();
+        assert_eq!(legal_only.domain_of(story).map(|d| d.2), Some(false));
+        assert_ne!(legal_only.restore(story).text, out);
+
+        let report =
+            "Bao cao so 12/BC-UBND ngay 3 thang 4 nam 2025 ve tinh hinh thuc hien nhiem vu";
+        assert_eq!(r.domain_of(report).map(|d| d.2), Some(false));
+        assert_eq!(r.domain_of("me toi di cho").map(|d| d.2), Some(false));
+    }
+
+    /// The choice is made for the whole text before it is cut into pieces decoded in
+    /// parallel: the same output whatever the number of threads.
+    #[test]
+    fn a_long_general_text_is_restored_the_same_on_any_number_of_threads() {
+        let r = restorer();
+        let para = "Chieu ve, ca nha ngoi an com va noi chuyen vui ve. Anh ay bao rang mai se ve \
+                    que tham ong ba.\n\n";
+        let text = para.repeat(2 * PARALLEL_CHUNK_BYTES / para.len() + 2);
+        assert_eq!(r.domain_of(&text).map(|d| d.2), Some(true));
+        let pool = |n| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .unwrap()
+        };
+        let one = pool(1).install(|| r.restore(&text));
+        assert_eq!(pool(2).install(|| r.restore(&text)), one);
+        assert_eq!(
+            one.text.matches("bảo rằng mai").count(),
+            text.matches("bao rang mai").count()
+        );
     }
 }
