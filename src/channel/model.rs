@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::align::{align_chars, align_tokens, extract_rules, fold, AlignCosts, Op, SeedCosts};
 use super::ChannelError;
-use crate::text::vietnamese::with_tone;
+use crate::text::vietnamese::{ascii_base, with_tone};
 
 /// Header of the TSV file: magic and format version.
 pub const MAGIC: &str = "sohoa-channel";
@@ -25,6 +25,10 @@ pub struct Defaults {
     pub identity: f32,
     /// Same letter under different marks or a look-alike glyph (`ê`→`é`, `ô`→`6`).
     pub sub_near: f32,
+    /// A vowel read as a marked vowel of another letter (`à` as `é`: `thénh` for `thành`).
+    /// An English OCR model has few accented glyphs, so it writes the one it has nearest
+    /// for any marked vowel; real scans show it where the training pairs never did.
+    pub sub_vowel: f32,
     /// Two unrelated letters.
     pub sub_letter: f32,
     /// Anything else (letter↔symbol, symbol↔symbol).
@@ -42,6 +46,7 @@ impl Default for Defaults {
         Defaults {
             identity: 0.5,
             sub_near: 6.0,
+            sub_vowel: 8.5,
             sub_letter: 11.0,
             sub_other: 10.0,
             del: 8.0,
@@ -158,6 +163,8 @@ impl ErrorModel {
                     identity.get(&a).copied().unwrap_or(defaults.identity)
                 } else if fold(a) == fold(b) {
                     defaults.sub_near.max(floor)
+                } else if is_vowel(a) && is_vowel(b) && !b.is_ascii() {
+                    defaults.sub_vowel
                 } else if a.is_alphabetic() && b.is_alphabetic() {
                     defaults.sub_letter.max(floor + 2.0)
                 } else {
@@ -586,6 +593,7 @@ impl ErrorModel {
         for (name, v) in [
             ("identity", d.identity),
             ("sub_near", d.sub_near),
+            ("sub_vowel", d.sub_vowel),
             ("sub_letter", d.sub_letter),
             ("sub_other", d.sub_other),
             ("del", d.del),
@@ -665,6 +673,7 @@ impl ErrorModel {
                     let slot = match *name {
                         "identity" => &mut defaults.identity,
                         "sub_near" => &mut defaults.sub_near,
+                        "sub_vowel" => &mut defaults.sub_vowel,
                         "sub_letter" => &mut defaults.sub_letter,
                         "sub_other" => &mut defaults.sub_other,
                         "del" => &mut defaults.del,
@@ -936,4 +945,12 @@ fn unescape(s: &str) -> Option<String> {
         }
     }
     Some(out)
+}
+
+/// A Vietnamese vowel letter, with any marks (`a`, `ằ`, `ư`, `Ý`).
+fn is_vowel(c: char) -> bool {
+    matches!(
+        ascii_base(c).to_ascii_lowercase(),
+        'a' | 'e' | 'i' | 'o' | 'u' | 'y'
+    )
 }

@@ -432,3 +432,17 @@ fn glyph_confusions_back_off_from_the_learned_ones() {
     assert!(m.cost("0đ", "qđ") < 10.0);
     assert!(m.cost("16", "16") + 2.0 < m.cost("16", "lệ"));
 }
+
+/// A vowel read as a marked vowel of another letter costs `sub_vowel`, whatever the
+/// intended letter's unseen-edit floor; unmarked or consonant look-alikes keep their classes.
+#[test]
+fn a_vowel_read_as_another_marked_vowel_costs_the_vowel_class() {
+    let m = ErrorModel::from_tsv("sohoa-channel\t1\ndefault\tidentity\t0.000\nunseen\tà\t10.000\n")
+        .unwrap();
+    let d = Defaults::default();
+    assert_eq!(m.cost("é", "à"), d.sub_vowel);
+    assert_eq!(m.cost("e", "à"), d.sub_letter.max(12.0));
+    assert_eq!(m.cost("t", "à"), d.sub_letter.max(12.0));
+    let back = ErrorModel::from_tsv(&m.to_tsv()).unwrap();
+    assert_eq!(back.cost("é", "à"), d.sub_vowel);
+}
