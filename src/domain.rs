@@ -93,13 +93,6 @@ impl DomainTable {
         (sum, n)
     }
 
-    /// Whether `text` reads as general Vietnamese rather than legal prose: its words lean
-    /// `lean` nats each to the general model, and [`GENERAL_EVIDENCE`] in all.
-    pub(crate) fn is_general(&self, text: &str, lean: f32) -> bool {
-        let (sum, n) = self.evidence(text);
-        sum >= GENERAL_EVIDENCE && sum >= f64::from(lean) * n as f64
-    }
-
     /// Skeletons in the table.
     pub fn len(&self) -> usize {
         self.ratio.len()
@@ -148,6 +141,13 @@ impl DomainTable {
 
 fn round4(x: f64) -> f32 {
     format!("{x:.4}").parse().unwrap_or(0.0)
+}
+
+/// Whether a text of `sum` nats of domain evidence over `n` words (see
+/// [`DomainTable::evidence`]) reads as general Vietnamese rather than legal prose: its words
+/// lean `lean` nats each to the general model, and [`GENERAL_EVIDENCE`] in all.
+pub(crate) fn is_general(sum: f64, n: usize, lean: f32) -> bool {
+    sum >= GENERAL_EVIDENCE && sum >= f64::from(lean) * n as f64
 }
 
 /// `word` lower-cased with its marks removed, into `key`; false for a word of more than 7

@@ -122,6 +122,15 @@ pub struct Model {
     pub origin: Origin,
 }
 
+/// The bytes of a model file that may be left out: `None` if it is not there.
+fn read_optional(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// The language model for documents written in general Vietnamese (narrative, speech,
 /// letters) rather than legal and administrative prose, and the table that tells them apart
 /// (the `restore::domain` module).
@@ -227,20 +236,20 @@ impl Model {
         let lexicon = text(lexicon, LEXICON_FILE)?;
         let what = dir.display().to_string();
         let model = Model::from_parts(&what, &lm, &channel, &lexicon)?;
-        let path = dir.join(FORMS_FILE);
-        let forms = match std::fs::read(&path) {
-            Ok(bytes) => parse_forms(&what, Cow::Owned(bytes))?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(source) => return Err(ModelError::Io { path, source }),
+        let optional = |name: &str| {
+            let path = dir.join(name);
+            read_optional(&path).map_err(|source| ModelError::Io { path, source })
         };
-        let path = dir.join(LM_GENERAL_FILE);
-        let general = match std::fs::read(&path) {
-            Ok(bytes) => {
+        let forms = match optional(FORMS_FILE)? {
+            Some(bytes) => parse_forms(&what, Cow::Owned(bytes))?,
+            None => None,
+        };
+        let general = match optional(LM_GENERAL_FILE)? {
+            Some(bytes) => {
                 let domain = text(read(DOMAIN_FILE)?, DOMAIN_FILE)?;
                 parse_general(&what, Cow::Owned(bytes), &domain, &model.lm, true)?
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(source) => return Err(ModelError::Io { path, source }),
+            None => None,
         };
         Ok(Model {
             origin: Origin::Dir(dir.to_path_buf()),
@@ -268,10 +277,8 @@ impl Model {
                     h.update(std::fs::read(dir.join(name))?);
                 }
                 for name in [LM_GENERAL_FILE, DOMAIN_FILE] {
-                    match std::fs::read(dir.join(name)) {
-                        Ok(bytes) => h.update(bytes),
-                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                        Err(e) => return Err(e),
+                    if let Some(bytes) = read_optional(&dir.join(name))? {
+                        h.update(bytes);
                     }
                 }
             }

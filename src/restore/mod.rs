@@ -561,13 +561,19 @@ impl Restorer {
     /// [`crate::domain`]). A text judged clean is mostly copied as it is: it needs neither.
     fn for_text(&self, text: &str, penalty: f32) -> &Restorer {
         match &self.model.general {
-            Some(g)
-                if !self.is_clean_penalty(penalty)
-                    && g.domain.is_general(text, self.params.general_lean) =>
-            {
-                self.general_twin().unwrap_or(self)
+            Some(g) if !self.is_clean_penalty(penalty) => {
+                self.for_evidence(g.domain.evidence(text))
             }
             _ => self,
+        }
+    }
+
+    /// This restorer or its general twin, for a text of that domain evidence (nats, words).
+    fn for_evidence(&self, (sum, n): (f64, usize)) -> &Restorer {
+        if crate::domain::is_general(sum, n, self.params.general_lean) {
+            self.general_twin().unwrap_or(self)
+        } else {
+            self
         }
     }
 
@@ -577,7 +583,8 @@ impl Restorer {
     pub fn domain_of(&self, text: &str) -> Option<(f64, usize, bool)> {
         let g = self.model.general.as_ref()?;
         let (sum, n) = g.domain.evidence(text);
-        let general = !std::ptr::eq(self.for_text(text, self.change_penalty(text)), self);
+        let clean = self.is_clean_penalty(self.change_penalty(text));
+        let general = !clean && !std::ptr::eq(self.for_evidence((sum, n)), self);
         Some((sum, n, general))
     }
 
