@@ -19,6 +19,7 @@ mod model;
 
 pub use align::align_tokens;
 pub use index::{Candidate, CandidateIndex, Limits, SearchScratch, SkeletonIndex, DEFAULT_LIMIT};
+pub(crate) use model::Query;
 pub use model::{Defaults, ErrorModel, MAGIC, VERSION};
 
 /// Why a channel model file could not be read.

@@ -582,6 +582,38 @@ impl ErrorModel {
         rows[path.len() * s + q.obs.len()].max(0.0)
     }
 
+    /// [`cost`](Self::cost) of the intended string `path` (alphabet indices, see
+    /// [`index`](Self::index)) against the observed string prepared in `q` (by
+    /// [`prepare_for`](Self::prepare_for), with any list of characters: the path's are
+    /// prepared here), or infinity as soon as every cell of a row exceeds `cap`: a caller
+    /// scoring a few given words against one token, with no trie to walk. `rows` is scratch.
+    pub(crate) fn cost_capped(
+        &self,
+        q: &mut Query,
+        path: &[u16],
+        rows: &mut Vec<f32>,
+        cap: f32,
+    ) -> f32 {
+        for &a in path {
+            self.ensure_prepared(a, q);
+        }
+        let s = q.obs.len() + 1;
+        rows.clear();
+        rows.resize((path.len() + 1) * s, 0.0);
+        self.fill_row(q, path, rows, 0);
+        for d in 1..=path.len() {
+            if self.fill_row(q, path, rows, d) > cap {
+                return f32::INFINITY;
+            }
+        }
+        let c = rows[path.len() * s + q.obs.len()].max(0.0);
+        if c > cap {
+            f32::INFINITY
+        } else {
+            c
+        }
+    }
+
     /// The model as TSV: a `sohoa-channel<TAB>1` header, then `default`, `identity` and `rule`
     /// lines in a fixed order. Empty sides are written `∅`; `\`, tab, newline and a literal `∅`
     /// are escaped.

@@ -129,7 +129,22 @@ struct Tables {
     ctx_tri: hashed::HugeVec,
     /// Trigram groups: `w << 16 | q(ln P(w | u v))`.
     tri: hashed::GroupTables,
+    /// The likely next words of each word `v` (see [`NgramLm::likely_after`]):
+    /// `likely[likely_start[v]..likely_start[v + 1]]`, entries as in `bi`, most likely first.
+    likely_start: Vec<u32>,
+    likely: Vec<u32>,
 }
+
+/// The least `ln P(w | v)` of a bigram kept in [`NgramLm::likely_after`]: one in a hundred.
+/// At most a hundred words per context, and few contexts have more than a dozen.
+pub const LIKELY_MIN_LOGPROB: f32 = -4.6;
+
+/// The least `ln P(w | v) − ln P(w)` of a bigram kept in [`NgramLm::likely_after`]: `v` must
+/// make `w` some twenty times likelier than it is anywhere. A word the context makes no
+/// likelier than its frequency does is ranked as well by the frequency alone, which is how a
+/// token's own candidates are ranked; only the words a context singles out are worth
+/// looking for again.
+pub const LIKELY_MIN_PMI: f32 = 3.0;
 
 /// A trigram model in back-off form: sorted flat arrays (what the file stores and training
 /// writes) and, derived from them at load, the hashed groups that queries use.
@@ -237,6 +252,19 @@ impl NgramLm {
             ctx.map_err(too_large)?,
             tri.map_err(too_large)?,
         );
+        let mut likely_start = Vec::with_capacity(self.bi_start.len());
+        let mut likely = Vec::new();
+        likely_start.push(0);
+        for r in group_ranges(&self.bi_start) {
+            let from = likely.len();
+            likely.extend(self.bi[r].iter().filter(|&&e| {
+                let lp = dequant_lp(e & 0xFFFF);
+                lp >= LIKELY_MIN_LOGPROB && lp - self.p1[(e >> 16) as usize] >= LIKELY_MIN_PMI
+            }));
+            // Most likely first (the smallest quantised −ln p), ties by word.
+            likely[from..].sort_unstable_by_key(|&e| (e & 0xFFFF, e >> 16));
+            likely_start.push(likely.len() as u32);
+        }
         let mut ctx_tri = hashed::huge_vec(ctx.len(), 0);
         for (u, r) in group_ranges(&self.ctx_start).enumerate() {
             for j in r {
@@ -252,6 +280,8 @@ impl NgramLm {
             ctx,
             ctx_tri,
             tri,
+            likely_start,
+            likely,
         };
         Ok(())
     }
@@ -262,7 +292,11 @@ impl NgramLm {
         t.bi.bytes()
             + t.ctx.bytes()
             + t.tri.bytes()
-            + 4 * (t.bi_of.len() + t.ctx_of.len() + t.ctx_tri.len())
+            + 4 * (t.bi_of.len()
+                + t.ctx_of.len()
+                + t.ctx_tri.len()
+                + t.likely_start.len()
+                + t.likely.len())
     }
 
     /// Resolves the history `w1 w2` once, for scoring many next words with
@@ -331,6 +365,23 @@ impl NgramLm {
             Some(i) => dequant_lp(bi[i] & 0xFFFF),
             None => self.bow1[v] + self.p1[w],
         }
+    }
+
+    /// The words that follow `v` with `P(w | v)` of at least [`LIKELY_MIN_LOGPROB`], most
+    /// likely first, as `(w, ln P(w | v))`: what a context predicts, for the restorer to look
+    /// for in a token whose own candidates were cut before reaching a rare but expected word
+    /// (`Quảng Ngéi`: `Ngãi` is far down the token's list, first in the context's). Empty for
+    /// an id outside the vocabulary.
+    pub fn likely_after(&self, v: WordId) -> impl Iterator<Item = (WordId, f32)> + '_ {
+        let t = &self.tables;
+        let v = v as usize;
+        let r = match (t.likely_start.get(v), t.likely_start.get(v + 1)) {
+            (Some(&a), Some(&b)) => a as usize..b as usize,
+            _ => 0..0,
+        };
+        t.likely[r]
+            .iter()
+            .map(|&e| (e >> 16, dequant_lp(e & 0xFFFF)))
     }
 
     /// Natural log of `P(w3)` (Kneser-Ney continuation probability).

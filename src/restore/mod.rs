@@ -15,6 +15,7 @@ pub mod candidates;
 pub mod decode;
 mod document;
 pub mod forms;
+mod predicted;
 mod render;
 mod skeleton;
 mod windows;
@@ -99,6 +100,9 @@ pub struct Params {
     /// get the model's general-domain language model (see [`crate::domain`]); `inf` keeps every
     /// document on the legal one.
     pub general_lean: f32,
+    /// Readings of the previous token whose words may bring the token readings its own
+    /// search cut (see `restore::predicted`); 0 turns the prediction off.
+    pub predict_contexts: usize,
 }
 
 impl Default for Params {
@@ -130,6 +134,10 @@ impl Default for Params {
             doc_share: 0.7,
             doc_votes: 3,
             general_lean: crate::domain::GENERAL_LEAN,
+            // Off unless asked for (`--set predict_contexts=3`): it is paid per occurrence,
+            // not per distinct token, and doubles the time of a batch of reports (README,
+            // "Words the previous word predicts").
+            predict_contexts: 0,
         }
     }
 }
@@ -171,6 +179,7 @@ impl Params {
             "doc_share" => self.doc_share = num()?,
             "doc_votes" => self.doc_votes = num()? as u32,
             "general_lean" => self.general_lean = num()?,
+            "predict_contexts" => self.predict_contexts = num()? as usize,
             other => return Err(format!("unknown knob {other:?}")),
         }
         Ok(())
@@ -233,11 +242,17 @@ impl RestorerBuilder {
         );
         let skeletons =
             skeleton::Skeletons::build(words.iter().map(|&(_, w)| w), &self.model.channel);
+        let mut word_skeletons = vec![None; vocab.len()];
+        for &(id, w) in &words {
+            word_skeletons[id as usize] =
+                predicted::pack(w.chars().map(crate::text::vietnamese::ascii_base));
+        }
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         Restorer {
             model: self.model,
             index,
             skeletons,
+            word_skeletons,
             priors,
             known,
             lone,
@@ -256,6 +271,8 @@ pub struct Restorer {
     index: SkeletonIndex,
     /// Which strings could be a lexicon word at all (tested before a merge's search).
     skeletons: skeleton::Skeletons,
+    /// The packed skeleton of each lexicon word, by vocabulary id (see `restore::predicted`).
+    word_skeletons: Vec<Option<u64>>,
     /// The ranking prior of each vocabulary word (see [`Params::prior_weight`]).
     priors: Vec<f32>,
     /// Whether each vocabulary word is a lexicon word (for [`Restorer::cleanliness`]).
@@ -700,6 +717,13 @@ impl Restorer {
     pub fn penalty_of_counts(&self, counts: CleanCounts) -> f32 {
         let t = ((counts.cleanliness() - CLEAN_LOW) / (CLEAN_HIGH - CLEAN_LOW)).clamp(0.0, 1.0);
         self.params.change_weight * t
+    }
+
+    /// The packed skeleton of lexicon word `id` (see `predicted::pack`); `None` for a word
+    /// outside the lexicon.
+    #[inline]
+    pub(crate) fn skeleton_of(&self, id: crate::lm::WordId) -> Option<u64> {
+        self.word_skeletons.get(id as usize).copied().flatten()
     }
 
     /// Whether word `id` is a lone consonant (`x`, `s`, `b`).
@@ -1632,6 +1656,23 @@ mod tests {
         ] {
             assert_eq!(restorer().restore(input).text, want, "{input}");
         }
+    }
+
+    /// A rare word its neighbour all but dictates is found though a dozen commoner words
+    /// look more like the token (`Ngéi`: `Ngồi`, `Ngôi`, `Người`...): the previous word
+    /// predicts it (`restore::predicted`). With the prediction off (the default), it is lost.
+    #[test]
+    fn a_word_the_previous_word_predicts_joins_the_token_s_readings() {
+        let input = "UBND tinh Quang Ngéi ban hanh ke hoach";
+        let on = Restorer::builder(Model::embedded().unwrap())
+            .params(Params {
+                predict_contexts: 3,
+                ..Params::default()
+            })
+            .build();
+        let out = on.restore(input).text;
+        assert!(out.contains("Quảng Ngãi"), "{out}");
+        assert!(!restorer().restore(input).text.contains("Quảng Ngãi"));
     }
 
     #[test]

@@ -9,6 +9,7 @@ use crate::text::vietnamese::CasePattern;
 use super::candidates::{self, Reading};
 use super::decode::{self, DecodeParams, DecodeScratch, Edge, Lattice, Scorer, WordId};
 use super::document::{group_of, Evidence, Occ};
+use super::predicted::{predicted, PredictScratch};
 use super::windows::{decode_windows, WindowScratch};
 use super::{Restored, Restorer, Session};
 
@@ -66,6 +67,7 @@ pub struct ParagraphScratch {
     start: WordId,
     /// The paragraph's symbols printed with misread codes (see [`symbols::Symbols::misread`]).
     misread: Vec<FoundSymbol>,
+    predict: PredictScratch,
 }
 
 /// What the document pass (see [`super::document`]) asks of one paragraph's decode.
@@ -129,6 +131,37 @@ impl Scorer for crate::lm::NgramLm {
     #[inline]
     fn logprobs_in(&self, ctx: &crate::lm::LmContext, ws: &[WordId], out: &mut [f32]) {
         crate::lm::NgramLm::logprobs_in(self, ctx, ws, out)
+    }
+}
+
+/// Fills `ps.predict.found` with the readings of token `t` (lexicon key in `ps.key`) that
+/// the readings before it predict (see [`super::predicted`]), their costs weighted as the
+/// token's own and `penalty` added.
+fn predict(r: &Restorer, ps: &mut ParagraphScratch, t: usize, penalty: f32) {
+    let lattice = &ps.lattice;
+    let own = lattice
+        .edges()
+        .iter()
+        .rev()
+        .take_while(|e| e.from as usize == t)
+        .filter(|e| e.n_words == 1)
+        .map(|e| e.words[0]);
+    predicted(r, lattice, t, ps.start, &ps.key, own, &mut ps.predict);
+    let weight = r.params().channel_weight;
+    for f in &mut ps.predict.found {
+        f.1 = weight * f.1 + penalty;
+    }
+}
+
+/// A one-word reading of a token as lexicon word `w` at `cost`.
+fn word_reading(w: WordId, cost: f32) -> Reading {
+    Reading {
+        words: [w, 0],
+        n: 1,
+        split: 0,
+        cost,
+        keep: false,
+        same: false,
     }
 }
 
@@ -255,6 +288,12 @@ pub fn restore_paragraph(
                         };
                         push(&mut ps.lattice, &mut ps.infos, t, 1, rd);
                     }
+                    candidates::key_of(tok.text(para), &mut ps.key);
+                    predict(r, ps, t, penalty);
+                    for i in 0..ps.predict.found.len() {
+                        let (w, cost) = ps.predict.found[i];
+                        push(&mut ps.lattice, &mut ps.infos, t, 1, word_reading(w, cost));
+                    }
                 }
             }
             TokenKind::Word => {
@@ -278,7 +317,9 @@ pub fn restore_paragraph(
                 }
                 let observed = tok.text(para);
                 let lone_penalty = r.params().lone_penalty;
-                for rd in candidates::readings(r, observed, cands) {
+                let own = candidates::readings(r, observed, cands);
+                let lexical = own.iter().any(|rd| rd.same && !rd.keep);
+                for rd in own {
                     let mut rd = *rd;
                     if marks_lost && marks_only(vocab, &rd, observed, &mut ps.key) {
                         rd.cost *= MARKS_LOST_COST;
@@ -287,6 +328,21 @@ pub fn restore_paragraph(
                         rd.cost += lone_penalty;
                     }
                     push(&mut ps.lattice, &mut ps.infos, t, 1, rd);
+                }
+                if !clean && !lexical {
+                    candidates::key_of(observed, &mut ps.key);
+                    predict(r, ps, t, 0.0);
+                    for i in 0..ps.predict.found.len() {
+                        let (w, cost) = ps.predict.found[i];
+                        let mut rd = word_reading(w, cost);
+                        if marks_lost && marks_only(vocab, &rd, observed, &mut ps.key) {
+                            rd.cost *= MARKS_LOST_COST;
+                        }
+                        if r.is_lone(w) {
+                            rd.cost += lone_penalty;
+                        }
+                        push(&mut ps.lattice, &mut ps.infos, t, 1, rd);
+                    }
                 }
                 if let Some(next) = ps.tokens.get(t + 1) {
                     if mergeable(para, &tok, next) {

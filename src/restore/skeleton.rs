@@ -103,7 +103,9 @@ impl Skeletons {
         false
     }
 
-    fn skeleton(&self, word: &str, out: &mut Vec<char>) {
+    /// The skeleton of `word`: lower case, marks stripped, non-letter glyphs folded to the
+    /// letter they stand for.
+    pub(crate) fn skeleton(&self, word: &str, out: &mut Vec<char>) {
         out.clear();
         out.extend(word.chars().flat_map(char::to_lowercase).map(|c| {
             let b = ascii_base(c);
