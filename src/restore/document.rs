@@ -494,8 +494,8 @@ mod tests {
         // Since the vowel class of the error model (2026-12-07) the pass is flat on 003: it
         // settles `tinh` as `tỉnh` and `cap` as `cấp` where the report is sure, and as many
         // words of the commune table go wrong (README, "One reading per document"). With
-        // the predicted readings on (`restore::predicted`) it was two words of 7,648 behind:
-        // pinned to lose no more than five.
+        // the predicted readings (`restore::predicted`, on by default since 2026-12-08) it is
+        // two words of 7,648 behind: pinned to lose no more than five.
         assert!(
             sa.accuracy_ci() >= sb.accuracy_ci() - 5.0 / 7648.0,
             "{} vs {}",

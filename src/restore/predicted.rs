@@ -111,7 +111,7 @@ pub struct PredictScratch {
 
 /// Fills `s.found` with the words that the readings ending at token `t` of `lattice` predict
 /// and that `key` (the token's lexicon key, see `candidates::key_of`) is within
-/// [`super::Params::max_cost`] of, leaving out words among `have` (the token's own readings).
+/// [`super::Params::max_cost`] of, leaving out the token's own one-word readings.
 /// `start` is the history before the paragraph's first token ([`decode::BOS`] or
 /// [`decode::OPEN`]): a paragraph's first token is predicted by the sentence start only when
 /// the paragraph begins one.
@@ -121,7 +121,6 @@ pub(super) fn predicted(
     t: usize,
     start: WordId,
     key: &str,
-    have: impl Iterator<Item = WordId>,
     s: &mut PredictScratch,
 ) {
     s.found.clear();
@@ -129,18 +128,18 @@ pub(super) fn predicted(
     if r.params().predict_contexts == 0 {
         return;
     }
+    let edges = lattice.edges();
+    let t32 = t as u32;
     if t == 0 {
         if start == decode::BOS {
             s.contexts.push((0.0, decode::BOS));
         }
     } else {
-        // Edges are pushed in order of `from`: those ending at `t` start at most two
-        // tokens back, and come before the token's own.
-        for e in lattice.edges().iter().rev() {
-            if (e.from as usize) + 2 < t {
-                break;
-            }
-            if e.to as usize != t || e.n_words == 0 {
+        // Edges come in order of `from`, and one spans at most two tokens: those ending at
+        // `t` start at `t - 2` or `t - 1`.
+        let lo = edges.partition_point(|e| e.from + 2 < t32);
+        for e in edges[lo..].iter().take_while(|e| e.from < t32) {
+            if e.to != t32 || e.n_words == 0 {
                 continue;
             }
             let w = e.words[usize::from(e.n_words) - 1];
@@ -156,6 +155,12 @@ pub(super) fn predicted(
             .sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         s.contexts.truncate(r.params().predict_contexts);
     }
+    let lo = edges.partition_point(|e| e.from < t32);
+    let have = edges[lo..]
+        .iter()
+        .take_while(|e| e.from == t32)
+        .filter(|e| e.to == t32 + 1 && e.n_words == 1)
+        .map(|e| e.words[0]);
     if s.contexts.is_empty() {
         return;
     }

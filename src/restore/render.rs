@@ -68,6 +68,16 @@ pub struct ParagraphScratch {
     /// The paragraph's symbols printed with misread codes (see [`symbols::Symbols::misread`]).
     misread: Vec<FoundSymbol>,
     predict: PredictScratch,
+    /// Tokens whose readings a neighbour may predict (see [`add_predicted`]), in order, with
+    /// the penalty their predicted readings pay.
+    eligible: Vec<(u32, f32)>,
+    /// Predicted readings to add, `(token, reading)` in token order.
+    extras: Vec<(u32, Reading)>,
+    /// The lattice being rebuilt with `extras` (swapped with `lattice`).
+    spare: Lattice,
+    /// Edges [`add_predicted`] held out of the beam ([`BLOCKED`] added), with their costs to
+    /// restore after the decode.
+    held: Vec<(u32, f32)>,
 }
 
 /// What the document pass (see [`super::document`]) asks of one paragraph's decode.
@@ -134,23 +144,135 @@ impl Scorer for crate::lm::NgramLm {
     }
 }
 
-/// Fills `ps.predict.found` with the readings of token `t` (lexicon key in `ps.key`) that
-/// the readings before it predict (see [`super::predicted`]), their costs weighted as the
-/// token's own and `penalty` added.
-fn predict(r: &Restorer, ps: &mut ParagraphScratch, t: usize, penalty: f32) {
-    let lattice = &ps.lattice;
-    let own = lattice
-        .edges()
-        .iter()
-        .rev()
-        .take_while(|e| e.from as usize == t)
-        .filter(|e| e.n_words == 1)
-        .map(|e| e.words[0]);
-    predicted(r, lattice, t, ps.start, &ps.key, own, &mut ps.predict);
-    let weight = r.params().channel_weight;
-    for f in &mut ps.predict.found {
-        f.1 = weight * f.1 + penalty;
+/// Adds to the lattice the readings of its doubtful tokens that their neighbours predict
+/// (see [`super::predicted`]), and says whether it added any (the lattice must then be
+/// decoded again).
+///
+/// Predicting every token that has no lexicon reading as written costs as much as the rest of
+/// the search; most of them are read right from their own candidates. A token is looked at
+/// only where the decoded path's reading of it fits badly: its edge cost (channel and
+/// penalties) plus its surprisal under the trigram model (−ln P) above
+/// [`super::Params::predict_cost`]. Where the right word was cut from a token's candidates,
+/// the path has had to take a wrong one that the OCR or the context argues against
+/// (`Quảng Ngồi`), or to keep the token as written. Tokens more than `DOC_REACH` from every
+/// token that got new readings keep the path's reading in the second decode, so it decodes
+/// only the windows around them.
+fn add_predicted(
+    r: &Restorer,
+    ps: &mut ParagraphScratch,
+    para: &str,
+    marks_lost: bool,
+    change_penalty: f32,
+    keep_all: bool,
+) -> bool {
+    let p = r.params();
+    if p.predict_contexts == 0 || ps.eligible.is_empty() {
+        return false;
     }
+    let lm = &r.model().lm;
+    let vocab = lm.vocab();
+    ps.extras.clear();
+    let (mut w1, mut w2) = (ps.start, ps.start);
+    let mut next = 0;
+    for k in 0..ps.path.len() {
+        let e = ps.lattice.edges()[ps.path[k] as usize];
+        while next < ps.eligible.len() && ps.eligible[next].0 < e.from {
+            next += 1;
+        }
+        let eligible = ps.eligible.get(next).filter(|x| x.0 == e.from).copied();
+        if let (Some((t, penalty)), true) = (eligible, e.to == e.from + 1 && e.n_words == 1) {
+            if e.cost - lm.logprob(w1, w2, e.words[0]) > p.predict_cost {
+                let tok = ps.tokens[t as usize];
+                let observed = tok.text(para);
+                candidates::key_of(observed, &mut ps.key);
+                predicted(
+                    r,
+                    &ps.lattice,
+                    t as usize,
+                    ps.start,
+                    &ps.key,
+                    &mut ps.predict,
+                );
+                let word = tok.kind == TokenKind::Word;
+                for i in 0..ps.predict.found.len() {
+                    let (w, cost) = ps.predict.found[i];
+                    let mut rd = word_reading(w, p.channel_weight * cost + penalty);
+                    if word && marks_lost && marks_only(vocab, &rd, observed, &mut ps.key) {
+                        rd.cost *= MARKS_LOST_COST;
+                    }
+                    if word && r.is_lone(w) {
+                        rd.cost += p.lone_penalty;
+                    }
+                    ps.extras.push((t, rd));
+                }
+            }
+        }
+        for &w in &e.words[..usize::from(e.n_words)] {
+            (w1, w2) = (w2, w);
+        }
+    }
+    if ps.extras.is_empty() {
+        return false;
+    }
+    // The lattice again with the extras in order of `from`, after the token's own readings.
+    // Tokens more than [`DOC_REACH`] from every predicted one keep the path's reading, as in
+    // a document pass's second decode, so only the windows around them are decoded again.
+    // When the words are reported (or kept for the document pass), their other readings stay
+    // for the confidences, held out of the beam instead (as [`decode_lattice`] does).
+    ps.spare.reset(ps.lattice.positions());
+    ps.held.clear();
+    let (mut j, mut on_path) = (0, 0);
+    for (k, e) in ps.lattice.edges().iter().enumerate() {
+        while let Some(&(t, rd)) = ps.extras.get(j).filter(|x| x.0 < e.from) {
+            push_extra(&mut ps.spare, &mut ps.infos, t, rd, change_penalty);
+            j += 1;
+        }
+        let i = ps.extras.partition_point(|x| x.0 + DOC_REACH < e.from);
+        let far = ps.extras.get(i).is_none_or(|x| x.0 > e.from + DOC_REACH);
+        while ps.path.get(on_path).is_some_and(|&x| (x as usize) < k) {
+            on_path += 1;
+        }
+        if far && ps.path.get(on_path) != Some(&(k as u32)) {
+            if !keep_all {
+                continue;
+            }
+            ps.held.push((ps.spare.edges().len() as u32, e.cost));
+            ps.spare.push(Edge {
+                cost: e.cost + BLOCKED,
+                ..*e
+            });
+            continue;
+        }
+        ps.spare.push(*e);
+    }
+    for &(t, rd) in &ps.extras[j..] {
+        push_extra(&mut ps.spare, &mut ps.infos, t, rd, change_penalty);
+    }
+    std::mem::swap(&mut ps.lattice, &mut ps.spare);
+    true
+}
+
+/// Adds predicted reading `rd` of token `t` to a lattice being rebuilt.
+fn push_extra(
+    lattice: &mut Lattice,
+    infos: &mut Vec<EdgeInfo>,
+    t: u32,
+    rd: Reading,
+    change_penalty: f32,
+) {
+    infos.push(EdgeInfo {
+        tok: t,
+        n_toks: 1,
+        reading: rd,
+    });
+    lattice.push(Edge {
+        from: t,
+        to: t + 1,
+        words: rd.words,
+        n_words: rd.n,
+        cost: rd.cost + change_penalty,
+        payload: (infos.len() - 1) as u32,
+    });
 }
 
 /// A one-word reading of a token as lexicon word `w` at `cost`.
@@ -222,6 +344,7 @@ pub fn restore_paragraph(
     };
     ps.lattice.reset(n);
     ps.infos.clear();
+    ps.eligible.clear();
     let fixed = match pass {
         Pass::Second(targets, path) => Some((targets, path)),
         _ => None,
@@ -288,12 +411,7 @@ pub fn restore_paragraph(
                         };
                         push(&mut ps.lattice, &mut ps.infos, t, 1, rd);
                     }
-                    candidates::key_of(tok.text(para), &mut ps.key);
-                    predict(r, ps, t, penalty);
-                    for i in 0..ps.predict.found.len() {
-                        let (w, cost) = ps.predict.found[i];
-                        push(&mut ps.lattice, &mut ps.infos, t, 1, word_reading(w, cost));
-                    }
+                    ps.eligible.push((t as u32, penalty));
                 }
             }
             TokenKind::Word => {
@@ -330,19 +448,7 @@ pub fn restore_paragraph(
                     push(&mut ps.lattice, &mut ps.infos, t, 1, rd);
                 }
                 if !clean && !lexical {
-                    candidates::key_of(observed, &mut ps.key);
-                    predict(r, ps, t, 0.0);
-                    for i in 0..ps.predict.found.len() {
-                        let (w, cost) = ps.predict.found[i];
-                        let mut rd = word_reading(w, cost);
-                        if marks_lost && marks_only(vocab, &rd, observed, &mut ps.key) {
-                            rd.cost *= MARKS_LOST_COST;
-                        }
-                        if r.is_lone(w) {
-                            rd.cost += lone_penalty;
-                        }
-                        push(&mut ps.lattice, &mut ps.infos, t, 1, rd);
-                    }
+                    ps.eligible.push((t as u32, 0.0));
                 }
                 if let Some(next) = ps.tokens.get(t + 1) {
                     if mergeable(para, &tok, next) {
@@ -361,52 +467,15 @@ pub fn restore_paragraph(
             }
         }
     }
-    let p = r.params();
-    ps.blocked.clear();
-    if let Pass::Second(targets, path) = pass {
-        favour(&mut ps.lattice, &ps.infos, targets, p.doc_bonus);
-        if reports.is_some() {
-            // Far from the targets, every reading but the first path's is out of the beam:
-            // the same path as with those readings left out, and they are back for the
-            // confidences.
-            for (k, e) in ps.lattice.edges_mut().iter_mut().enumerate() {
-                let info = ps.infos[e.payload as usize];
-                if !far(targets, info.tok) {
-                    continue;
-                }
-                let j = path.partition_point(|x| x.tok < info.tok);
-                let on_path = path.get(j).is_some_and(|x| {
-                    x.tok == info.tok && x.n_toks == info.n_toks && x.reading == info.reading
-                });
-                if !on_path {
-                    ps.blocked.push((k as u32, e.cost));
-                    e.cost += BLOCKED;
-                }
-            }
-        }
-    }
-    decode_windows(
-        &mut ps.lattice,
-        &r.model().lm,
-        DecodeParams {
-            lm_weight: p.lm_weight,
-            beam: p.beam,
-            beam_width: p.beam_width,
-            open_start: ps.start == decode::OPEN,
-            open_end: ends_inside(para),
-        },
-        &mut ps.decode,
-        &mut ps.windows,
-        &mut ps.path,
-    );
-    if let Pass::Second(targets, _) = pass {
-        // The bonus chose the path; the reports' confidences weigh the readings without it,
-        // so a word the document's reading settled is still marked as the doubt it was.
+    let open_end = ends_inside(para);
+    decode_lattice(r, ps, fixed, reports.is_some(), open_end);
+    let keep_all = reports.is_some() || matches!(pass, Pass::First(_));
+    if add_predicted(r, ps, para, marks_lost, change_penalty, keep_all) {
+        decode_lattice(r, ps, fixed, reports.is_some(), open_end);
         let edges = ps.lattice.edges_mut();
-        for &(k, cost) in &ps.blocked {
+        for &(k, cost) in &ps.held {
             edges[k as usize].cost = cost;
         }
-        favour(&mut ps.lattice, &ps.infos, targets, -p.doc_bonus);
     }
     if ps.path.is_empty() && n > 0 {
         out.text.push_str(para);
@@ -560,6 +629,68 @@ pub fn restore_paragraph(
             ev.paths.push((from, ev.path.len() as u32));
             ev.paras += 1;
         }
+    }
+}
+
+/// A second decode's targets and the first decode's path (see [`Pass::Second`]).
+type Fixed<'a> = (&'a [(u32, WordId)], &'a [PathEdge]);
+
+/// Decodes the paragraph's lattice into `ps.path`. In a second decode (`targets`, see
+/// [`Pass::Second`]) the document's readings are favoured, and when the words are reported
+/// (`reporting`) the readings far from the targets are held to the first decode's path.
+fn decode_lattice(
+    r: &Restorer,
+    ps: &mut ParagraphScratch,
+    targets: Option<Fixed<'_>>,
+    reporting: bool,
+    open_end: bool,
+) {
+    let p = r.params();
+    ps.blocked.clear();
+    if let Some((targets, path)) = targets {
+        favour(&mut ps.lattice, &ps.infos, targets, p.doc_bonus);
+        if reporting {
+            // Far from the targets, every reading but the first path's is out of the beam:
+            // the same path as with those readings left out, and they are back for the
+            // confidences.
+            for (k, e) in ps.lattice.edges_mut().iter_mut().enumerate() {
+                let info = ps.infos[e.payload as usize];
+                if !far(targets, info.tok) {
+                    continue;
+                }
+                let j = path.partition_point(|x| x.tok < info.tok);
+                let on_path = path.get(j).is_some_and(|x| {
+                    x.tok == info.tok && x.n_toks == info.n_toks && x.reading == info.reading
+                });
+                if !on_path {
+                    ps.blocked.push((k as u32, e.cost));
+                    e.cost += BLOCKED;
+                }
+            }
+        }
+    }
+    decode_windows(
+        &mut ps.lattice,
+        &r.model().lm,
+        DecodeParams {
+            lm_weight: p.lm_weight,
+            beam: p.beam,
+            beam_width: p.beam_width,
+            open_start: ps.start == decode::OPEN,
+            open_end,
+        },
+        &mut ps.decode,
+        &mut ps.windows,
+        &mut ps.path,
+    );
+    if let Some((targets, _)) = targets {
+        // The bonus chose the path; the reports' confidences weigh the readings without it,
+        // so a word the document's reading settled is still marked as the doubt it was.
+        let edges = ps.lattice.edges_mut();
+        for &(k, cost) in &ps.blocked {
+            edges[k as usize].cost = cost;
+        }
+        favour(&mut ps.lattice, &ps.infos, targets, -p.doc_bonus);
     }
 }
 
