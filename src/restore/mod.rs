@@ -140,7 +140,7 @@ impl Default for Params {
             doc_votes: 3,
             general_lean: crate::domain::GENERAL_LEAN,
             // Asked only where the first decode's reading fits badly (`predict_cost`): asked
-            // everywhere it cost +22 % of the instructions of unseen OCR, gated +7.5 %
+            // everywhere it cost +22 % of the instructions of unseen OCR, gated +5.4 %
             // (README, "Words the previous word predicts").
             predict_contexts: 3,
             predict_cost: 12.0,
