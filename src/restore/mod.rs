@@ -1701,6 +1701,21 @@ mod tests {
         assert_eq!(everywhere, out);
     }
 
+    /// Capitalised words OCR glued (`XaBaTo`) are read as words of their own and get their
+    /// spaces back; a token of more pieces is an identifier and stays whole, and in clean text
+    /// nothing is split (`text::tokenize::split_title_case`).
+    #[test]
+    fn title_case_words_glued_by_ocr_are_split() {
+        let out = restorer()
+            .restore("Danh sach cac xa: XaBaTo, XaSonHa va PhuongTruongQuangTrong cua tinh")
+            .text;
+        assert!(out.contains("Xã Ba Tơ, Xã Sơn Hà"), "{out}");
+        assert!(out.contains(" PhuongTruongQuangTrong "), "{out}");
+        let clean = "Ủy ban nhân dân tỉnh Quảng Ngãi gửi Bộ Công Thương tệp CongThuong.gdb \
+                     về các xã của tỉnh, theo mẫu của Bộ.\n";
+        assert_eq!(restorer().restore(clean).text, clean);
+    }
+
     #[test]
     fn clean_text_passes_through_byte_for_byte() {
         let input = "Ủy ban nhân dân tỉnh Quảng Ngãi ban hành Kế hoạch số 12/KH-UBND.\n";

@@ -3,7 +3,7 @@
 use crate::extract::symbols::{self, FoundSymbol};
 use crate::lm::{NUM, UNK};
 use crate::offsets::Segment;
-use crate::text::tokenize::{tokenize, Token, TokenKind};
+use crate::text::tokenize::{split_title_case, tokenize, Token, TokenKind};
 use crate::text::vietnamese::CasePattern;
 
 use super::candidates::{self, Reading};
@@ -78,6 +78,8 @@ pub struct ParagraphScratch {
     /// Edges [`add_predicted`] held out of the beam ([`BLOCKED`] added), with their costs to
     /// restore after the decode.
     held: Vec<(u32, f32)>,
+    /// Scratch of [`split_title_case`].
+    pieces: Vec<Token>,
 }
 
 /// What the document pass (see [`super::document`]) asks of one paragraph's decode.
@@ -334,6 +336,11 @@ pub fn restore_paragraph(
         out.text.push_str(para);
         return;
     }
+    // Words OCR glued are split only in text that reads as raw OCR: in text that is clean,
+    // or nearly (a change penalty), `CongThuong` is an identifier.
+    if change_penalty <= 0.0 {
+        split_title_case(para, &mut ps.tokens, &mut ps.pieces);
+    }
     let n = ps.tokens.len();
     let vocab = r.model().lm.vocab();
     let marks_lost = marks_lost(para, &ps.tokens);
@@ -498,6 +505,8 @@ pub fn restore_paragraph(
     }
     ps.misread = symbols::builtin().misread(para);
     let mut words_before = 0;
+    // Whether the previous token was written changed (see `split_title_case`).
+    let mut changed = false;
     for &ei in &ps.path {
         let e = ps.lattice.edges()[ei as usize];
         let info = ps.infos[e.payload as usize];
@@ -527,7 +536,20 @@ pub fn restore_paragraph(
                 r_end: out.text.len(),
             });
         } else if info.reading.keep || (info.reading.same && info.n_toks == 1) {
-            out.text.push_str(observed);
+            if first.glued && changed {
+                // A piece of a split token after a changed one gets its space too (`Xã`
+                // `Tay`, not `XãTay`).
+                out.text.push(' ');
+                out.text.push_str(observed);
+                out.map.push(Segment {
+                    o_start,
+                    o_end,
+                    r_start,
+                    r_end: out.text.len(),
+                });
+            } else {
+                out.text.push_str(observed);
+            }
         } else {
             if first.glued {
                 out.text.push(' ');
@@ -609,6 +631,7 @@ pub fn restore_paragraph(
                 });
             }
         }
+        changed = out.text[r_start..] != *observed;
         cursor = last.end;
     }
     out.text.push_str(&para[cursor..]);

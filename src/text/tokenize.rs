@@ -337,6 +337,114 @@ fn push_counted(text: &str, start: usize, end: usize, k: RunCounts, out: &mut Ve
     });
 }
 
+/// Splits word tokens where OCR lost the space between capitalised words (`XaTayTra` →
+/// `Xa` `Tay` `Tra`, `DaNang`), the later pieces [`Token::glued`]: each piece is then read as
+/// a word of its own, and the restorer writes the space back where it changes a piece.
+///
+/// Only at a join of title-case pieces: a lowercase letter, then an uppercase consonant
+/// followed by a lowercase letter, in a token of letters only that begins with an uppercase
+/// letter, each piece at least two letters. OCR also writes a marked vowel in upper case
+/// inside a word (`cUa`, `TrwOng`, `CuGng`: `G` for `ơ`), which this leaves alone: a vowel
+/// (or `G`) after the join, or a piece of one letter, is no join. A token of more than
+/// [`MAX_TITLE_PIECES`] pieces is an identifier (`LaoDongThuongBinhXaHoi`), not glued words,
+/// and is left whole; a shorter one (`GeoHash`) is split, its pieces are no words, keep their
+/// readings as written and come back joined. `scratch` is reused.
+pub fn split_title_case(text: &str, tokens: &mut Vec<Token>, scratch: &mut Vec<Token>) {
+    let split = |t: &Token| {
+        let w = t.text(text);
+        // Cheap tests first: nearly every token begins in lower case or has one capital.
+        let capitals = w
+            .bytes()
+            .skip(1)
+            .any(|b| b.is_ascii_uppercase() || b >= 0x80);
+        if t.kind != TokenKind::Word || !capitals {
+            return false;
+        }
+        let n = joins(w).take(MAX_TITLE_PIECES).count();
+        n > 0 && n < MAX_TITLE_PIECES
+    };
+    if !tokens.iter().any(split) {
+        return;
+    }
+    scratch.clear();
+    for t in tokens.iter() {
+        if !split(t) {
+            scratch.push(*t);
+            continue;
+        }
+        let mut start = t.start;
+        for at in joins(t.text(text)) {
+            scratch.push(Token {
+                start,
+                end: t.start + at,
+                glued: start != t.start || t.glued,
+                ..*t
+            });
+            start = t.start + at;
+        }
+        scratch.push(Token {
+            start,
+            glued: start != t.start || t.glued,
+            ..*t
+        });
+    }
+    std::mem::swap(tokens, scratch);
+}
+
+/// Most pieces of a token that [`split_title_case`] splits: OCR seldom glues more words.
+const MAX_TITLE_PIECES: usize = 3;
+
+/// Byte offsets of the title-case joins of word `w` (see [`split_title_case`]).
+fn joins(w: &str) -> impl Iterator<Item = usize> + '_ {
+    let ok = (4..=64).contains(&w.len())
+        && w.chars().next().is_some_and(char::is_uppercase)
+        && w.chars().all(is_letter);
+    // Letters of the piece so far, and whether the last one was lowercase.
+    let (mut piece, mut after_lower) = (0usize, false);
+    let mut chars = w.char_indices().peekable();
+    std::iter::from_fn(move || {
+        if !ok {
+            return None;
+        }
+        while let Some((i, c)) = chars.next() {
+            let join = after_lower
+                && piece >= 2
+                && is_consonant_initial(c)
+                && chars.peek().is_some_and(|&(_, n)| n.is_lowercase());
+            after_lower = c.is_lowercase();
+            if join {
+                piece = 1;
+                return Some(i);
+            }
+            piece += 1;
+        }
+        None
+    })
+}
+
+/// Uppercase letters that begin a Vietnamese syllable's consonant (`G` left out: OCR reads
+/// `ơ` as `G`).
+fn is_consonant_initial(c: char) -> bool {
+    matches!(
+        c,
+        'B' | 'C'
+            | 'D'
+            | 'Đ'
+            | 'H'
+            | 'K'
+            | 'L'
+            | 'M'
+            | 'N'
+            | 'P'
+            | 'Q'
+            | 'R'
+            | 'S'
+            | 'T'
+            | 'V'
+            | 'X'
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -410,6 +518,53 @@ mod tests {
         assert_eq!(w[w.len() - 1], "AB&");
         assert_eq!(words("K&AB&CD"), ["K&AB&CD"]);
         assert_eq!(words("AB&CD&x"), ["AB", "CD&x"]);
+    }
+
+    #[test]
+    fn title_case_joins_are_split_and_marked_vowels_are_not() {
+        let pieces = |w: &str| {
+            let mut v = Vec::new();
+            tokenize(w, &mut v);
+            split_title_case(w, &mut v, &mut Vec::new());
+            v.iter()
+                .map(|t| (t.text(w).to_string(), t.glued))
+                .collect::<Vec<_>>()
+        };
+        let own = |ws: &[(&str, bool)]| {
+            ws.iter()
+                .map(|&(w, g)| (w.to_string(), g))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            pieces("XaTayTra"),
+            own(&[("Xa", false), ("Tay", true), ("Tra", true)])
+        );
+        assert_eq!(pieces("ĐàNẵng"), own(&[("Đà", false), ("Nẵng", true)]));
+        for whole in [
+            "cUa",
+            "TrwOng",
+            "CuGng",
+            "XaAn",
+            "ABCDe",
+            "XTa",
+            "Xa",
+            "X&Tay",
+            "mOt",
+            "LaoDongThuongBinh",
+        ] {
+            assert_eq!(pieces(whole), own(&[(whole, false)]), "{whole}");
+        }
+        // Tokens around are untouched; a number glued before stays glued.
+        assert_eq!(
+            pieces("xã XaBa 20thang"),
+            own(&[
+                ("xã", false),
+                ("Xa", false),
+                ("Ba", true),
+                ("20", false),
+                ("thang", true)
+            ])
+        );
     }
 
     #[test]
