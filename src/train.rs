@@ -70,9 +70,14 @@ fn list(dir: &Path, keep: impl Fn(&str) -> bool) -> Result<Vec<PathBuf>, TrainEr
 
 /// All (garbled, clean) pairs of the parallel files.
 pub fn read_pairs(shared: &Path) -> Result<Vec<(String, String)>, TrainError> {
+    read_pair_files(&parallel_files(shared)?)
+}
+
+/// The (garbled, clean) pairs of TSV files `garbled<TAB>clean`.
+fn read_pair_files(files: &[PathBuf]) -> Result<Vec<(String, String)>, TrainError> {
     let mut pairs = Vec::new();
-    for f in parallel_files(shared)? {
-        for line in read_to_string(&f)?.lines() {
+    for f in files {
+        for line in read_to_string(f)?.lines() {
             if let Some((g, c)) = line.split_once('\t') {
                 pairs.push((g.to_string(), c.to_string()));
             }
@@ -102,25 +107,37 @@ pub fn train(
     extra_lm: &[PathBuf],
     log: &mut dyn FnMut(&str),
 ) -> Result<Model, TrainError> {
-    train_with(shared, extra_lm, None, log)
+    train_with(shared, extra_lm, &[], None, log)
 }
 
 /// [`train`] with general-domain text for the language model as well (held-out paragraphs of
-/// it are left out by the same rule as the corpus's, [`crate::split`]).
+/// it are left out by the same rule as the corpus's, [`crate::split`]), and further pairs for
+/// the error model: `extra_pairs`, TSV files like `shared/parallel`'s, made from
+/// training-split text (`tools/more-pairs.py`). Their held-out lines are left out, as the
+/// shared pairs' are, and they are never evaluated on: `eval pairs` reads the shared ones.
 pub fn train_with(
     shared: &Path,
     extra_lm: &[PathBuf],
+    extra_pairs: &[PathBuf],
     general: Option<&General>,
     log: &mut dyn FnMut(&str),
 ) -> Result<Model, TrainError> {
     let pairs = read_pairs(shared)?;
-    let (train_pairs, held_pairs): (Vec<_>, Vec<_>) =
+    let (mut train_pairs, held_pairs): (Vec<_>, Vec<_>) =
         pairs.into_iter().partition(|(_, c)| !is_held_out(c));
     log(&format!(
         "parallel: {} training pairs, {} held out",
         train_pairs.len(),
         held_pairs.len()
     ));
+    if !extra_pairs.is_empty() {
+        let extra: Vec<_> = read_pair_files(extra_pairs)?
+            .into_iter()
+            .filter(|(_, c)| !is_held_out(c))
+            .collect();
+        log(&format!("parallel: {} further training pairs", extra.len()));
+        train_pairs.extend(extra);
+    }
 
     // Corpus paragraphs containing a held-out parallel line stay out of the LM.
     let held_lines: Vec<&str> = held_pairs
@@ -248,4 +265,31 @@ fn read_abbreviations(path: &Path) -> Result<HashSet<String>, TrainError> {
         .filter(|k| !k.is_empty() && k.chars().all(char::is_alphabetic))
         .map(str::to_lowercase)
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Further pairs are read like the shared ones: `garbled<TAB>clean` per line, a line with
+    /// no tab skipped, and a missing file an error naming it.
+    #[test]
+    fn pair_files_are_read_line_by_line() {
+        let dir = std::env::temp_dir().join(format!("sohoa-pairs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("more.tsv");
+        std::fs::write(&f, "s6 lieu\tsố liệu\nno tab here\nctia\tcủa\n").unwrap();
+        let pairs = read_pair_files(std::slice::from_ref(&f)).unwrap();
+        assert_eq!(
+            pairs,
+            vec![
+                ("s6 lieu".to_string(), "số liệu".to_string()),
+                ("ctia".to_string(), "của".to_string())
+            ]
+        );
+        let missing = dir.join("missing.tsv");
+        let err = read_pair_files(&[missing]).unwrap_err().to_string();
+        assert!(err.contains("missing.tsv"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

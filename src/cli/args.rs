@@ -117,6 +117,10 @@ pub enum Command {
             "fixtures/002_7251359187763003.txt",
         ])]
         extra: Vec<PathBuf>,
+        /// Further (garbled, clean) pairs for the error model, TSV like parallel/'s, made from
+        /// training-split text (tools/more-pairs.py); never evaluated on.
+        #[arg(long = "pairs", value_name = "FILE", num_args = 1..)]
+        pairs: Vec<PathBuf>,
         /// General-domain text for the language model: a folder of *.txt made by
         /// tools/general-corpus.py (README, "Data sources").
         #[arg(long, value_name = "DIR")]

@@ -51,6 +51,7 @@ pub fn dispatch(cli: &Cli) -> Result<i32> {
             shared,
             out,
             extra,
+            pairs,
             general,
             general_weight,
             general_document_weight,
@@ -60,7 +61,7 @@ pub fn dispatch(cli: &Cli) -> Result<i32> {
                 weight: *general_weight,
                 document_weight: *general_document_weight,
             });
-            train(shared, out, extra, general.as_ref())
+            train(shared, out, extra, pairs, general.as_ref())
         }
         Command::Eval(e) => eval(&load_engine(cli)?, e, opts),
         Command::Pipe {
@@ -388,6 +389,7 @@ fn train(
     shared: &Path,
     out: &Path,
     extra: &[PathBuf],
+    pairs: &[PathBuf],
     general: Option<&sohoa::train::General>,
 ) -> Result<i32> {
     let started = Instant::now();
@@ -397,7 +399,7 @@ fn train(
             started.elapsed().as_secs_f64()
         )
     };
-    let model = sohoa::train::train_with(shared, extra, general, &mut log)?;
+    let model = sohoa::train::train_with(shared, extra, pairs, general, &mut log)?;
     model
         .write_dir(out)
         .with_context(|| format!("cannot write the model to {}", out.display()))?;

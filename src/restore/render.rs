@@ -529,42 +529,28 @@ pub fn restore_paragraph(
             // A code of a symbol whose official form is known: that form, whatever the
             // decoder read (a symbol's parts are codes, not words).
             out.text.push_str(code);
+        } else if info.reading.keep || (info.reading.same && info.n_toks == 1) {
+            if first.glued && changed {
+                // A piece of a split token after a changed one gets its space too (`Xã`
+                // `Tay`, not `XãTay`).
+                out.text.push(' ');
+            }
+            out.text.push_str(observed);
+        } else {
+            if first.glued {
+                out.text.push(' ');
+            }
+            write_reading(vocab, &info.reading, first.text(para), &mut out.text);
+        }
+        // A segment for every token written otherwise than it was read (an official code
+        // always has one, the same or not).
+        if official.is_some() || out.text[r_start..] != *observed {
             out.map.push(Segment {
                 o_start,
                 o_end,
                 r_start,
                 r_end: out.text.len(),
             });
-        } else if info.reading.keep || (info.reading.same && info.n_toks == 1) {
-            if first.glued && changed {
-                // A piece of a split token after a changed one gets its space too (`Xã`
-                // `Tay`, not `XãTay`).
-                out.text.push(' ');
-                out.text.push_str(observed);
-                out.map.push(Segment {
-                    o_start,
-                    o_end,
-                    r_start,
-                    r_end: out.text.len(),
-                });
-            } else {
-                out.text.push_str(observed);
-            }
-        } else {
-            if first.glued {
-                out.text.push(' ');
-            }
-            write_reading(vocab, &info.reading, first.text(para), &mut out.text);
-            if &out.text[r_start..] == observed {
-                // unchanged: no segment
-            } else {
-                out.map.push(Segment {
-                    o_start,
-                    o_end,
-                    r_start,
-                    r_end: out.text.len(),
-                });
-            }
         }
         words_before += usize::from(e.n_words);
         // A number token read as a word is reviewed like one.
