@@ -115,7 +115,7 @@ impl Default for Params {
         Params {
             lm_weight: 1.0,
             channel_weight: 1.0,
-            beam: 8,
+            beam: 12,
             beam_width: 8.0,
             max_candidates: 12,
             max_cost: 14.0,
