@@ -20,20 +20,13 @@ character drawn from what the OCR read for it). Crude, but it has the pairs' rea
 import argparse, os, random, sys
 from collections import Counter, defaultdict
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from split_rule import held_out  # noqa: E402
+
 CORPUS = ["legal_phapdien.txt", "legal_vanban_2025_2026.txt", "legal_vlc_laws.txt",
           "admin_tthc_capxa.txt", "legal_congbao_2023_2026.txt"]
 
 
-def fnv1a(data: bytes) -> int:
-    h = 0xCBF29CE484222325
-    for b in data:
-        h ^= b
-        h = (h * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return h
-
-
-def held_out(text: str) -> bool:
-    return fnv1a(text.strip().encode()) % 20 == 0
 
 
 class Garbler:

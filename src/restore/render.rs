@@ -109,8 +109,9 @@ pub(crate) struct PathEdge {
 /// lets a neighbour's two-token reading move with it.
 const DOC_REACH: u32 = 3;
 
-/// Whether token `t` is more than [`DOC_REACH`] from every target (`targets` in token order).
-fn far(targets: &[(u32, WordId)], t: u32) -> bool {
+/// Whether token `t` is more than [`DOC_REACH`] from every target (`targets` in token order:
+/// a document pass's, or the tokens given predicted readings).
+fn far<T>(targets: &[(u32, T)], t: u32) -> bool {
     let i = targets.partition_point(|x| x.0 + DOC_REACH < t);
     targets.get(i).is_none_or(|x| x.0 > t + DOC_REACH)
 }
@@ -229,12 +230,11 @@ fn add_predicted(
             push_extra(&mut ps.spare, &mut ps.infos, t, rd, change_penalty);
             j += 1;
         }
-        let i = ps.extras.partition_point(|x| x.0 + DOC_REACH < e.from);
-        let far = ps.extras.get(i).is_none_or(|x| x.0 > e.from + DOC_REACH);
+        let is_far = far(&ps.extras, e.from);
         while ps.path.get(on_path).is_some_and(|&x| (x as usize) < k) {
             on_path += 1;
         }
-        if far && ps.path.get(on_path) != Some(&(k as u32)) {
+        if is_far && ps.path.get(on_path) != Some(&(k as u32)) {
             if !keep_all {
                 continue;
             }
@@ -544,7 +544,8 @@ pub fn restore_paragraph(
         }
         // A segment for every token written otherwise than it was read (an official code
         // always has one, the same or not).
-        if official.is_some() || out.text[r_start..] != *observed {
+        changed = out.text[r_start..] != *observed;
+        if official.is_some() || changed {
             out.map.push(Segment {
                 o_start,
                 o_end,
@@ -617,7 +618,6 @@ pub fn restore_paragraph(
                 });
             }
         }
-        changed = out.text[r_start..] != *observed;
         cursor = last.end;
     }
     out.text.push_str(&para[cursor..]);

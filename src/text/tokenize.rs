@@ -554,6 +554,12 @@ mod tests {
         ] {
             assert_eq!(pieces(whole), own(&[(whole, false)]), "{whole}");
         }
+        // Odd input: nothing, a megabyte of title-case pieces (too long to be words), and
+        // letters of other scripts.
+        assert!(pieces("").is_empty());
+        let huge = "XaBa".repeat(1 << 18);
+        assert_eq!(pieces(&huge).len(), 1);
+        assert_eq!(pieces("ΑβΓδ"), own(&[("ΑβΓδ", false)]));
         // Tokens around are untouched; a number glued before stays glued.
         assert_eq!(
             pieces("xã XaBa 20thang"),
